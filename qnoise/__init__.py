@@ -1,0 +1,42 @@
+"""qnoise: exact noisy simulation of parameterised circuits in the Pauli-transfer-matrix picture.
+
+Import is fast: the submodules (and Numba) load on first use of a name.
+
+>>> import qnoise
+>>> c = qnoise.Circuit(2).ry(0).cx(0, 1)
+>>> h = qnoise.Hamiltonian({"ZZ": 1.0, "XI": 0.5})
+>>> sim = qnoise.Simulator(c, h, qnoise.NoiseModel().add_all_qubit_error(qnoise.channels.depolarizing(0.01), ["ry"]))
+>>> round(sim.energy([0.0]), 6)
+1.0
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Circuit": "circuit", "Instruction": "circuit",
+    "Channel": "channels", "ReadoutError": "channels",
+    "NoiseModel": "noise_model",
+    "Hamiltonian": "hamiltonian",
+    "Simulator": "simulator",
+    "load_workload": "workloads", "Workload": "workloads",
+}
+_SUBMODULES = {"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
+               "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector"}
+
+__all__ = sorted(_LAZY) + sorted(_SUBMODULES)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'qnoise' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

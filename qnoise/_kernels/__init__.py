@@ -1,0 +1,1 @@
+"""Private Numba kernels.  Kernels never validate: the Python fronts do, and raise our errors."""
