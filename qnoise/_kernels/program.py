@@ -1,0 +1,177 @@
+"""Whole-circuit runner: one compiled call executes an opcode program on the PTM vector.
+
+Program layout (built by :mod:`qnoise.compiler`):
+
+* ``ops[k] = (kind, q0, q1, start, end, 0)``; ``q0 < q1`` for two-qubit ops.
+* ``factors[f] = (ftype, slot, occurrence, offset)`` for the fused blocks ``BLOCK1``/``BLOCK2``;
+  a block's matrix is ``F_m ... F_1`` over its factors ``start..end-1``.
+* ``mats``: flat float64 buffer of matrices (row-major); ``sparse_rc``/``sparse_val``: non-zeros.
+* Rotation factor ``F = c^2 A + c s B + s^2 C`` with ``c, s = cos, sin(theta/2)``; ``A, B, C`` are
+  consecutive 4x4 matrices at ``offset`` (noise already folded in).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from ._jit import kernel
+from .ptm import apply_1q, apply_2q, apply_2q_sparse, apply_diag_1q, apply_diag_2q, outer_1q, outer_2q
+
+FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, BLOCK2 = 0, 1, 2, 3, 4, 5, 6
+F_FIX4, F_FIX16, F_ROT = 0, 1, 2
+
+
+@kernel
+def init_zero_state(x, n):
+    """|0..0><0..0|: ``r_P = 2^{-n/2}`` for the 2^n strings of I and Z, 0 elsewhere."""
+    x[:] = 0.0
+    amp = 1.0 / np.sqrt(2.0**n)
+    for b in range(1 << n):
+        idx = 0
+        for k in range(n):
+            if (b >> k) & 1:
+                idx += 3 << (2 * k)
+        x[idx] = amp
+
+
+@kernel
+def half_angles(params, occ_param, thetas_out):
+    for o in range(occ_param.shape[0]):
+        thetas_out[o] = params[occ_param[o]]
+
+
+@kernel
+def _factor(fac, mats, thetas, d):
+    """The factor as a 4x4 (``d == 4``) or 16x16 (``d == 16``, slot-embedded) matrix."""
+    ftype, slot, occ, off = fac[0], fac[1], fac[2], fac[3]
+    if ftype == F_FIX16:
+        return mats[off:off + 256].reshape(16, 16).copy()
+    f4 = np.empty((4, 4))
+    if ftype == F_FIX4:
+        f4[:, :] = mats[off:off + 16].reshape(4, 4)
+    else:
+        c, s = np.cos(0.5 * thetas[occ]), np.sin(0.5 * thetas[occ])
+        cc, cs, ss = c * c, c * s, s * s
+        for i in range(16):
+            f4.ravel()[i] = cc * mats[off + i] + cs * mats[off + 16 + i] + ss * mats[off + 32 + i]
+    if d == 4:
+        return f4
+    return embed(f4, slot)
+
+
+@kernel
+def embed(f4, slot):
+    """16x16 matrix of a 4x4 acting on local slot 0 (low digit) or 1 (high digit)."""
+    out = np.zeros((16, 16))
+    for h in range(4):
+        for a in range(4):
+            for b in range(4):
+                if slot == 0:
+                    out[4 * h + a, 4 * h + b] = f4[a, b]
+                else:
+                    out[4 * a + h, 4 * b + h] = f4[a, b]
+    return out
+
+
+@kernel
+def _left_mul_slot(m, f4, slot):
+    """``m <- (f4 on slot) @ m`` for a 16x16 ``m`` (1024 multiply-adds instead of 4096)."""
+    tmp = np.empty(4)
+    for j in range(16):
+        for h in range(4):
+            for a in range(4):
+                acc = 0.0
+                for b in range(4):
+                    acc += f4[a, b] * (m[4 * h + b, j] if slot == 0 else m[4 * b + h, j])
+                tmp[a] = acc
+            for a in range(4):
+                if slot == 0:
+                    m[4 * h + a, j] = tmp[a]
+                else:
+                    m[4 * a + h, j] = tmp[a]
+
+
+@kernel
+def block_matrix(op, factors, mats, thetas):
+    d = 4 if op[0] == BLOCK1 else 16
+    m = _factor(factors[op[3]], mats, thetas, d)
+    for f in range(op[3] + 1, op[4]):
+        fac = factors[f]
+        if d == 16 and fac[0] != F_FIX16:
+            _left_mul_slot(m, _factor(fac, mats, thetas, 4), fac[1])
+        else:
+            m = _factor(fac, mats, thetas, d) @ m
+    return m
+
+
+@kernel
+def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose):
+    kind, q0, q1, start, end = op[0], op[1], op[2], op[3], op[4]
+    if kind == DIAG1:
+        apply_diag_1q(x, q0, mats[start:start + 4])
+    elif kind == DIAG2:
+        apply_diag_2q(x, q0, q1, mats[start:start + 16])
+    elif kind == FIX1:
+        m = mats[start:start + 16].reshape(4, 4)
+        apply_1q(x, q0, m.T.copy() if transpose else m)
+    elif kind == FIX2:
+        m = mats[start:start + 256].reshape(16, 16)
+        apply_2q(x, q0, q1, m.T.copy() if transpose else m)
+    elif kind == SPARSE2:
+        r, c = sparse_rc[start:end, 0], sparse_rc[start:end, 1]
+        if transpose:
+            apply_2q_sparse(x, q0, q1, c, r, sparse_val[start:end])
+        else:
+            apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end])
+    else:
+        m = block_matrix(op, factors, mats, thetas)
+        if transpose:
+            m = m.T.copy()
+        if kind == BLOCK1:
+            apply_1q(x, q0, m)
+        else:
+            apply_2q(x, q0, q1, m)
+
+
+@kernel
+def run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas):
+    init_zero_state(x, n)
+    for k in range(ops.shape[0]):
+        apply_op(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False)
+
+
+@kernel
+def observable(x, h_idx, h_val):
+    acc = 0.0
+    for k in range(h_idx.shape[0]):
+        acc += h_val[k] * x[h_idx[k]]
+    return acc
+
+
+@kernel
+def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
+    x = np.empty(4**n)
+    thetas = np.empty(occ_param.shape[0])
+    half_angles(params, occ_param, thetas)
+    run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas)
+    return observable(x, h_idx, h_val)
+
+
+@kernel(parallel=True)
+def energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
+    out = np.empty(params2d.shape[0])
+    for r in prange(params2d.shape[0]):
+        out[r] = energy(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val)
+    return out
+
+
+@kernel
+def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_idx, h_val):
+    """Energies for explicit per-occurrence angles (parameter-shift gradients)."""
+    out = np.empty(thetas2d.shape[0])
+    x = np.empty(4**n)
+    for r in range(thetas2d.shape[0]):
+        run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas2d[r])
+        out[r] = observable(x, h_idx, h_val)
+    return out

@@ -1,0 +1,256 @@
+"""The user-facing simulator: exact noisy energies, batches, gradients, shots.
+
+``Simulator(circuit, hamiltonian, noise_model)`` compiles once; every call then runs one compiled
+Numba function.  Engines:
+
+* ``"ptm"``: the Pauli-transfer-matrix engine (:mod:`qnoise.compiler`, :mod:`qnoise._kernels`),
+  exact for any noise model; state = 4^n real coefficients ``r_P = Tr(P rho)/sqrt(2^n)``.
+* ``"statevector"``: the 2^n complex engine (:mod:`qnoise.statevector`), exact when gates are
+  noiseless (readout errors are still applied exactly, through the folded observable).
+* ``"auto"`` (default): ``"statevector"`` when the model has no gate noise, else ``"ptm"``.
+
+Readout error is applied as a measurement sees it: each term is measured in its own basis and the
+assignment errors act on the bits, which is exactly the observable of
+:meth:`qnoise.hamiltonian.Hamiltonian.readout_folded`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+
+from .circuit import Circuit
+from .errors import QubitError, SimulatorMemoryError, ValidationError
+from .hamiltonian import Hamiltonian
+from .noise_model import NoiseModel
+
+ENGINES = ("auto", "ptm", "statevector")
+ADJOINT_MEMORY_BYTES = 1 << 30
+
+
+def available_memory_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # pragma: no cover - non-Linux
+        pass
+    return 16 << 30
+
+
+def _fmt_bytes(b: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if b < 1024 or unit == "PiB":
+            return f"{b:.1f} {unit}"
+        b /= 1024
+    return f"{b:.1f} PiB"
+
+
+class _Observable:
+    """Sparse Pauli observable ``sum coeffs * P_indices + constant`` (readout already folded)."""
+
+    def __init__(self, num_qubits, indices, coeffs, constant, labels=None):
+        self.num_qubits = num_qubits
+        self.indices = np.ascontiguousarray(indices, dtype=np.int64)
+        self.coeffs = np.ascontiguousarray(coeffs, dtype=np.float64)
+        self.constant = float(constant)
+        from .paulis import index_to_label
+
+        self.labels = labels or [index_to_label(int(i), num_qubits) for i in self.indices]
+
+
+class Simulator:
+    def __init__(self, circuit: Circuit, hamiltonian: Hamiltonian, noise_model: NoiseModel | None = None,
+                 *, engine: str = "auto", fuse_two_qubit: bool | None = None):
+        if not isinstance(circuit, Circuit):
+            raise ValidationError(f"circuit must be a qnoise Circuit; got {type(circuit).__name__}")
+        if not isinstance(hamiltonian, Hamiltonian):
+            raise ValidationError(f"hamiltonian must be a qnoise Hamiltonian; got {type(hamiltonian).__name__}")
+        if noise_model is not None and not isinstance(noise_model, NoiseModel):
+            raise ValidationError(f"noise_model must be a qnoise NoiseModel or None; got "
+                                  f"{type(noise_model).__name__}")
+        if engine not in ENGINES:
+            raise ValidationError(f"engine must be one of {ENGINES}; got {engine!r}")
+        n = circuit.num_qubits
+        if hamiltonian.num_qubits != n:
+            raise QubitError(f"the circuit has {n} qubit(s) but the Hamiltonian has {hamiltonian.num_qubits}")
+        if noise_model is not None and noise_model.max_qubit() >= n:
+            raise QubitError(f"the noise model names qubit {noise_model.max_qubit()} but the circuit has "
+                             f"only {n} qubit(s)")
+        self.circuit, self.hamiltonian, self.noise_model = circuit, hamiltonian, noise_model
+        gate_noise = noise_model is not None and noise_model.has_gate_noise
+        self.engine = engine if engine != "auto" else ("ptm" if gate_noise else "statevector")
+        if self.engine == "statevector" and gate_noise:
+            raise ValidationError("the statevector engine cannot simulate gate noise; use engine='ptm' or 'auto'")
+        self._check_memory()
+        self.readout_errors = [noise_model.readout_error(q) if noise_model is not None else None
+                               for q in range(n)]
+        if any(e is not None for e in self.readout_errors):
+            idx, coeffs, const = hamiltonian.readout_folded(self.readout_errors)
+            self.observable = _Observable(n, idx, coeffs, const)
+        else:
+            self.observable = _Observable(n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant,
+                                          list(hamiltonian.labels))
+        if self.engine == "ptm":
+            from .compiler import compile_program
+
+            self.program = compile_program(circuit, noise_model, fuse_two_qubit)
+            self._h_val = self.observable.coeffs * math.sqrt(2.0**n)
+            self._args = self.program.kernel_args
+        else:
+            from .statevector import StatevectorEngine
+
+            self._sv = StatevectorEngine(circuit)
+
+    # ------------------------------------------------------------------ checks
+    def _check_memory(self) -> None:
+        n = self.circuit.num_qubits
+        per_state = (4**n if self.engine == "ptm" else 2**n * 2) * 8
+        need = 3 * per_state
+        avail = available_memory_bytes()
+        if need > avail:
+            raise SimulatorMemoryError(
+                f"simulating {n} qubits with the {self.engine} engine needs about {_fmt_bytes(need)} "
+                f"(one state is {_fmt_bytes(per_state)}); only {_fmt_bytes(avail)} is available")
+
+    def _params(self, params) -> np.ndarray:
+        return self.circuit.check_parameters(params)
+
+    def _params2d(self, params2d) -> np.ndarray:
+        p = np.asarray(params2d, dtype=np.float64)
+        if p.ndim != 2 or p.shape[1] != self.circuit.num_parameters:
+            raise ValidationError(f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); "
+                                  f"got {p.shape}")
+        if not np.all(np.isfinite(p)):
+            raise ValidationError("a batch of parameters must be finite")
+        return np.ascontiguousarray(p)
+
+    # ------------------------------------------------------------------ energies
+    def energy(self, params=None) -> float:
+        """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
+        p = self._params(params)
+        if self.engine == "statevector":
+            return float(self._sv.energy(p, self.observable))
+        from ._kernels import program as K
+
+        e = K.energy(p, *self._args, self.program.occ_param, self.observable.indices, self._h_val)
+        return float(e) + self.observable.constant
+
+    def energies(self, params2d) -> np.ndarray:
+        """Energies of many parameter vectors (rows) in one call."""
+        p = self._params2d(params2d)
+        if self.engine == "statevector":
+            return np.asarray(self._sv.energies(p, self.observable), dtype=float)
+        from ._kernels import program as K
+
+        return K.energies(p, *self._args, self.program.occ_param, self.observable.indices,
+                          self._h_val) + self.observable.constant
+
+    def energy_and_gradient(self, params=None) -> tuple[float, np.ndarray]:
+        """Energy and its exact gradient with respect to every parameter, in one call."""
+        p = self._params(params)
+        if self.engine == "statevector":
+            e, g = self._sv.energy_and_gradient(p, self.observable)
+            return float(e), np.asarray(g, dtype=float)
+        nops = self.program.ops.shape[0]
+        if nops * 4**self.circuit.num_qubits * 8 <= ADJOINT_MEMORY_BYTES:
+            from ._kernels.adjoint import energy_and_gradient
+
+            e, g = energy_and_gradient(p, *self._args, self.program.occ_param, self.observable.indices,
+                                       self._h_val)
+            return float(e) + self.observable.constant, g
+        return self.energy(p), self._parameter_shift(p)
+
+    def gradient(self, params=None) -> np.ndarray:
+        return self.energy_and_gradient(params)[1]
+
+    def _parameter_shift(self, p: np.ndarray) -> np.ndarray:
+        """Parameter-shift gradient (exact under parameter-independent noise), low memory."""
+        from ._kernels import program as K
+
+        occ = self.program.occ_param
+        thetas = p[occ]
+        shifted = np.repeat(thetas[None, :], 2 * len(occ), axis=0)
+        rows = np.arange(len(occ))
+        shifted[2 * rows, rows] += np.pi / 2
+        shifted[2 * rows + 1, rows] -= np.pi / 2
+        e = K.energies_angles(shifted, *self._args, self.observable.indices, self._h_val)
+        grad = np.zeros(self.circuit.num_parameters)
+        np.add.at(grad, occ, 0.5 * (e[0::2] - e[1::2]))
+        return grad
+
+    # ------------------------------------------------------------------ states
+    def state(self, params=None) -> np.ndarray:
+        """PTM state vector ``r_P = Tr(P rho)/sqrt(2^n)`` (4^n floats; ``ptm`` engine)."""
+        p = self._params(params)
+        if self.engine != "ptm":
+            from .conversions import density_matrix_to_pauli_vector
+
+            return density_matrix_to_pauli_vector(self.density_matrix(p))
+        from ._kernels import program as K
+
+        x = np.empty(4**self.circuit.num_qubits)
+        thetas = p[self.program.occ_param]
+        K.run(x, *self._args, thetas)
+        return x
+
+    def statevector(self, params=None) -> np.ndarray:
+        """2^n amplitudes (statevector engine only)."""
+        if self.engine != "statevector":
+            raise ValidationError("statevector() needs a noiseless model (engine 'statevector')")
+        return self._sv.state(self._params(params))
+
+    def density_matrix(self, params=None) -> np.ndarray:
+        """Dense 2^n x 2^n density matrix (small n; for inspection and tests)."""
+        if self.engine == "statevector":
+            psi = self.statevector(params)
+            return np.outer(psi, psi.conj())
+        from .conversions import pauli_vector_to_density_matrix
+
+        return pauli_vector_to_density_matrix(self.state(params))
+
+    def probabilities(self, params, basis) -> np.ndarray:
+        """Ideal outcome probabilities (2^n, bit q = qubit q) when measuring qubit q in basis
+        ``basis[q]`` (1 X, 2 Y, 3 or 0 Z), before readout error."""
+        n = self.circuit.num_qubits
+        b = np.asarray(basis, dtype=np.int64)
+        if b.shape != (n,) or np.any((b < 0) | (b > 3)):
+            raise ValidationError(f"basis must be {n} Pauli codes in 0..3; got {basis!r}")
+        if self.engine == "statevector":
+            return self._sv.probabilities(self._params(params), b)
+        b = np.where(b == 0, 3, b)
+        subsets = np.arange(2**n)
+        idx = np.zeros(2**n, dtype=np.int64)
+        for q in range(n):
+            idx += ((subsets >> q) & 1) * (b[q] << (2 * q))
+        x = self.state(params)[idx] * math.sqrt(2.0**n)
+        return _walsh_hadamard(x) / 2**n
+
+    # ------------------------------------------------------------------ shots
+    def sampled_energy(self, params, shots: int, seed=None, method: str = "gaussian") -> float:
+        """Energy with shot noise: ``"gaussian"`` (the CRLQAS paper's model, added to the exact
+        noisy energy) or ``"sampling"`` (``shots`` bitstrings per qubit-wise-commuting group drawn
+        from the exact noisy distribution, readout errors included)."""
+        from . import measurement
+
+        rng = measurement.as_generator(seed)
+        if method == "gaussian":
+            return measurement.gaussian_shot_noise(self.energy(params), self.hamiltonian.coeffs, shots, rng)
+        if method == "sampling":
+            p = self._params(params)
+            return measurement.sampled_energy(lambda basis: self.probabilities(p, basis), self.hamiltonian,
+                                              shots, rng, self.readout_errors)
+        raise ValidationError(f"method must be 'gaussian' or 'sampling'; got {method!r}")
+
+
+def _walsh_hadamard(x: np.ndarray) -> np.ndarray:
+    n = x.shape[0].bit_length() - 1
+    y = x.reshape((2,) * n).copy()
+    for axis in range(n):
+        a = np.take(y, 0, axis=axis)
+        b = np.take(y, 1, axis=axis)
+        y = np.stack([a + b, a - b], axis=axis)
+    return y.reshape(-1)
