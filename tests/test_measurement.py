@@ -1,0 +1,147 @@
+import numpy as np
+import pytest
+
+from qnoise.channels import ReadoutError
+from qnoise.errors import QubitError, ValidationError
+from qnoise.hamiltonian import Hamiltonian
+from qnoise.measurement import (apply_readout, as_generator, gaussian_shot_noise, sampled_energy,
+                                sampled_expectations)
+from qnoise.paulis import pauli_matrix
+
+HADAMARD = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
+ROTATION = {0: np.eye(2), 1: HADAMARD, 2: HADAMARD @ np.diag([1, -1j]), 3: np.eye(2)}
+
+
+def random_rho(rng, n):
+    d = 2**n
+    a = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
+    rho = a @ a.conj().T
+    return rho / np.trace(rho).real
+
+
+def probabilities_of(rho):
+    n = rho.shape[0].bit_length() - 1
+
+    def probabilities(basis):
+        u = np.ones((1, 1))
+        for q in reversed(range(n)):
+            u = np.kron(u, ROTATION[int(basis[q])])
+        return np.diag(u @ rho @ u.conj().T).real.copy()
+
+    return probabilities
+
+
+def exact_energy(h, rho, readout_errors=None):
+    idx, coeffs, const = h.readout_folded(readout_errors)
+    n = h.num_qubits
+    return const + sum(w * np.trace(pauli_matrix(int(i), n) @ rho).real for i, w in zip(idx, coeffs))
+
+
+def random_hamiltonian(rng, n, num_terms):
+    labels = ["".join(rng.choice(list("IXYZ"), size=n)) for _ in range(num_terms)]
+    return Hamiltonian([(lab, rng.normal()) for lab in labels], constant=-0.4, num_qubits=n)
+
+
+# ---------------------------------------------------------------------- helpers
+def test_as_generator():
+    g = np.random.default_rng(1)
+    assert as_generator(g) is g
+    assert as_generator(5).random() == np.random.default_rng(5).random()
+    assert isinstance(as_generator(None), np.random.Generator)
+    assert isinstance(as_generator(np.int64(3)), np.random.Generator)
+    for bad in ("seed", 1.5, -1, True):
+        with pytest.raises(ValidationError):
+            as_generator(bad)
+
+
+def test_apply_readout_matches_explicit_tensor_product():
+    rng = np.random.default_rng(0)
+    n = 3
+    p = rng.dirichlet(np.ones(2**n))
+    errors = [ReadoutError(0.1, 0.2), None, ReadoutError(0.03, 0.3)]
+    full = np.ones((1, 1))
+    for q in reversed(range(n)):
+        full = np.kron(full, errors[q].matrix if errors[q] else np.eye(2))
+    np.testing.assert_allclose(apply_readout(p, errors), p @ full, atol=1e-15)
+    with pytest.raises(QubitError):
+        apply_readout(p, errors[:2])
+
+
+# ---------------------------------------------------------------------- gaussian model
+def test_gaussian_shot_noise_statistics():
+    w = np.array([0.5, -1.0, 2.0])
+    shots = 100
+    rng = np.random.default_rng(11)
+    draws = np.array([gaussian_shot_noise(1.5, w, shots, rng) for _ in range(20000)])
+    var = (w**2).sum() / shots
+    assert abs(draws.mean() - 1.5) < 4 * np.sqrt(var / draws.size)
+    assert draws.var() == pytest.approx(var, rel=0.05)
+
+
+def test_gaussian_shot_noise_draw_order_and_seed():
+    w = np.array([0.5, -1.0, 2.0])
+    expected = 0.25 + w @ np.random.default_rng(3).normal(0.0, 0.1, size=3)
+    assert gaussian_shot_noise(0.25, w, 100, 3) == pytest.approx(expected, abs=1e-15)
+    assert gaussian_shot_noise(0.25, w, 100, np.random.default_rng(3)) == gaussian_shot_noise(0.25, w, 100, 3)
+
+
+@pytest.mark.parametrize("shots", [0, -5, 2.5, "100", True, None])
+def test_shots_validated(shots):
+    with pytest.raises(ValidationError, match="shots"):
+        gaussian_shot_noise(0.0, [1.0], shots, 0)
+    h = Hamiltonian({"Z": 1.0})
+    with pytest.raises(ValidationError, match="shots"):
+        sampled_energy(lambda b: np.array([1.0, 0.0]), h, shots, 0)
+
+
+# ---------------------------------------------------------------------- sampling model
+@pytest.mark.parametrize("n, with_readout", [(1, False), (2, True), (3, False), (3, True)])
+def test_sampled_energy_mean_matches_exact(n, with_readout):
+    rng = np.random.default_rng(20 + n)
+    h = random_hamiltonian(rng, n, 4 * n)
+    rho = random_rho(rng, n)
+    errors = [ReadoutError(*rng.uniform(0, 0.15, 2)) for _ in range(n)] if with_readout else None
+    exact = exact_energy(h, rho, errors)
+    probs = probabilities_of(rho)
+    values = np.array([sampled_energy(probs, h, 200, seed, errors) for seed in range(300)])
+    sem = values.std(ddof=1) / np.sqrt(values.size)
+    assert abs(values.mean() - exact) < 4 * sem
+
+
+def test_sampled_energy_reproducible_and_exact_for_eigenstate():
+    h = Hamiltonian({"ZZ": 1.0, "IZ": 0.5, "XX": 0.25}, constant=0.1)
+    rho = np.zeros((4, 4))
+    rho[0, 0] = 1.0  # |00>
+    probs = probabilities_of(rho)
+    a = sampled_energy(probs, h, 50, 7)
+    assert a == sampled_energy(probs, h, 50, np.random.default_rng(7))
+    est, err = sampled_expectations(probs, h, 50, 7)
+    assert est[0] == 1.0 and est[1] == 1.0 and err[0] == 0.0
+    assert a == pytest.approx(0.1 + 1.5 + 0.25 * est[2])
+
+
+def test_sampled_expectations_standard_errors():
+    rng = np.random.default_rng(4)
+    h = random_hamiltonian(rng, 2, 6)
+    rho = random_rho(rng, 2)
+    shots = 400
+    runs = np.array([sampled_expectations(probabilities_of(rho), h, shots, s)[0] for s in range(300)])
+    exact = np.array([np.trace(pauli_matrix(int(i), 2) @ rho).real for i in h.indices])
+    predicted = np.sqrt((1 - exact**2) / shots)
+    np.testing.assert_allclose(runs.std(axis=0), predicted, rtol=0.2, atol=1e-3)
+
+
+def test_sampled_energy_validates_probabilities():
+    h = Hamiltonian({"ZZ": 1.0})
+    with pytest.raises(ValidationError, match="2\\^2"):
+        sampled_energy(lambda b: np.array([0.5, 0.5]), h, 10, 0)
+    with pytest.raises(ValidationError, match="sum to 1"):
+        sampled_energy(lambda b: np.array([0.5, 0.5, 0.5, 0.5]), h, 10, 0)
+    # tiny negative round-off is tolerated
+    value = sampled_energy(lambda b: np.array([1.0 + 1e-12, -1e-12, 0.0, 0.0]), h, 10, 0)
+    assert value == 1.0
+
+
+def test_sampled_energy_constant_only():
+    h = Hamiltonian({}, constant=2.5, num_qubits=2)
+    assert sampled_energy(lambda b: np.full(4, 0.25), h, 10, 0) == 2.5
