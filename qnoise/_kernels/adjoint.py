@@ -12,7 +12,7 @@ import numpy as np
 
 from ._jit import kernel
 from .program import (BLOCK1, BLOCK2, F_ROT, _factor, apply_op, embed, half_angles,
-                      init_zero_state, observable)
+                      init_zero_state, observable, workspace)
 from .ptm import outer_1q, outer_2q
 
 
@@ -60,10 +60,11 @@ def energy_and_gradient(params, n, ops, factors, mats, sparse_rc, sparse_val, oc
     half_angles(params, occ_param, thetas)
     states = np.empty((nops, dim))
     x = np.empty(dim)
+    ws = workspace(n)
     init_zero_state(x, n)
     for k in range(nops):
         states[k] = x
-        apply_op(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False)
+        apply_op(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False, ws)
     e = observable(x, h_idx, h_val)
     lam = np.zeros(dim)
     for k in range(h_idx.shape[0]):
@@ -83,7 +84,7 @@ def energy_and_gradient(params, n, ops, factors, mats, sparse_rc, sparse_val, oc
                 else:
                     outer_2q(lam, states[k], op[1], op[2], g)
                 _block_grad(op, factors, mats, thetas, g, gocc)
-        apply_op(lam, op, factors, mats, sparse_rc, sparse_val, thetas, True)
+        apply_op(lam, op, factors, mats, sparse_rc, sparse_val, thetas, True, ws)
     grad = np.zeros(params.shape[0])
     for o in range(occ_param.shape[0]):
         grad[occ_param[o]] += gocc[o]

@@ -13,7 +13,6 @@ Program layout (built by :mod:`qnoise.compiler`):
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
 
 from ._jit import kernel
 from .ptm import apply_1q, apply_2q, apply_2q_sparse, apply_diag_1q, apply_diag_2q, outer_1q, outer_2q
@@ -106,7 +105,12 @@ def block_matrix(op, factors, mats, thetas):
 
 
 @kernel
-def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose):
+def workspace(n):
+    return np.empty(max(2 * 4**n, 512))
+
+
+@kernel
+def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws):
     kind, q0, q1, start, end = op[0], op[1], op[2], op[3], op[4]
     if kind == DIAG1:
         apply_diag_1q(x, q0, mats[start:start + 4])
@@ -117,13 +121,13 @@ def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose):
         apply_1q(x, q0, m.T.copy() if transpose else m)
     elif kind == FIX2:
         m = mats[start:start + 256].reshape(16, 16)
-        apply_2q(x, q0, q1, m.T.copy() if transpose else m)
+        apply_2q(x, q0, q1, m.T.copy() if transpose else m, ws)
     elif kind == SPARSE2:
         r, c = sparse_rc[start:end, 0], sparse_rc[start:end, 1]
         if transpose:
-            apply_2q_sparse(x, q0, q1, c, r, sparse_val[start:end])
+            apply_2q_sparse(x, q0, q1, c, r, sparse_val[start:end], ws)
         else:
-            apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end])
+            apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end], ws)
     else:
         m = block_matrix(op, factors, mats, thetas)
         if transpose:
@@ -131,14 +135,14 @@ def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose):
         if kind == BLOCK1:
             apply_1q(x, q0, m)
         else:
-            apply_2q(x, q0, q1, m)
+            apply_2q(x, q0, q1, m, ws)
 
 
 @kernel
-def run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas):
+def run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas, ws):
     init_zero_state(x, n)
     for k in range(ops.shape[0]):
-        apply_op(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False)
+        apply_op(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False, ws)
 
 
 @kernel
@@ -150,19 +154,31 @@ def observable(x, h_idx, h_val):
 
 
 @kernel
-def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
-    x = np.empty(4**n)
-    thetas = np.empty(occ_param.shape[0])
-    half_angles(params, occ_param, thetas)
-    run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas)
+def _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws):
+    for o in range(occ_param.shape[0]):
+        thetas[o] = params[occ_param[o]]
+    run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas, ws)
     return observable(x, h_idx, h_val)
 
 
-@kernel(parallel=True)
+@kernel
+def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
+    x = np.empty(4**n)
+    return _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val,
+                        x, np.empty(occ_param.shape[0]), workspace(n))
+
+
+@kernel
 def energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
-    out = np.empty(params2d.shape[0])
-    for r in prange(params2d.shape[0]):
-        out[r] = energy(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val)
+    """Energies of the rows of ``params2d`` (one state and workspace reused for all rows)."""
+    rows = params2d.shape[0]
+    out = np.empty(rows)
+    x = np.empty(4**n)
+    thetas = np.empty(occ_param.shape[0])
+    ws = workspace(n)
+    for r in range(rows):
+        out[r] = _energy_into(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param,
+                              h_idx, h_val, x, thetas, ws)
     return out
 
 
@@ -171,7 +187,8 @@ def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_id
     """Energies for explicit per-occurrence angles (parameter-shift gradients)."""
     out = np.empty(thetas2d.shape[0])
     x = np.empty(4**n)
+    ws = workspace(n)
     for r in range(thetas2d.shape[0]):
-        run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas2d[r])
+        run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas2d[r], ws)
         out[r] = observable(x, h_idx, h_val)
     return out

@@ -12,6 +12,9 @@ import numpy as np
 
 from ._jit import kernel
 
+#: state size from which dense two-qubit ops go through BLAS
+BLAS_MIN_SIZE = 4**6
+
 
 @kernel
 def apply_1q(x, q, m):
@@ -42,22 +45,50 @@ def apply_diag_1q(x, q, d):
 
 
 @kernel
-def _offsets(lo, hi):
-    off = np.empty(16, dtype=np.int64)
+def offsets(lo, hi, off):
+    """``off[j]``: vector offset of local index ``j = p_lo + 4 p_hi``."""
     for j in range(16):
         off[j] = (j & 3) * (1 << (2 * lo)) + (j >> 2) * (1 << (2 * hi))
-    return off
 
 
 @kernel
-def apply_2q(x, lo, hi, m):
-    """``x <- M_{lo,hi} x`` for a dense 16x16 ``m`` (local index ``p_lo + 4 p_hi``, lo < hi)."""
+def apply_2q(x, lo, hi, m, ws):
+    """``x <- M_{lo,hi} x`` for a dense 16x16 ``m`` (local index ``p_lo + 4 p_hi``, lo < hi).
+
+    ``ws`` is a float64 workspace of at least ``max(2 * x.size, 304)`` entries.  Large states
+    gather the 16 strided slices into a (16, 4^n/16) block, multiply with BLAS, and scatter.
+    """
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = _offsets(lo, hi)
-    mt = np.ascontiguousarray(m.T)
-    v = np.empty(16)
-    out = np.empty(16)
-    for a in range(0, x.shape[0], 4 * sh):
+    off = np.empty(16, dtype=np.int64)
+    offsets(lo, hi, off)
+    size = x.shape[0]
+    if size >= BLAS_MIN_SIZE:
+        g = size // 16
+        buf = ws[:size].reshape(16, g)
+        res = ws[size:2 * size].reshape(16, g)
+        for j in range(16):
+            c = 0
+            for a in range(0, size, 4 * sh):
+                for b in range(a, a + sh, 4 * sl):
+                    for i in range(b, b + sl):
+                        buf[j, c] = x[i + off[j]]
+                        c += 1
+        np.dot(m, buf, res)
+        for j in range(16):
+            c = 0
+            for a in range(0, size, 4 * sh):
+                for b in range(a, a + sh, 4 * sl):
+                    for i in range(b, b + sl):
+                        x[i + off[j]] = res[j, c]
+                        c += 1
+        return
+    mt = ws[:256].reshape(16, 16)
+    for j in range(16):
+        for k in range(16):
+            mt[k, j] = m[j, k]
+    v = ws[256:272]
+    out = ws[272:288]
+    for a in range(0, size, 4 * sh):
         for b in range(a, a + sh, 4 * sl):
             for i in range(b, b + sl):
                 for j in range(16):
@@ -72,12 +103,13 @@ def apply_2q(x, lo, hi, m):
 
 
 @kernel
-def apply_2q_sparse(x, lo, hi, rows, cols, vals):
-    """``x <- M x`` for a 16x16 matrix given by its non-zeros (rows sorted or not)."""
+def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
+    """``x <- M x`` for a 16x16 matrix given by its non-zeros."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = _offsets(lo, hi)
-    v = np.empty(16)
-    out = np.empty(16)
+    off = np.empty(16, dtype=np.int64)
+    offsets(lo, hi, off)
+    v = ws[256:272]
+    out = ws[272:288]
     nnz = rows.shape[0]
     for a in range(0, x.shape[0], 4 * sh):
         for b in range(a, a + sh, 4 * sl):
@@ -95,7 +127,8 @@ def apply_2q_sparse(x, lo, hi, rows, cols, vals):
 def apply_diag_2q(x, lo, hi, d):
     """``x <- diag(d)_{lo,hi} x`` (16 entries)."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = _offsets(lo, hi)
+    off = np.empty(16, dtype=np.int64)
+    offsets(lo, hi, off)
     for a in range(0, x.shape[0], 4 * sh):
         for b in range(a, a + sh, 4 * sl):
             for i in range(b, b + sl):
@@ -119,7 +152,8 @@ def outer_1q(lam, x, q, g):
 def outer_2q(lam, x, lo, hi, g):
     """``g[a, b] += sum_groups lam[a] x[b]`` over the 16-tuples of qubits ``lo < hi``."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = _offsets(lo, hi)
+    off = np.empty(16, dtype=np.int64)
+    offsets(lo, hi, off)
     v = np.empty(16)
     for a0 in range(0, x.shape[0], 4 * sh):
         for b0 in range(a0, a0 + sh, 4 * sl):
