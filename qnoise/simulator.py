@@ -194,7 +194,7 @@ class Simulator:
 
         x = np.empty(4**self.circuit.num_qubits)
         thetas = p[self.program.occ_param]
-        K.run(x, *self._args, thetas)
+        K.run(x, *self._args, thetas, K.workspace(self.circuit.num_qubits))
         return x
 
     def statevector(self, params=None) -> np.ndarray:
