@@ -1,0 +1,87 @@
+"""qnoise's subcommands of the ``crlqas`` command line (``agents/cli.py`` collects them).
+
+Each package that adds commands has a ``register(subparsers)`` function.  A leaf parser sets
+``handler=function(args) -> int``.  Nothing heavy is imported here: handlers import their modules
+when they run, so ``crlqas --help`` stays fast.
+
+Subcommands registered here:
+
+* ``crlqas bench simulator``: time qnoise and peer simulators on the shared workloads
+  (:mod:`qnoise.bench`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def group(subparsers, name: str, help: str):
+    """The sub-subparsers of command group ``name`` (``bench``, ...), created on first use.
+
+    Lets several packages add commands to one group, e.g. ``bench simulator`` here and a later
+    ``bench env`` elsewhere.
+    """
+    parser = subparsers.choices.get(name)
+    if parser is None:
+        parser = subparsers.add_parser(name, help=help, description=help)
+        parser.set_defaults(handler=lambda args, p=parser: _usage(p))
+        parser._crlqas_group = parser.add_subparsers(title="commands", metavar="COMMAND")
+    return parser._crlqas_group
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help()
+    return 2
+
+
+def register(subparsers) -> None:
+    bench = group(subparsers, "bench", "benchmarks (timings; figures comparable within one run only)")
+    p = bench.add_parser(
+        "simulator", help="time exact noisy energy evaluations: qnoise vs Qiskit Aer / qulacs",
+        description="Median microseconds per exact noisy energy evaluation (fresh random parameters "
+                    "each call) of qnoise, qnoise batched, and the installed peer simulators, on "
+                    "noisy-vqe-workload/1 files. Each engine's energy at the reference parameters is "
+                    "checked against the file's reference_energy (exit code 1 if off by > 1e-8).")
+    p.add_argument("--workloads", nargs="+", metavar="PATH",
+                   help="workload files and/or directories of *.json (default: ../shared/bench/workloads "
+                        "if present, else the bundled tests/data copies)")
+    p.add_argument("--peers", default="auto",
+                   help="comma list of peers (aer, qulacs), 'auto' = the installed ones (default), 'none'")
+    p.add_argument("--repeats", type=_positive_int, default=10, help="timed calls per engine (default 10)")
+    p.add_argument("--batch", type=_positive_int, default=64,
+                   help="parameter vectors per Simulator.energies call (default 64)")
+    p.add_argument("--cap", type=_positive_float, default=2.0, metavar="SECONDS",
+                   help="skip an engine whose single evaluation exceeds this (default 2)")
+    p.add_argument("--budget", type=_positive_float, default=5.0, metavar="SECONDS",
+                   help="time budget per engine and workload for the timed calls (default 5)")
+    p.add_argument("--seed", type=int, default=1234, help="seed of the random parameters")
+    p.add_argument("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")
+    p.set_defaults(handler=_bench_simulator)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
+    return v
+
+
+def _bench_simulator(args) -> int:
+    from .bench import BenchSettings, bench_simulator
+
+    settings = BenchSettings(repeats=args.repeats, batch=args.batch, cap_s=args.cap,
+                             budget_s=args.budget, seed=args.seed)
+    return bench_simulator(args.workloads, args.peers, settings, args.json)
