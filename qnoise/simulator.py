@@ -22,7 +22,7 @@ import os
 import numpy as np
 
 from .circuit import Circuit
-from .errors import QubitError, SimulatorMemoryError, ValidationError
+from .errors import ParameterError, QubitError, SimulatorMemoryError, ValidationError
 from .hamiltonian import Hamiltonian
 from .noise_model import NoiseModel
 
@@ -94,12 +94,16 @@ class Simulator:
         else:
             self.observable = _Observable(n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant,
                                           list(hamiltonian.labels))
+        self._pshape = (circuit.num_parameters,)
         if self.engine == "ptm":
+            from ._kernels import program as K
             from .compiler import compile_program
 
             self.program = compile_program(circuit, noise_model, fuse_two_qubit)
             self._h_val = self.observable.coeffs * math.sqrt(2.0**n)
             self._args = self.program.kernel_args
+            self._energy_kernel = K.energy
+            self._energy_args = (*self._args, self.program.occ_param, self.observable.indices, self._h_val)
         else:
             from .statevector import StatevectorEngine
 
@@ -117,15 +121,24 @@ class Simulator:
                 f"(one state is {_fmt_bytes(per_state)}); only {_fmt_bytes(avail)} is available")
 
     def _params(self, params) -> np.ndarray:
+        # fast path for the common case (a float64 vector of the right length); finiteness is
+        # checked after evaluation, since a non-finite angle always gives a non-finite energy
+        if type(params) is np.ndarray and params.dtype == np.float64 and params.shape == self._pshape:
+            return params
         return self.circuit.check_parameters(params)
+
+    def _finite(self, value: float, params) -> float:
+        if not math.isfinite(value):
+            self.circuit.check_parameters(params)  # raises ParameterError for non-finite angles
+        return value
 
     def _params2d(self, params2d) -> np.ndarray:
         p = np.asarray(params2d, dtype=np.float64)
         if p.ndim != 2 or p.shape[1] != self.circuit.num_parameters:
-            raise ValidationError(f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); "
+            raise ParameterError(f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); "
                                   f"got {p.shape}")
         if not np.all(np.isfinite(p)):
-            raise ValidationError("a batch of parameters must be finite")
+            raise ParameterError("a batch of parameters must be finite")
         return np.ascontiguousarray(p)
 
     # ------------------------------------------------------------------ energies
@@ -133,11 +146,8 @@ class Simulator:
         """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
         p = self._params(params)
         if self.engine == "statevector":
-            return float(self._sv.energy(p, self.observable))
-        from ._kernels import program as K
-
-        e = K.energy(p, *self._args, self.program.occ_param, self.observable.indices, self._h_val)
-        return float(e) + self.observable.constant
+            return self._finite(float(self._sv.energy(p, self.observable)), p)
+        return self._finite(self._energy_kernel(p, *self._energy_args) + self.observable.constant, p)
 
     def energies(self, params2d) -> np.ndarray:
         """Energies of many parameter vectors (rows) in one call."""
@@ -146,8 +156,7 @@ class Simulator:
             return np.asarray(self._sv.energies(p, self.observable), dtype=float)
         from ._kernels import program as K
 
-        return K.energies(p, *self._args, self.program.occ_param, self.observable.indices,
-                          self._h_val) + self.observable.constant
+        return K.energies(p, *self._energy_args) + self.observable.constant
 
     def energy_and_gradient(self, params=None) -> tuple[float, np.ndarray]:
         """Energy and its exact gradient with respect to every parameter, in one call."""

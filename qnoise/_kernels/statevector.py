@@ -252,7 +252,7 @@ def pauli_inner(lam, phi, q, pauli):
             elif pauli == 1:
                 acc += l0 * phi[i + bit] + l1 * phi[i]
             else:
-                acc += 1j * (-l1 * phi[i] + l0 * phi[i + bit])
+                acc += 1j * (l1 * phi[i] - l0 * phi[i + bit])
     return acc
 
 
