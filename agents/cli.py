@@ -15,7 +15,7 @@ import importlib
 import sys
 
 #: modules with a ``register(subparsers)`` function, in help order
-REGISTRARS = ("qnoise._cli",)
+REGISTRARS = ("qnoise._cli", "qnoise.problems._cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,6 +57,9 @@ def main(argv=None) -> int:
     except CrlqasError as exc:
         print(f"crlqas: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("crlqas: interrupted", file=sys.stderr)
         return 130

@@ -23,9 +23,11 @@ _LAZY = {
     "Hamiltonian": "hamiltonian",
     "Simulator": "simulator",
     "load_workload": "workloads", "Workload": "workloads",
+    "get_problem": "problems", "list_problems": "problems",
 }
 _SUBMODULES = {"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
-               "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector"}
+               "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector",
+               "problems", "compiler"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 

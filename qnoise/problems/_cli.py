@@ -1,0 +1,100 @@
+"""``crlqas problems list|show``: browse the problem registry from the command line.
+
+``register(subparsers)`` adds the ``problems`` command group (``agents/cli.py`` collects it);
+nothing heavy is imported until a handler runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    try:
+        from qnoise._cli import group
+    except ImportError:  # pragma: no cover - the shared helper is missing
+        group = None
+    help_ = "named problems: molecular and spin-chain Hamiltonians with exact energies"
+    if group is not None:
+        sub = group(subparsers, "problems", help_)
+    else:  # pragma: no cover
+        parser = subparsers.add_parser("problems", help=help_, description=help_)
+        parser.set_defaults(handler=lambda args, p=parser: (p.print_help(), 2)[1])
+        sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list the problem ids",
+                       description="List the shipped molecules and example spin chains (any "
+                                   "tfim-<n>-<h>[-periodic] / heisenberg-<n>[-periodic] id works).")
+    p.add_argument("--json", action="store_true", help="print a JSON list of the problems' fields")
+    p.set_defaults(handler=_list)
+
+    p = sub.add_parser("show", help="show one problem",
+                       description="Show a problem's qubit count, terms, constant, exact energies "
+                                   "(E0, E1), lower bound and description.")
+    p.add_argument("id", help="problem id (see 'crlqas problems list') or a problem JSON file")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--terms", action="store_true", help="include the Pauli terms")
+    p.set_defaults(handler=_show)
+
+
+def _fmt(x) -> str:
+    return "-" if x is None else f"{x:.10f}"
+
+
+def _list(args) -> int:
+    from . import get_problem, list_problems
+
+    rows = [get_problem(pid).summary() for pid in list_problems()]
+    if args.json:
+        keys = ("id", "num_qubits", "num_terms", "constant", "e0", "e1", "lower_bound", "description")
+        json.dump([{k: r[k] for k in keys} for r in rows], sys.stdout, indent=1)
+        print()
+        return 0
+    print(f"{'id':24s} {'qubits':>6s} {'terms':>5s} {'E0':>16s} {'E1':>16s}  description")
+    for r in rows:
+        print(f"{r['id']:24s} {r['num_qubits']:6d} {r['num_terms']:5d} {_fmt(r['e0']):>16s} "
+              f"{_fmt(r['e1']):>16s}  {r['description']}")
+    print("\nSpin chains: any tfim-<n>-<h>[-periodic] or heisenberg-<n>[-periodic] id.")
+    return 0
+
+
+def _show(args) -> int:
+    from . import get_problem
+
+    info = get_problem(args.id).summary(terms=args.terms)
+    if args.json:
+        json.dump(info, sys.stdout, indent=1)
+        print()
+        return 0
+    for key, value in info.items():
+        if key == "terms":
+            continue
+        if isinstance(value, float):
+            value = f"{value:.12g}"
+        if value not in ("", None):
+            print(f"{key:18s} {value}")
+    if args.terms:
+        print("terms:")
+        for label, coeff in info["terms"]:
+            print(f"  {label}  {coeff: .12f}")
+    return 0
+
+
+def main(argv=None) -> int:
+    """Stand-alone entry (``python -m qnoise.problems._cli list``), same as ``crlqas problems``."""
+    from qnoise.errors import CrlqasError
+
+    parser = argparse.ArgumentParser(prog="crlqas")
+    register(parser.add_subparsers(title="commands", metavar="COMMAND"))
+    args = parser.parse_args(["problems", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        return int(args.handler(args) or 0)
+    except CrlqasError as exc:
+        print(f"crlqas: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
