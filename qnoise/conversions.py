@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .paulis import pauli_basis
+from .paulis import PAULI_MATRICES, pauli_basis
 
 
 def unitary_to_ptm(unitary: np.ndarray) -> np.ndarray:
@@ -90,16 +90,27 @@ def cptp_violation(ptm: np.ndarray) -> tuple[float, float]:
 
 
 def density_matrix_to_pauli_vector(rho: np.ndarray) -> np.ndarray:
-    """State vector of coefficients ``r_P = Tr(P rho) / sqrt(2^n)`` (see :mod:`qnoise.state`)."""
+    """State vector of coefficients ``r_P = Tr(P rho) / sqrt(2^n)`` (see :mod:`qnoise.simulator`).
+
+    Contracts one qubit at a time (O(n 4^n) work) instead of building the 4^n Pauli matrices.
+    """
     rho = np.asarray(rho, dtype=complex)
     dim = rho.shape[0]
     n = dim.bit_length() - 1
-    basis = pauli_basis(n)
-    return np.einsum("iab,ba->i", basis, rho).real / np.sqrt(dim)
+    # axes (r_{n-1}..r_0, c_{n-1}..c_0); Tr(P rho) = sum_{r,c} prod_q sigma_{p_q}[c_q, r_q] rho[r, c]
+    t = rho.reshape((2,) * (2 * n))
+    for k in range(n):  # qubit n-1-k: its row axis is 0, its column axis n-k; p is appended last
+        t = np.einsum("pba,ab...->...p", PAULI_MATRICES, np.moveaxis(t, n - k, 1))
+    return np.ascontiguousarray(t.real.reshape(-1) / np.sqrt(dim))  # axes (p_{n-1}, ..., p_0)
 
 
 def pauli_vector_to_density_matrix(vec: np.ndarray) -> np.ndarray:
     """Inverse of :func:`density_matrix_to_pauli_vector`: ``rho = sum_P r_P P / sqrt(2^n)``."""
     vec = np.asarray(vec, dtype=float)
     n = (vec.shape[0].bit_length() - 1) // 2
-    return np.einsum("i,iab->ab", vec, pauli_basis(n)) / np.sqrt(2**n)
+    t = vec.reshape((4,) * n).astype(complex)  # axes (p_{n-1}, ..., p_0)
+    for _ in range(n):  # contract the leading p axis, append its (row, col) pair at the end
+        t = np.einsum("p...,prc->...rc", t, PAULI_MATRICES)
+    # axes now (r_{n-1}, c_{n-1}, ..., r_0, c_0): gather rows first, then columns
+    t = t.transpose([2 * k for k in range(n)] + [2 * k + 1 for k in range(n)])
+    return t.reshape(2**n, 2**n) / np.sqrt(2**n)

@@ -40,6 +40,8 @@ _FIXED_2Q = {
     "cx": np.array([[1, 0, 0, 0], [0, 0, 0, 1], [0, 0, 1, 0], [0, 1, 0, 0]]),
     "cz": np.diag([1, 1, 1, -1]),
     "swap": np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 1, 0, 0], [0, 0, 0, 1]]),
+    # IBM's echoed cross-resonance gate, Qiskit's ECRGate matrix (first qubit = local bit 0)
+    "ecr": _S2 * np.array([[0, 1, 0, 1j], [1, 0, -1j, 0], [0, 1j, 0, 1], [-1j, 0, 1, 0]]),
 }
 FIXED_UNITARIES = {k: np.asarray(v, dtype=complex) for k, v in {**_FIXED_1Q, **_FIXED_2Q}.items()}
 

@@ -6,9 +6,12 @@ Matching rules (those of Qiskit Aer's ``NoiseModel``):
   qubit (tuple).  ``add_error(channel, gates, qubits)`` attaches a channel to the named gates on
   exactly those qubits, in that order; for a gate on those qubits it *replaces* the defaults.
 * Adding again to the same (gate, qubits) key composes: the later channel acts after the earlier.
+  An ideal (identity) channel is ignored, as Aer ignores ideal errors, so it does not switch the
+  defaults off for those qubits.
 * A channel acts on all of the gate's qubits (a 2-qubit channel on ``cx`` sees ``(control,
   target)`` as its local qubits 0 and 1).  A 1-qubit channel attached to a 2-qubit gate acts on
-  each of the gate's qubits independently (``channel (x) channel``).
+  each of the gate's qubits independently (``channel (x) channel``; Aer would refuse it, or for a
+  2-qubit ``unitary`` apply it to the first qubit only).
 * Readout errors: ``add_all_qubit_readout_error`` and ``add_readout_error(error, qubit)``; a
   per-qubit entry replaces the default for that qubit.
 
@@ -36,15 +39,17 @@ class NoiseModel:
     def add_all_qubit_error(self, channel: Channel, gates: Iterable[str] | str) -> "NoiseModel":
         for g in self._gate_names(gates):
             self._check_arity(channel, g, None)
-            self._default[g] = self._compose(self._default.get(g), channel)
+            if not channel.is_identity():
+                self._default[g] = self._compose(self._default.get(g), channel)
         return self
 
     def add_error(self, channel: Channel, gates: Iterable[str] | str, qubits) -> "NoiseModel":
         qubits = self._check_qubits(qubits)
         for g in self._gate_names(gates):
             self._check_arity(channel, g, qubits)
-            key = (g, qubits)
-            self._local[key] = self._compose(self._local.get(key), channel)
+            if not channel.is_identity():
+                key = (g, qubits)
+                self._local[key] = self._compose(self._local.get(key), channel)
         return self
 
     def add_all_qubit_readout_error(self, error: ReadoutError) -> "NoiseModel":
@@ -66,6 +71,9 @@ class NoiseModel:
             return None
         if ch.num_qubits == 1 and len(qubits) == 2:
             ch = ch.tensor(ch)
+        if ch.num_qubits != len(qubits):
+            raise NoiseModelError(f"the {ch.num_qubits}-qubit channel attached to {g!r} cannot follow that gate "
+                                  f"on {len(qubits)} qubit(s) {qubits}")
         return ch
 
     def readout_error(self, qubit: int) -> ReadoutError | None:
@@ -99,7 +107,13 @@ class NoiseModel:
     # ------------------------------------------------------------------ helpers
     @staticmethod
     def _compose(old: Channel | None, new: Channel) -> Channel:
-        return new if old is None else old.compose(new)
+        if old is None:
+            return new
+        if old.num_qubits == 1 and new.num_qubits == 2:
+            old = old.tensor(old)
+        elif old.num_qubits == 2 and new.num_qubits == 1:
+            new = new.tensor(new)
+        return old.compose(new)
 
     @staticmethod
     def _gate_names(gates) -> list[str]:

@@ -103,7 +103,8 @@ def compile_circuit(circuit, fuse: bool = True):
         if ins.param is not None:
             out.emit(_ROTATION_OPS[ins.name], ins.qubits[0], 0, ins.param)
         else:
-            m = ins.matrix if ins.name == "unitary" else None
+            m = ins.matrix if ins.name == "unitary" else (
+                None if ins.name in _FIXED_2Q_OPS else gate_unitary(ins.name))
             out.emit_2q(ins.name, ins.qubits, None if m is None else np.asarray(m, dtype=np.complex128))
     for q in sorted(pending):
         flush(q)
