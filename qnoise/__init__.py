@@ -24,10 +24,12 @@ _LAZY = {
     "Simulator": "simulator",
     "load_workload": "workloads", "Workload": "workloads",
     "get_problem": "problems", "list_problems": "problems",
+    "run_vqe": "vqe", "get_optimizer": "optimizers", "noise_preset": "devices",
 }
 _SUBMODULES = {"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
                "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector",
-               "problems", "compiler"}
+               "problems", "compiler", "optimizers", "vqe", "ansatz", "devices",
+               "qiskit_bridge"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 

@@ -1,0 +1,135 @@
+"""Benchmark: one three-stage Adam-SPSA (SPSA3) optimisation with the LiH-4q budget.
+
+Target (issue): at most 50 ms on one core for 1191/357/119 evaluations (1667 in all) on a
+20-rotation, 10-CNOT 4-qubit circuit under ``depol-1e-3`` (1-qubit depolarizing p = 1e-3) with
+1e7-shot Gaussian noise, LiH-4q (R = 3.4 A) Hamiltonian, preset ``lih-4q``.
+
+Run (one core)::
+
+    NUMBA_NUM_THREADS=1 taskset -c 0 python bench/bench_spsa3.py [--repeats 20] [--json OUT]
+
+Prints the median and minimum wall time of ``SPSA3.minimize`` over ``--repeats`` runs with
+different seeds, after one warm-up run (Numba compilation excluded), plus the Python-loop path for
+comparison.  Timings are comparable within one machine and run only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+
+@dataclass
+class Args:
+    seed: int = 0
+    repeats: int = 20
+    shots: int = 10**7
+    budget: int = 1667  # -> 1191/357/119
+    python_loop: bool = True
+    json: str | None = None
+
+
+def bench_circuit(seed: int = 0):
+    """Deterministic 4-qubit circuit: 20 rotations (random axis/qubit), 10 CNOTs, interleaved."""
+    from qnoise.circuit import Circuit
+
+    rng = np.random.default_rng(seed)
+    c = Circuit(4)
+    ops = ["rot"] * 20 + ["cx"] * 10
+    rng.shuffle(ops)
+    for op in ops:
+        if op == "cx":
+            a, b = rng.choice(4, size=2, replace=False)
+            c.cx(int(a), int(b))
+        else:
+            c.append(str(rng.choice(["rx", "ry", "rz"])), int(rng.integers(4)))
+    return c
+
+
+def noise_model():
+    from qnoise.errors import CrlqasError
+
+    try:
+        from qnoise.devices import noise_preset
+
+        return noise_preset("depol-1e-3")
+    except (ImportError, AttributeError, CrlqasError):  # the preset is not there: same model by hand
+        from qnoise.channels import depolarizing
+        from qnoise.noise_model import NoiseModel
+
+        return NoiseModel("depol-1e-3").add_all_qubit_error(depolarizing(1e-3, 1), ["rx", "ry", "rz"])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--seed", type=int, default=Args.seed)
+    ap.add_argument("--repeats", type=int, default=Args.repeats)
+    ap.add_argument("--no-python-loop", action="store_true", help="skip timing the Python loop path")
+    ap.add_argument("--json", default=None, help="write the figures to this JSON file")
+    ns = ap.parse_args(argv)
+    args = Args(seed=ns.seed, repeats=ns.repeats, python_loop=not ns.no_python_loop, json=ns.json)
+
+    from qnoise.optimizers import EnergyFunction, get_optimizer
+    from qnoise.problems import get_problem
+    from qnoise.simulator import Simulator
+
+    problem = get_problem("lih-4q-3.4")
+    circuit = bench_circuit(args.seed)
+    opt = get_optimizer("spsa3", preset="lih-4q")
+    x0 = np.zeros(circuit.num_parameters)
+    print(f"circuit: {circuit.count_ops()}  terms={problem.hamiltonian.num_terms}  "
+          f"stages={opt.stage_budgets(args.budget)}  load average {os.getloadavg()[0]:.2f}")
+    report = {}
+    for fuse in (None, False):
+        sim = Simulator(circuit, problem.hamiltonian, noise_model(), fuse_two_qubit=fuse)
+        label = "fuse_two_qubit=" + ("auto" if fuse is None else str(fuse))
+        print(f"-- Simulator({label}): {sim.program.ops.shape[0]} ops, noise {sim.noise_model!r}")
+        report[label] = run_one(args, sim, problem, opt, x0, EnergyFunction(sim, shots=args.shots))
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=1)
+    return 0
+
+
+def run_one(args, sim, problem, opt, x0, fun):
+    from qnoise.optimizers import get_optimizer
+
+    def timed(optimizer, repeats):
+        optimizer.minimize(fun, x0, args.budget, seed=args.seed)  # warm-up / compile
+        times, results = [], []
+        for r in range(repeats):
+            t = time.perf_counter()
+            res = optimizer.minimize(fun, x0, args.budget, seed=args.seed + 1 + r)
+            times.append(time.perf_counter() - t)
+            results.append(res)
+        return times, results
+
+    times, results = timed(opt, args.repeats)
+    errs = [sim.energy(r.x) - problem.e0 for r in results]
+    out = {"median_ms": 1e3 * statistics.median(times), "min_ms": 1e3 * min(times),
+           "nfev": results[0].nfev, "compiled": results[0].info["compiled"],
+           "median_error_vs_e0": statistics.median(errs), "repeats": args.repeats,
+           "threads": os.environ.get("NUMBA_NUM_THREADS")}
+    print(f"SPSA3 compiled loop: median {out['median_ms']:.1f} ms, min {out['min_ms']:.1f} ms, "
+          f"nfev {out['nfev']}, median E - E0 = {out['median_error_vs_e0']:.2e} Ha")
+    if args.python_loop:
+        ptimes, _ = timed(get_optimizer("spsa3", preset="lih-4q", use_kernel=False), max(3, args.repeats // 5))
+        out["python_loop_median_ms"] = 1e3 * statistics.median(ptimes)
+        print(f"SPSA3 Python loop (batched pair per iteration): median {out['python_loop_median_ms']:.1f} ms")
+    per_eval = statistics.median(times) / out["nfev"] * 1e6
+    print(f"= {per_eval:.1f} us per evaluation; target <= 50 ms: "
+          f"{'met' if out['median_ms'] <= 50 else 'NOT met'}")
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""``crlqas vqe`` and ``crlqas optimizers``: VQE runs and the optimizer registry from the shell.
+
+``register(subparsers)`` is collected by ``agents/cli.py``; handlers import their modules when they
+run so ``crlqas --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(float(text)) if "e" in text.lower() else int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def _nonnegative_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}")
+    return v
+
+
+def _option(text: str) -> tuple[str, object]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE; got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return key.strip().replace("-", "_"), parsed
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "vqe", help="run VQE on simulated noisy hardware",
+        description="Optimise a parameterised circuit's energy for a problem Hamiltonian under a noise "
+                    "model (exact noisy energies, optionally with the paper's Gaussian shot noise). "
+                    "Prints the final exact noisy energy, its error against E0 (and whether it is within "
+                    "chemical accuracy), the noiseless energy of the same parameters, evaluations and time.")
+    p.add_argument("--problem", required=True, help="problem id (see 'crlqas problems list') or JSON file")
+    p.add_argument("--noise", default="noiseless",
+                   help="noise preset, e.g. depol-1e-3, mumbai-median (default: noiseless)")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--ansatz", help="hea:LAYERS[:ROTATIONS[:ENTANGLER]], e.g. hea:2 or hea:2:ry:cx-circular")
+    src.add_argument("--qasm", metavar="FILE", help="OpenQASM circuit (its parameters are the initial point)")
+    p.add_argument("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')")
+    p.add_argument("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)")
+    p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="optimizer option (repeatable), e.g. --option c=0.1")
+    p.add_argument("--budget", type=_positive_int, required=True, help="evaluations allowed (all counted)")
+    p.add_argument("--shots", type=_positive_int, help="Gaussian shot noise with this many shots (default: exact)")
+    p.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the run (default 0)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON (no progress bar)")
+    p.add_argument("--out", metavar="FILE", help="also write the JSON result to FILE (atomically)")
+    p.add_argument("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)")
+    p.set_defaults(handler=_vqe)
+
+    q = subparsers.add_parser("optimizers", help="list the optimizers and Adam-SPSA presets",
+                              description="List the optimizer names accepted by --optimizer and the "
+                                          "paper's tuned Adam-SPSA presets.")
+    q.add_argument("--json", action="store_true", help="print JSON")
+    q.set_defaults(handler=_optimizers)
+
+
+def _vqe(args) -> int:
+    from ..vqe import plot_history, run_vqe
+
+    options = dict(args.option)
+    if args.preset:
+        options["preset"] = args.preset
+    initial = None
+    if args.qasm:
+        from ..qiskit_bridge import from_qiskit, load_qasm
+
+        loaded = load_qasm(args.qasm)  # a QuantumCircuit (older bridges: (Circuit, params))
+        circuit, initial = loaded if isinstance(loaded, tuple) else from_qiskit(loaded)
+    else:
+        circuit = args.ansatz
+    result = run_vqe(args.problem, circuit, noise=args.noise, optimizer=args.optimizer, budget=args.budget,
+                     shots=args.shots, seed=args.seed, progress=not args.json and sys.stderr.isatty(),
+                     initial_params=initial if initial is not None and len(initial) else None,
+                     optimizer_options=options)
+    if args.out:
+        result.write_json(args.out)
+    if args.plot:
+        plot_history(result, args.plot)
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=1)
+        print()
+    else:
+        print(result.summary())
+        if args.plot:
+            print(f"plot               {args.plot}")
+    return 0
+
+
+def _optimizers(args) -> int:
+    from .adam_spsa import PRESET_NOTES, PRESETS
+    from .registry import DESCRIPTIONS
+
+    if args.json:
+        json.dump({"optimizers": DESCRIPTIONS, "presets": PRESETS}, sys.stdout, indent=1)
+        print()
+        return 0
+    for name, desc in DESCRIPTIONS.items():
+        print(f"{name:12s} {desc}")
+    print("\nAdam-SPSA presets (a, alpha, c, gamma, lambda, beta1, beta2):")
+    for name, hp in PRESETS.items():
+        print(f"  {name:8s} " + ", ".join(f"{v:g}" for v in hp.values()) + f"   ({PRESET_NOTES[name]})")
+    return 0

@@ -1,0 +1,280 @@
+"""VQE on simulated noisy hardware in a few lines.
+
+>>> from qnoise.vqe import run_vqe
+>>> r = run_vqe("h2-2q", "hea:1", noise=None, optimizer="cobyla", budget=300, seed=1)
+>>> r.within_chemical_accuracy
+True
+
+:func:`run_vqe` builds the :class:`~qnoise.simulator.Simulator` (noise = ``None``, a
+:class:`~qnoise.noise_model.NoiseModel` or a preset name of :func:`qnoise.devices.noise_preset`),
+optimises with any optimizer of :mod:`qnoise.optimizers` under an evaluation budget (``shots``
+adds the paper's Gaussian shot noise to every evaluation), and reports
+
+* ``energy``: the exact noisy energy ``Tr(rho H)`` of the final parameters (no shot noise),
+* ``error = energy - E0`` and ``within_chemical_accuracy`` (``error < problem.chemical_accuracy``),
+* ``noiseless_energy``: the same parameters on an ideal device,
+* ``estimate``: the optimizer's own (shot-noisy) value of its answer,
+* ``nfev``, ``time_s``, ``params`` and the per-iteration ``history``.
+
+Seeds: an int ``seed`` is split (``SeedSequence.spawn``) into one stream for the initial
+parameters and one for the optimizer (perturbations and shot noise), so a seed reproduces a run.
+Initial parameters default to ``uniform(-0.1, 0.1)`` per angle (near the all-zero state).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from .errors import ValidationError
+
+DEFAULT_INIT_SCALE = 0.1
+
+
+@dataclass
+class VQEResult:
+    problem: str | None
+    energy: float
+    e0: float | None
+    error: float | None
+    within_chemical_accuracy: bool | None
+    chemical_accuracy: float
+    noiseless_energy: float
+    estimate: float
+    nfev: int
+    nit: int
+    budget: int
+    time_s: float
+    params: np.ndarray
+    initial_params: np.ndarray
+    history: np.ndarray
+    history_nfev: np.ndarray
+    optimizer: str
+    optimizer_options: dict
+    noise: str
+    shots: int | None
+    seed: int | None
+    message: str
+    num_qubits: int
+    num_parameters: int
+    circuit: dict = field(repr=False, default_factory=dict)
+    optimizer_info: dict = field(repr=False, default_factory=dict)
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        for key, val in out.items():
+            if isinstance(val, np.ndarray):
+                out[key] = val.tolist()
+        out["optimizer_info"] = _jsonable(out["optimizer_info"])
+        out["optimizer_options"] = _jsonable(out["optimizer_options"])
+        return out
+
+    def write_json(self, path) -> None:
+        """Write :meth:`to_dict` to ``path`` atomically (temporary file + rename)."""
+        write_json_atomic(path, self.to_dict())
+
+    def summary(self) -> str:
+        lines = [f"problem            {self.problem or '(custom Hamiltonian)'}  ({self.num_qubits} qubits, "
+                 f"{self.num_parameters} parameters)",
+                 f"noise              {self.noise}" + (f", {self.shots} shots" if self.shots else ", exact energies"),
+                 f"optimizer          {self.optimizer}  ({self.message})",
+                 f"energy             {self.energy:.10f} Ha  (exact noisy energy of the final parameters)"]
+        if self.e0 is not None:
+            verdict = "within" if self.within_chemical_accuracy else "NOT within"
+            lines.append(f"error vs E0        {self.error:+.3e} Ha  (E0 = {self.e0:.10f}; {verdict} chemical "
+                         f"accuracy {self.chemical_accuracy:g})")
+        lines += [f"noiseless energy   {self.noiseless_energy:.10f} Ha  (same parameters, ideal device)",
+                  f"optimizer estimate {self.estimate:.10f} Ha",
+                  f"evaluations        {self.nfev} / {self.budget}  ({self.nit} iterations)",
+                  f"time               {self.time_s:.3f} s"]
+        return "\n".join(lines)
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    if isinstance(obj, (np.floating, np.integer, np.bool_)):
+        return obj.item()
+    return obj
+
+
+def write_json_atomic(path, data) -> None:
+    path = os.fspath(path)
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=1, allow_nan=True)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+# ---------------------------------------------------------------------- inputs
+def resolve_problem(problem_or_hamiltonian):
+    """``(problem id or None, Hamiltonian, e0 or None, chemical accuracy)``."""
+    from .hamiltonian import Hamiltonian
+    from .problems import CHEMICAL_ACCURACY, Problem, get_problem
+
+    if isinstance(problem_or_hamiltonian, str):
+        problem_or_hamiltonian = get_problem(problem_or_hamiltonian)
+    if isinstance(problem_or_hamiltonian, Problem):
+        p = problem_or_hamiltonian
+        return p.id, p.hamiltonian, p.e0, p.chemical_accuracy
+    if isinstance(problem_or_hamiltonian, Hamiltonian):
+        h = problem_or_hamiltonian
+        e0 = float(h.ground_energy()) if h.num_qubits <= 14 else None
+        return None, h, e0, CHEMICAL_ACCURACY
+    raise ValidationError(f"expected a problem id, a Problem or a Hamiltonian; got "
+                          f"{type(problem_or_hamiltonian).__name__}")
+
+
+def resolve_noise(noise):
+    """``(NoiseModel or None, label)`` from None, a NoiseModel or a preset name."""
+    from .noise_model import NoiseModel
+
+    if noise is None:
+        return None, "noiseless"
+    if isinstance(noise, NoiseModel):
+        return noise, getattr(noise, "name", "custom")
+    if isinstance(noise, str):
+        if noise.strip().lower() in ("noiseless", "none", "ideal"):
+            return None, "noiseless"
+        try:
+            from .devices import noise_preset
+        except ImportError:
+            raise ValidationError(f"noise presets (like {noise!r}) need qnoise.devices.noise_preset, "
+                                  f"which is not available; pass a NoiseModel instead") from None
+        return noise_preset(noise), noise
+    raise ValidationError(f"noise must be None, a NoiseModel or a preset name; got {type(noise).__name__}")
+
+
+def resolve_circuit(ansatz_or_circuit, num_qubits: int):
+    from .ansatz import from_spec
+    from .circuit import Circuit
+
+    if isinstance(ansatz_or_circuit, Circuit):
+        return ansatz_or_circuit
+    if isinstance(ansatz_or_circuit, str):
+        return from_spec(ansatz_or_circuit, num_qubits)
+    if callable(ansatz_or_circuit):
+        c = ansatz_or_circuit(num_qubits)
+        if isinstance(c, Circuit):
+            return c
+    raise ValidationError(f"expected a Circuit, an ansatz spec like 'hea:2' or a callable "
+                          f"num_qubits -> Circuit; got {type(ansatz_or_circuit).__name__}")
+
+
+def _streams(seed):
+    if isinstance(seed, np.random.Generator):
+        return seed, seed
+    from .measurement import as_generator
+
+    as_generator(seed)  # validates
+    init, opt = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(init), np.random.default_rng(opt)
+
+
+# ---------------------------------------------------------------------- runner
+def run_vqe(problem_or_hamiltonian, ansatz_or_circuit, noise=None, optimizer="adam-spsa", budget: int = 1000,
+            shots: int | None = None, seed=0, callback=None, progress: bool = False, initial_params=None,
+            optimizer_options: dict | None = None) -> VQEResult:
+    """Run VQE; see the module docstring.  ``callback(info)`` gets each iteration's
+    :class:`~qnoise.optimizers.base.IterationInfo` (return True to stop)."""
+    from .optimizers import EnergyFunction, get_optimizer
+    from .optimizers.base import Optimizer, check_budget
+    from .simulator import Simulator
+
+    budget = check_budget(budget)
+    pid, ham, e0, chem = resolve_problem(problem_or_hamiltonian)
+    model, noise_label = resolve_noise(noise)
+    circuit = resolve_circuit(ansatz_or_circuit, ham.num_qubits)
+    if isinstance(optimizer, Optimizer):
+        opt, opt_name = optimizer, optimizer.name
+        if optimizer_options:
+            raise ValidationError("optimizer_options apply to an optimizer given by name only")
+    else:
+        opt = get_optimizer(optimizer, **(optimizer_options or {}))
+        opt_name = opt.name
+    sim = Simulator(circuit, ham, model)
+    fun = EnergyFunction(sim, shots=shots)
+    init_rng, opt_rng = _streams(seed)
+    if initial_params is None:
+        x0 = init_rng.uniform(-DEFAULT_INIT_SCALE, DEFAULT_INIT_SCALE, circuit.num_parameters)
+    else:
+        x0 = circuit.check_parameters(initial_params).copy()
+
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=budget, unit="eval", desc=f"VQE {opt_name}", disable=None, leave=False)
+
+    def cb(info):
+        if bar is not None:
+            bar.update(info.nfev - bar.n)
+            bar.set_postfix_str(f"E={info.fun:.6f}", refresh=False)
+        return bool(callback(info)) if callback is not None else False
+
+    t0 = time.perf_counter()
+    try:
+        res = opt.minimize(fun, x0, budget, seed=opt_rng, callback=cb if (bar or callback) else None)
+    finally:
+        if bar is not None:
+            bar.close()
+    elapsed = time.perf_counter() - t0
+    energy = sim.energy(res.x)
+    noiseless = energy if model is None or model.is_ideal() else Simulator(circuit, ham, None).energy(res.x)
+    error = None if e0 is None else energy - e0
+    return VQEResult(
+        problem=pid, energy=energy, e0=e0, error=error,
+        within_chemical_accuracy=None if error is None else bool(error < chem), chemical_accuracy=chem,
+        noiseless_energy=float(noiseless), estimate=float(res.fun), nfev=res.nfev, nit=res.nit, budget=budget,
+        time_s=elapsed, params=np.asarray(res.x, dtype=float), initial_params=x0, history=res.history,
+        history_nfev=res.history_nfev, optimizer=opt_name, optimizer_options=dict(getattr(opt, "options", {})),
+        noise=noise_label, shots=fun.shots, seed=seed if isinstance(seed, (int, np.integer)) else None,
+        message=res.message, num_qubits=circuit.num_qubits, num_parameters=circuit.num_parameters,
+        circuit=circuit.to_dict(), optimizer_info=res.info)
+
+
+def plot_history(result: VQEResult, path) -> None:
+    """Energy history (optimizer values per iteration, against evaluations) and E0, to ``path``."""
+    from .errors import require
+
+    require("matplotlib", "plot")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    if len(result.history):
+        ax.plot(result.history_nfev, result.history, lw=1.0, label=f"{result.optimizer} (per iteration)")
+    if result.e0 is not None:
+        ax.axhline(result.e0, color="k", ls="--", lw=1.0, label="E0 (exact)")
+        ax.axhspan(result.e0, result.e0 + result.chemical_accuracy, color="g", alpha=0.15,
+                   label="chemical accuracy")
+    ax.axhline(result.energy, color="C1", lw=1.0, label=f"final noisy energy {result.energy:.6f}")
+    ax.set_xlabel("evaluations")
+    ax.set_ylabel("energy (Ha)")
+    ax.set_title(f"VQE {result.problem or ''} | noise {result.noise}" + (f" | {result.shots} shots" if result.shots else ""))
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+__all__ = ["VQEResult", "run_vqe", "plot_history", "write_json_atomic", "resolve_problem", "resolve_noise",
+           "resolve_circuit"]
