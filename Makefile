@@ -1,9 +1,9 @@
 # crlqas: the README quick start is `make demo` and `make test`.
 # Both create $(VENV) with `python3 -m venv` when it is missing and install with plain pip.
 #
-# Machine rule for later (the `rl` extra is not installed by these targets yet): torch must be
-# pinned in the same pip command as stable-baselines3, e.g.
-#   $(PIP) install -e '.[rl]' 'torch==2.13.0'
+# torch is pinned in the same pip command as stable-baselines3 (the `rl` extra): on these machines
+# torch==2.13.0 is a local CPU wheel, and an unpinned torch would pull a multi-GB CUDA build.
+TORCH  ?= torch==2.13.0
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -19,7 +19,7 @@ $(BIN)/python:
 
 # Stamps: reinstall only when pyproject.toml changes.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[test,qiskit,bench]'
+	$(PIP) install -e '.[test,qiskit,bench,rl,chem]' '$(TORCH)'
 	touch $@
 
 $(VENV)/.installed-demo: pyproject.toml | $(BIN)/python
