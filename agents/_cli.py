@@ -1,0 +1,117 @@
+"""The agents' subcommands of ``crlqas``: ``train`` and ``report`` (registered by ``agents/cli.py``).
+
+Nothing heavy is imported here; the handlers import torch / stable-baselines3 when they run.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train", help="train a curriculum RL agent that searches for a short accurate circuit",
+        description="Train the paper's agent (masked double DQN, n-step) or MaskablePPO on the "
+                    "quantum-architecture-search env with the curriculum, one process per seed. "
+                    "Writes a run directory (config.json, per seed: progress.csv, tb/, best/ circuits as "
+                    "OpenQASM + JSON, checkpoints) and prints the best circuit found.")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--config", metavar="FILE", help="training config (.toml or .json)")
+    src.add_argument("--preset", metavar="NAME",
+                     help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
+                          "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)")
+    src.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR")
+    seeds = p.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)")
+    seeds.add_argument("--seeds", type=_seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
+    p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
+    p.add_argument("--episodes", type=_positive_int, metavar="N", help="episodes per seed")
+    p.add_argument("--sequential", action="store_true", help="run the seeds one after the other")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
+    p.set_defaults(handler=_train)
+
+    r = subparsers.add_parser(
+        "report", help="summarise a training run: table, learning curves, best circuit",
+        description="Per seed: best error vs E0, first episode reaching chemical accuracy, sizes of the "
+                    "best and shortest accurate circuits. Writes PNG learning curves and a drawing of "
+                    "the best circuit into RUN_DIR/report/.")
+    r.add_argument("run_dir", metavar="RUN_DIR")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--no-plots", action="store_true", help="skip the PNG files")
+    r.set_defaults(handler=_report)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+    return v
+
+
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 100,101,102; "
+                                         f"got {text!r}") from None
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"expected distinct non-negative seeds; got {text!r}")
+    return seeds
+
+
+def _train(args) -> int:
+    from qnoise.errors import ValidationError
+
+    if args.list_presets:
+        from .presets import list_presets, load_preset
+
+        for name in list_presets():
+            try:
+                cfg = load_preset(name)
+                print(f"{name:22s} {cfg.env.problem:12s} noise={cfg.env.noise}  episodes={cfg.run.episodes}")
+            except ValidationError as exc:
+                print(f"{name:22s} (unavailable: {exc})")
+        return 0
+    if args.resume:
+        if args.seed is not None or args.seeds or args.out:
+            raise ValidationError("--resume continues a run as configured: do not combine it with "
+                                  "--seed/--seeds/--out (use --episodes to extend it)")
+        from .train import resume
+
+        results = resume(args.resume, episodes=args.episodes, parallel=False if args.sequential else None,
+                         progress=not args.no_progress)
+        out = args.resume
+    else:
+        if not (args.config or args.preset):
+            raise ValidationError("give --config FILE.toml, --preset NAME or --resume DIR "
+                                  "(crlqas train --list-presets lists the presets)")
+        from .config import load_config
+        from .presets import load_preset
+        from .train import train
+
+        cfg = load_config(args.config) if args.config else load_preset(args.preset)
+        seeds = [args.seed] if args.seed is not None else args.seeds
+        out = args.out or _default_out(cfg.name)
+        results = train(cfg, out, seeds=seeds, episodes=args.episodes,
+                        parallel=False if args.sequential else None, progress=not args.no_progress)
+    from .report import print_best
+
+    print(f"run directory: {out}")
+    print_best(results)
+    return 0
+
+
+def _default_out(name: str) -> str:
+    import time
+
+    return f"runs/{name}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+def _report(args) -> int:
+    from .report import report
+
+    return report(args.run_dir, as_json=args.json, plots=not args.no_plots)

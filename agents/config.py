@@ -1,0 +1,242 @@
+"""``TrainConfig``: everything ``crlqas train`` needs, read from TOML (or JSON) and validated at load.
+
+A config file has four sections::
+
+    [env]          # envs.config.QASConfig fields (problem, noise, shots, max_steps, optimizer, ...)
+    problem = "h2-2q"
+
+    [agent]
+    name = "dqn"                     # "dqn" (the paper's), "maskable-ppo", or "sb3:<Algorithm>"
+    [agent.params]                   # overrides of the agent's defaults (the paper's for "dqn")
+    learning_rate = 3e-4
+    policy_kwargs = { net_arch = [1000, 1000, 1000, 1000, 1000], activation = "leaky_relu" }
+
+    [curriculum]
+    kind = "paper"                   # "paper" (MovingThresholdCurriculum.paper), "moving-threshold",
+                                     # "fixed-schedule" or "none"; other keys are its options
+
+    [run]
+    episodes = 300                   # episodes per seed
+    seeds = [100, 101, 102]
+    checkpoint_every = 50            # episodes between checkpoints
+    parallel = true                  # seeds as parallel processes
+
+Every problem raises :class:`qnoise.errors.ValidationError` naming the section and key.
+``TrainConfig.resolved()`` fills in the agent's defaults so that the run directory's
+``config.json`` states every setting.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qnoise.errors import ValidationError
+
+__all__ = ["TrainConfig", "RunConfig", "AgentConfig", "load_config", "default_agent_params"]
+
+SECTIONS = ("env", "agent", "curriculum", "run")
+CURRICULUM_KINDS = ("paper", "moving-threshold", "fixed-schedule", "vanilla", "none")
+_RESERVED_AGENT = ("env", "seed", "device", "tensorboard_log", "replay_buffer_class", "_init_setup_model")
+
+
+def _unknown(section: str, given, allowed) -> None:
+    import difflib
+
+    bad = sorted(set(given) - set(allowed))
+    if bad:
+        hints = []
+        for b in bad:
+            close = difflib.get_close_matches(b, list(allowed), 1)
+            hints.append(f"{b!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        raise ValidationError(f"[{section}]: unknown key(s) {', '.join(hints)}; allowed: "
+                              f"{', '.join(sorted(allowed))}")
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    episodes: int = 300
+    seeds: tuple = (100,)
+    checkpoint_every: int = 50
+    parallel: bool = True
+    log_every: int = 1  # CSV/TensorBoard row every N episodes
+
+    def __post_init__(self):
+        for name in ("episodes", "checkpoint_every", "log_every"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValidationError(f"[run] {name} must be a positive integer; got {v!r}")
+        seeds = self.seeds
+        if isinstance(seeds, int) and not isinstance(seeds, bool):
+            seeds = (seeds,)
+        if not isinstance(seeds, (list, tuple)) or not seeds or not all(
+                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+            raise ValidationError(f"[run] seeds must be a non-empty list of integers >= 0; got {self.seeds!r}")
+        if len(set(seeds)) != len(seeds):
+            raise ValidationError(f"[run] seeds must be distinct; got {list(seeds)}")
+        object.__setattr__(self, "seeds", tuple(seeds))
+        if not isinstance(self.parallel, bool):
+            raise ValidationError(f"[run] parallel must be true or false; got {self.parallel!r}")
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    name: str = "dqn"
+    params: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    env: object  # envs.config.QASConfig
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    curriculum: dict = field(default_factory=lambda: {"kind": "paper"})
+    run: RunConfig = field(default_factory=RunConfig)
+    name: str = "custom"
+
+    # ------------------------------------------------------------------ loading
+    @classmethod
+    def from_dict(cls, data: dict, name: str = "custom") -> "TrainConfig":
+        from envs.config import QASConfig
+
+        if not isinstance(data, dict):
+            raise ValidationError(f"a training config must be a table; got {type(data).__name__}")
+        _unknown("top level", [k for k in data if k != "name"], SECTIONS)
+        for sec in SECTIONS:
+            if sec in data and not isinstance(data[sec], dict):
+                raise ValidationError(f"[{sec}] must be a table; got {data[sec]!r}")
+        if "env" not in data:
+            raise ValidationError("the config has no [env] section (at least: problem = \"h2-2q\")")
+        try:
+            env = QASConfig.from_dict(data["env"])
+        except ValidationError as exc:
+            raise ValidationError(f"[env] {exc}") from None
+        agent_d = dict(data.get("agent", {}))
+        _unknown("agent", agent_d, ("name", "params"))
+        agent = AgentConfig(str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})))
+        run_d = dict(data.get("run", {}))
+        _unknown("run", run_d, RunConfig.__dataclass_fields__)
+        run = RunConfig(**run_d)
+        cur = dict(data.get("curriculum", {"kind": "paper"}))
+        cfg = cls(env=env, agent=agent, curriculum=cur, run=run, name=str(data.get("name", name)))
+        cfg.validate()
+        return cfg
+
+    def validate(self) -> None:
+        """Check the agent and curriculum sections (the env and run ones check themselves)."""
+        from .ppo import agent_class
+
+        cls = agent_class(self.agent.name)
+        params = self.agent_params()
+        allowed = set()
+        for klass in cls.__mro__:
+            if "__init__" in vars(klass):
+                allowed |= set(inspect.signature(klass.__init__).parameters) - {"self", "args", "kwargs"}
+        allowed -= set(_RESERVED_AGENT)
+        _unknown(f"agent.params] (agent {self.agent.name!r}", params, allowed)
+        pk = params.get("policy_kwargs", {})
+        if not isinstance(pk, dict):
+            raise ValidationError(f"[agent.params] policy_kwargs must be a table; got {pk!r}")
+        from .ppo import resolve_policy_kwargs
+
+        resolve_policy_kwargs(pk)
+        self.make_curriculum()
+
+    # ------------------------------------------------------------------ resolution
+    def agent_params(self) -> dict:
+        """The agent's defaults (the paper's for ``dqn``) updated with ``[agent.params]``."""
+        params = default_agent_params(self.agent.name, self.env.max_steps, self.env.resolve().num_qubits)
+        for k, v in self.agent.params.items():
+            if k == "policy_kwargs" and isinstance(v, dict):
+                params[k] = {**params.get(k, {}), **v}
+            else:
+                params[k] = v
+        if params.get("gamma") == "paper":
+            from .dqn import paper_gamma
+
+            params["gamma"] = paper_gamma(self.env.max_steps)
+        return params
+
+    def make_curriculum(self):
+        """The curriculum object (``None`` for ``kind = "none"``)."""
+        from envs.curriculum import MovingThresholdCurriculum, make_curriculum
+
+        opts = dict(self.curriculum)
+        kind = str(opts.pop("kind", "paper")).lower()
+        if kind not in CURRICULUM_KINDS:
+            raise ValidationError(f"[curriculum] kind must be one of {', '.join(CURRICULUM_KINDS)}; got {kind!r}")
+        try:
+            if kind == "none":
+                if opts:
+                    raise ValidationError(f"[curriculum] kind 'none' takes no options; got {sorted(opts)}")
+                return None
+            if kind == "paper":
+                _unknown("curriculum", opts, ("accept_err", "problem"))
+                problem = opts.get("problem", self.env.problem or "custom")
+                return MovingThresholdCurriculum.paper(problem, opts.get("accept_err"))
+            return make_curriculum(kind, **opts)
+        except ValidationError as exc:
+            msg = str(exc)
+            raise ValidationError(msg if msg.startswith("[curriculum]") else f"[curriculum] {msg}") from None
+
+    def to_dict(self, resolved: bool = True) -> dict:
+        return {"name": self.name, "env": self.env.to_dict(),
+                "agent": {"name": self.agent.name,
+                          "params": self.agent_params() if resolved else dict(self.agent.params)},
+                "curriculum": dict(self.curriculum),
+                "run": {"episodes": self.run.episodes, "seeds": list(self.run.seeds),
+                        "checkpoint_every": self.run.checkpoint_every, "parallel": self.run.parallel,
+                        "log_every": self.run.log_every}}
+
+    def with_run(self, **changes) -> "TrainConfig":
+        return replace(self, run=replace(self.run, **changes))
+
+
+def default_agent_params(name: str, max_steps: int, num_qubits: int) -> dict:
+    """JSON-ready default hyper-parameters of agent ``name``."""
+    if name == "dqn":
+        from .dqn import paper_dqn_kwargs
+
+        params = paper_dqn_kwargs(max_steps, num_qubits)
+        params["policy_kwargs"] = {"net_arch": params["policy_kwargs"]["net_arch"],
+                                   "activation": "leaky_relu"}
+        return params
+    if name == "maskable-ppo":
+        from .ppo import ppo_defaults
+
+        return ppo_defaults(max_steps)
+    return {}
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        try:
+            import tomli as tomllib
+        except ModuleNotFoundError:
+            raise ValidationError("reading TOML on Python 3.10 needs tomli: pip install tomli") from None
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValidationError(f"{path}: not valid TOML: {exc}") from None
+
+
+def load_config(path) -> TrainConfig:
+    """A :class:`TrainConfig` from a ``.toml`` or ``.json`` file (errors name the file)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValidationError(f"config file {str(path)!r} does not exist")
+    if path.suffix == ".json":
+        try:
+            data = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise ValidationError(f"{path}: not valid JSON: {exc}") from None
+    else:
+        data = _read_toml(path)
+    try:
+        return TrainConfig.from_dict(data, name=data.get("name", path.stem))
+    except ValidationError as exc:
+        raise ValidationError(f"{path}: {exc}") from None

@@ -1,0 +1,267 @@
+"""The paper's agent: masked double DQN with n-step returns, built on stable-baselines3's ``DQN``.
+
+:class:`MaskedDQN` changes four things of SB3's DQN:
+
+* **Masked acting.**  Every action (warm-up, epsilon-greedy exploration and greedy) is drawn from
+  the legal actions only: the environment's ``action_masks()`` (``True`` = allowed, the sb3-contrib
+  convention).  Greedy acting sets illegal Q-values to ``-inf``; exploration draws uniformly among
+  the legal actions.  ``predict(obs, action_masks=...)`` does the same for evaluation.
+* **Masked double-DQN bootstrap.**  The target is ``R^(n) + gamma^k Q_target(s', argmax_{a legal
+  in s'} Q_online(s', a))``: the online net chooses among the legal actions of the next state, the
+  target net evaluates.  :class:`MaskedNStepReplayBuffer` stores the next state's mask with every
+  transition (the mask of the terminal state comes from ``info["action_mask"]`` when the env
+  auto-resets) and computes n-step returns (SB3's ``NStepReplayBuffer`` logic).
+* **Schedules of the paper.**  Epsilon starts at ``exploration_initial_eps`` and is multiplied by
+  ``exploration_decay`` per gradient step down to ``exploration_final_eps``; the target network is
+  copied (hard) every ``target_update_interval`` *gradient updates*.
+* Huber loss and Adam as in SB3.
+
+:func:`paper_dqn_kwargs` gives the paper's hyper-parameters (network 5 x 1000 LeakyReLU, lr 3e-4,
+buffer 20 000, batch 1000, learning starts 1000, gamma ``round(0.005 ** (1/L), 2)``, n = 5).
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+import torch as th
+from gymnasium import spaces
+from stable_baselines3 import DQN
+from stable_baselines3.common.buffers import NStepReplayBuffer
+from stable_baselines3.common.vec_env import VecEnv, VecNormalize
+from torch.nn import functional as F
+
+__all__ = ["MaskedDQN", "MaskedNStepReplayBuffer", "MaskedReplayBufferSamples", "paper_gamma",
+           "paper_dqn_kwargs", "env_action_masks"]
+
+
+def paper_gamma(max_steps: int) -> float:
+    """The paper's discount ``round(0.005 ** (1 / L), 2)`` (0.88 at ``L = 40``)."""
+    return round(0.005 ** (1.0 / int(max_steps)), 2)
+
+
+def paper_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
+    """Keyword arguments of :class:`MaskedDQN` reproducing the paper's agent (section 7).
+
+    Hidden width 1000 for up to 4 qubits, 2000 for 5-6, 5000 beyond; n-step 5 (6 from 6 qubits).
+    """
+    width = 1000 if num_qubits <= 4 else (2000 if num_qubits <= 6 else 5000)
+    return dict(
+        learning_rate=3e-4, buffer_size=20_000, learning_starts=1000, batch_size=1000,
+        train_freq=1, gradient_steps=1, target_update_interval=500, gamma=paper_gamma(max_steps),
+        n_steps=5 if num_qubits <= 4 else 6, exploration_initial_eps=1.0,
+        exploration_final_eps=0.05, exploration_decay=0.99995,
+        policy_kwargs=dict(net_arch=[width] * 5, activation_fn=th.nn.LeakyReLU))
+
+
+def env_action_masks(env: VecEnv, n_actions: int) -> np.ndarray:
+    """``(n_envs, n_actions)`` bool masks of the envs' current states (all ``True`` without masks)."""
+    if env.has_attr("action_masks"):
+        return np.stack(env.env_method("action_masks")).astype(bool).reshape(env.num_envs, n_actions)
+    return np.ones((env.num_envs, n_actions), dtype=bool)
+
+
+class MaskedReplayBufferSamples(NamedTuple):
+    observations: th.Tensor
+    actions: th.Tensor
+    next_observations: th.Tensor
+    dones: th.Tensor
+    rewards: th.Tensor
+    discounts: th.Tensor | None
+    next_action_masks: th.Tensor  # bool (batch, n_actions): legal actions in next_observations
+
+
+class MaskedNStepReplayBuffer(NStepReplayBuffer):
+    """n-step replay buffer that also stores the legal actions of every next state.
+
+    ``add`` reads the masks from ``infos[i]["next_action_mask"]`` (set by :class:`MaskedDQN`);
+    missing masks mean "all legal".  ``n_steps=1`` gives ordinary one-step returns.
+    """
+
+    def __init__(self, *args, n_steps: int = 1, gamma: float = 0.99, **kwargs):
+        super().__init__(*args, n_steps=n_steps, gamma=gamma, **kwargs)
+        if not isinstance(self.action_space, spaces.Discrete):
+            raise TypeError("MaskedNStepReplayBuffer needs a Discrete action space")
+        self.n_actions = int(self.action_space.n)
+        self.next_action_masks = np.ones((self.buffer_size, self.n_envs, self.n_actions), dtype=bool)
+
+    def add(self, obs, next_obs, action, reward, done, infos) -> None:
+        for i, info in enumerate(infos):
+            mask = info.get("next_action_mask")
+            self.next_action_masks[self.pos, i] = True if mask is None else np.asarray(mask, bool)
+        super().add(obs, next_obs, action, reward, done, infos)
+
+    def _get_samples(self, batch_inds: np.ndarray, env: VecNormalize | None = None):
+        # Same computation as stable_baselines3's NStepReplayBuffer._get_samples (v2.9), plus the
+        # mask of the state the n-step return bootstraps from.
+        env_indices = np.random.randint(0, self.n_envs, size=batch_inds.shape)
+        last_valid_index = self.pos - 1
+        original_timeout_values = self.timeouts[last_valid_index].copy()
+        self.timeouts[last_valid_index] = np.logical_or(original_timeout_values,
+                                                        np.logical_not(self.dones[last_valid_index]))
+        steps = np.arange(self.n_steps).reshape(1, -1)
+        indices = (batch_inds[:, None] + steps) % self.buffer_size
+        rewards_seq = self._normalize_reward(self.rewards[indices, env_indices[:, None]], env)
+        dones_seq = self.dones[indices, env_indices[:, None]]
+        truncated_seq = self.timeouts[indices, env_indices[:, None]]
+        done_or_truncated = np.logical_or(dones_seq, truncated_seq)
+        done_idx = np.where(done_or_truncated.any(axis=1), done_or_truncated.argmax(axis=1),
+                            self.n_steps - 1)
+        mask = np.arange(self.n_steps).reshape(1, -1) <= done_idx[:, None]
+        target_q_discounts = self.gamma ** mask.sum(axis=1, keepdims=True).astype(np.float32)
+        discounts = self.gamma ** np.arange(self.n_steps, dtype=np.float32).reshape(1, -1)
+        n_step_returns = (rewards_seq * discounts * mask).sum(axis=1, keepdims=True)
+        last_indices = (batch_inds + done_idx) % self.buffer_size
+        next_obs = self._normalize_obs(self.next_observations[last_indices, env_indices], env)
+        next_dones = self.dones[last_indices, env_indices][:, None].astype(np.float32)
+        next_timeouts = self.timeouts[last_indices, env_indices][:, None].astype(np.float32)
+        final_dones = next_dones * (1.0 - next_timeouts)
+        self.timeouts[last_valid_index] = original_timeout_values
+        obs = self._normalize_obs(self.observations[batch_inds, env_indices], env)
+        return MaskedReplayBufferSamples(
+            observations=self.to_torch(obs),
+            actions=self.to_torch(self.actions[batch_inds, env_indices]),
+            next_observations=self.to_torch(next_obs),
+            dones=self.to_torch(final_dones),
+            rewards=self.to_torch(n_step_returns.astype(np.float32)),
+            discounts=self.to_torch(target_q_discounts.astype(np.float32)),
+            next_action_masks=self.to_torch(self.next_action_masks[last_indices, env_indices]),
+        )
+
+
+class MaskedDQN(DQN):
+    """Double DQN with action masks, n-step returns and the paper's epsilon schedule.
+
+    Extra arguments over :class:`stable_baselines3.DQN`: ``exploration_decay`` (epsilon factor per
+    gradient step; the linear ``exploration_fraction`` schedule is not used).  ``n_steps`` sets the
+    n-step return of the built-in :class:`MaskedNStepReplayBuffer`.  ``target_update_interval``
+    counts gradient updates.  The environment should expose ``action_masks()``; without it every
+    action is legal.
+    """
+
+    def __init__(self, policy, env, *, exploration_decay: float = 0.99995, n_steps: int = 1,
+                 replay_buffer_kwargs: dict | None = None, **kwargs):
+        if not 0.0 < exploration_decay <= 1.0:
+            raise ValueError(f"exploration_decay must be in (0, 1]; got {exploration_decay!r}")
+        gamma = kwargs.get("gamma", 0.99)
+        rb_kwargs = {"n_steps": int(n_steps), "gamma": gamma, **(replay_buffer_kwargs or {})}
+        self.exploration_decay = float(exploration_decay)
+        self._stop_requested = False
+        kwargs.setdefault("train_freq", 1)
+        super().__init__(policy, env, replay_buffer_class=MaskedNStepReplayBuffer,
+                         replay_buffer_kwargs=rb_kwargs, **kwargs)
+        self.exploration_rate = self.exploration_initial_eps
+
+    # ----------------------------------------------------------------------------- acting
+    @property
+    def n_actions(self) -> int:
+        return int(self.action_space.n)
+
+    def current_action_masks(self) -> np.ndarray:
+        """Masks of the training env's current states, ``(n_envs, n_actions)``."""
+        if self.env is None:
+            return np.ones((1, self.n_actions), dtype=bool)
+        return env_action_masks(self.env, self.n_actions)
+
+    def predict(self, observation, state=None, episode_start=None, deterministic: bool = False,
+                action_masks: np.ndarray | None = None):
+        """Epsilon-greedy (``deterministic=False``) or greedy action among the legal ones.
+
+        ``action_masks``: bool ``(n_actions,)`` or ``(batch, n_actions)``, ``True`` = legal;
+        ``None`` = all legal.
+        """
+        obs_tensor, vectorized = self.policy.obs_to_tensor(observation)
+        n_batch = next(iter(obs_tensor.values())).shape[0] if isinstance(obs_tensor, dict) \
+            else obs_tensor.shape[0]
+        if action_masks is None:
+            masks = np.ones((n_batch, self.n_actions), dtype=bool)
+        else:
+            masks = np.asarray(action_masks, dtype=bool).reshape(n_batch, self.n_actions)
+        legal_any = masks.any(axis=1)
+        masks = np.where(legal_any[:, None], masks, True)  # a state with no legal action: any
+        with th.no_grad():
+            q = self.q_net(obs_tensor)
+            q = q.masked_fill(~th.as_tensor(masks, device=q.device), -th.inf)
+            actions = q.argmax(dim=1).cpu().numpy()
+        if not deterministic:
+            for i in range(n_batch):
+                if np.random.rand() < self.exploration_rate:
+                    actions[i] = np.random.choice(np.flatnonzero(masks[i]))
+        if not vectorized:
+            return actions[0], state
+        return actions, state
+
+    def _sample_action(self, learning_starts: int, action_noise=None, n_envs: int = 1):
+        masks = self.current_action_masks()
+        if self.num_timesteps < learning_starts:
+            action = np.array([np.random.choice(np.flatnonzero(m)) if m.any()
+                               else np.random.randint(self.n_actions) for m in masks])
+        else:
+            action, _ = self.predict(self._last_obs, deterministic=False, action_masks=masks)
+        action = np.asarray(action).reshape(n_envs)
+        return action, action
+
+    def _store_transition(self, replay_buffer, buffer_action, new_obs, reward, dones, infos):
+        masks = self.current_action_masks()  # after auto-reset: right for the envs not done
+        for i, info in enumerate(infos):
+            if "action_mask" in info:  # the mask of the state the step led to (terminal or not)
+                info["next_action_mask"] = np.asarray(info["action_mask"], dtype=bool)
+            elif not dones[i]:
+                info["next_action_mask"] = masks[i]
+        super()._store_transition(replay_buffer, buffer_action, new_obs, reward, dones, infos)
+
+    def collect_rollouts(self, *args, **kwargs):
+        if self._stop_requested:  # set by a callback between steps: stop before acting again
+            from stable_baselines3.common.type_aliases import RolloutReturn
+
+            return RolloutReturn(0, 0, continue_training=False)
+        return super().collect_rollouts(*args, **kwargs)
+
+    # ----------------------------------------------------------------------------- schedules
+    def _update_exploration(self) -> None:
+        self.exploration_rate = max(self.exploration_final_eps,
+                                    self.exploration_initial_eps
+                                    * self.exploration_decay ** self._n_updates)
+
+    def _on_step(self) -> None:
+        self._n_calls += 1
+        self._update_exploration()
+        self.logger.record("rollout/exploration_rate", self.exploration_rate)
+
+    # ----------------------------------------------------------------------------- learning
+    def td_target(self, data: MaskedReplayBufferSamples) -> th.Tensor:
+        """Masked double-DQN n-step target, ``(batch, 1)``."""
+        discounts = data.discounts if data.discounts is not None else self.gamma
+        with th.no_grad():
+            legal = data.next_action_masks.bool()
+            q_online = self.q_net(data.next_observations).masked_fill(~legal, -th.inf)
+            best = q_online.argmax(dim=1, keepdim=True)
+            q_next = th.gather(self.q_net_target(data.next_observations), 1, best)
+            q_next = th.where(legal.any(dim=1, keepdim=True), q_next, th.zeros_like(q_next))
+            return data.rewards + (1.0 - data.dones) * discounts * q_next
+
+    def train(self, gradient_steps: int, batch_size: int = 100) -> None:
+        self.policy.set_training_mode(True)
+        self._update_learning_rate(self.policy.optimizer)
+        losses = []
+        for _ in range(gradient_steps):
+            data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
+            target = self.td_target(data)
+            current = th.gather(self.q_net(data.observations), 1, data.actions.long())
+            loss = F.smooth_l1_loss(current, target)
+            losses.append(loss.item())
+            self.policy.optimizer.zero_grad()
+            loss.backward()
+            th.nn.utils.clip_grad_norm_(self.policy.parameters(), self.max_grad_norm)
+            self.policy.optimizer.step()
+            self._n_updates += 1
+            if self._n_updates % self.target_update_interval == 0:
+                self.q_net_target.load_state_dict(self.q_net.state_dict())
+        self._update_exploration()
+        self.logger.record("train/n_updates", self._n_updates, exclude="tensorboard")
+        if losses:
+            self.logger.record("train/loss", float(np.mean(losses)))
+
+    def _excluded_save_params(self) -> list[str]:
+        return [*super()._excluded_save_params(), "_stop_requested"]

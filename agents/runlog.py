@@ -1,0 +1,181 @@
+"""Per-seed run records: the episode log (CSV + TensorBoard), best circuits and atomic checkpoints.
+
+Layout of one seed's directory (``RUN/seed_<S>/``)::
+
+    progress.csv            one row per episode (see EPISODE_COLUMNS)
+    tb/                     TensorBoard event files (episode metrics, SB3's train/ metrics)
+    best/                   best circuits: best_energy, first_accurate, shortest_accurate
+                            (each <name>.json and <name>.qasm)
+    checkpoint.json         manifest of the latest complete checkpoint (written last, atomically)
+    checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl
+    summary.json            written at the end of the run
+
+A checkpoint directory is written under a temporary name and renamed when complete; the manifest
+is replaced (``os.replace``) only after that, so a run killed at any moment leaves a complete
+checkpoint that ``--resume`` can use.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
+                   "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
+                   "depth", "episode_time", "wall_time", "epsilon")
+
+
+def atomic_write_text(path, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path, data) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+
+
+def _json_default(x):
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (np.bool_,)):
+        return bool(x)
+    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+
+
+class EpisodeLog:
+    """Appends episode rows to ``progress.csv`` and TensorBoard; truncates on resume."""
+
+    def __init__(self, seed_dir: Path, resume_episodes: int = 0):
+        self.path = Path(seed_dir) / "progress.csv"
+        self.tb_dir = Path(seed_dir) / "tb"
+        if resume_episodes and self.path.exists():
+            with open(self.path, newline="") as fh:
+                rows = list(csv.reader(fh))
+            keep = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= resume_episodes]
+            with open(self.path, "w", newline="") as fh:
+                csv.writer(fh).writerows(keep)
+        elif not self.path.exists() or not resume_episodes:
+            with open(self.path, "w", newline="") as fh:
+                csv.writer(fh).writerow(EPISODE_COLUMNS)
+        self._fh = open(self.path, "a", newline="")
+        self._csv = csv.writer(self._fh)
+        self._tb = None
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._tb = SummaryWriter(str(self.tb_dir), purge_step=resume_episodes + 1 if resume_episodes else None)
+        except ImportError:  # tensorboard not installed: CSV only
+            self._tb = None
+
+    def write(self, row: dict) -> None:
+        self._csv.writerow([_fmt(row.get(c)) for c in EPISODE_COLUMNS])
+        self._fh.flush()
+        if self._tb is not None:
+            ep = int(row["episode"])
+            for key in ("energy_error", "best_error", "threshold", "success_rate", "num_gates",
+                        "num_cnots", "depth", "episode_time", "reward", "length"):
+                v = row.get(key)
+                if v is not None and np.isfinite(v):
+                    self._tb.add_scalar(f"episode/{key}", float(v), ep)
+
+    def close(self) -> None:
+        self._fh.close()
+        if self._tb is not None:
+            self._tb.close()
+
+
+def _fmt(v):
+    if v is None:
+        return ""
+    if isinstance(v, (bool, np.bool_)):
+        return int(v)
+    if isinstance(v, float):
+        return f"{v:.10g}"
+    return v
+
+
+def circuit_record(info: dict, e0: float | None, episode: int, timesteps: int, wall: float,
+                   chemical_accuracy: float) -> dict:
+    """JSON-ready description of the circuit of a step's ``info`` (QAS env)."""
+    circuit = info["circuit"]
+    exact = float(info["energy_exact"])
+    noiseless = info.get("energy_noiseless")
+    return {
+        "energy": exact, "energy_estimate": float(info["energy"]),
+        "error": None if e0 is None else exact - e0,
+        "energy_noiseless": None if noiseless is None else float(noiseless),
+        "error_noiseless": None if (e0 is None or noiseless is None) else float(noiseless) - e0,
+        "e0": e0, "chemically_accurate": e0 is not None and abs(exact - e0) <= chemical_accuracy,
+        "num_gates": len(circuit), "num_cnots": int(circuit.num_two_qubit_gates),
+        "num_rotations": int(circuit.num_rotations), "depth": int(circuit.depth()),
+        "episode": int(episode), "step": int(info.get("step", 0)), "timesteps": int(timesteps),
+        "wall_time": float(wall), "threshold": float(info.get("threshold", np.nan)),
+        "angles": [float(a) for a in info["angles"]], "circuit": circuit.to_dict(),
+    }
+
+
+def write_circuit(best_dir: Path, name: str, record: dict) -> None:
+    """``best/<name>.json`` and ``best/<name>.qasm`` (atomically)."""
+    from qnoise.circuit import Circuit
+
+    from .qasm import to_qasm2
+
+    atomic_write_json(Path(best_dir) / f"{name}.json", record)
+    circuit = Circuit.from_dict(record["circuit"])
+    atomic_write_text(Path(best_dir) / f"{name}.qasm", to_qasm2(circuit, record["angles"]))
+
+
+# ---------------------------------------------------------------------------- checkpoints
+def write_checkpoint(seed_dir: Path, episode: int, save_files, keep: int = 2) -> Path:
+    """Write a checkpoint: ``save_files(tmpdir)`` fills a temporary directory, which is renamed to
+    ``checkpoints/ep<episode>``; then the manifest ``checkpoint.json`` is replaced atomically."""
+    root = Path(seed_dir) / "checkpoints"
+    root.mkdir(parents=True, exist_ok=True)
+    name = f"ep{episode:08d}"
+    tmp = Path(tempfile.mkdtemp(dir=root, prefix=name + ".", suffix=".tmp"))
+    try:
+        save_files(tmp)
+        for f in tmp.iterdir():  # flush file contents before the rename makes them visible
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        final = root / name
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    atomic_write_json(Path(seed_dir) / "checkpoint.json", {"episode": episode, "dir": f"checkpoints/{name}"})
+    olds = sorted(p for p in root.iterdir() if p.is_dir() and p.name != name)
+    for p in olds:
+        if p.suffix == ".tmp" or p in olds[:max(0, len(olds) - (keep - 1))]:
+            shutil.rmtree(p, ignore_errors=True)
+    return final
+
+
+def read_manifest(seed_dir: Path) -> dict | None:
+    path = Path(seed_dir) / "checkpoint.json"
+    if not path.exists():
+        return None
+    data = json.loads(path.read_text())
+    data["path"] = Path(seed_dir) / data["dir"]
+    return data

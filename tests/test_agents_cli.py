@@ -1,0 +1,71 @@
+"""CLI smoke tests: ``crlqas train`` (config and resume), ``crlqas report``, with tiny budgets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("stable_baselines3")
+
+from agents.cli import main  # noqa: E402
+
+TINY = """
+name = "tiny"
+[env]
+problem = "h2-2q"
+max_steps = 10
+optimizer = "cobyla"
+optimizer_budget = 40
+[agent]
+name = "dqn"
+[agent.params]
+learning_starts = 20
+batch_size = 8
+buffer_size = 200
+policy_kwargs = { net_arch = [16] }
+[curriculum]
+kind = "fixed-schedule"
+thresholds = [0.5, 0.2]
+switch_episodes = [3, 100]
+[run]
+episodes = 6
+seeds = [1]
+checkpoint_every = 3
+parallel = false
+"""
+
+
+def test_train_resume_report(tmp_path, capsys):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY)
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "seed 1: 6 episodes" in text and "OPENQASM 2.0;" in text
+    assert json.loads((out / "config.json").read_text())["agent"]["params"]["gamma"] == 0.59  # round(0.005 ** (1 / 10), 2)
+    # extend the finished run by 3 episodes from its last checkpoint
+    assert main(["train", "--resume", str(out), "--episodes", "9", "--no-progress"]) == 0
+    assert "seed 1: 9 episodes" in capsys.readouterr().out
+    assert main(["report", str(out), "--json"]) == 0
+    s = json.loads(capsys.readouterr().out)
+    assert s["seeds"][0]["episodes"] == 9 and s["seeds"][0]["best_error"] is not None
+    assert all(p.endswith(".png") and (tmp_path / p).exists() for p in s["plots"])
+    assert main(["report", str(out), "--no-plots"]) == 0
+    assert "best |err|" in capsys.readouterr().out
+
+
+def test_train_errors(tmp_path, capsys):
+    assert main(["train", "--preset", "h2-2qq"]) == 2
+    assert "did you mean 'h2-2q'" in capsys.readouterr().err
+    assert main(["train"]) == 2
+    assert "give --config" in capsys.readouterr().err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[env]\nproblem = 'h2-2q'\n[agent]\nname = 'dqn'\n[agent.params]\nbatch = 3\n")
+    assert main(["train", "--config", str(bad)]) == 2
+    assert "did you mean 'batch_size'" in capsys.readouterr().err
+    assert main(["report", str(tmp_path)]) == 2
+    assert "not a run directory" in capsys.readouterr().err
+    assert main(["train", "--list-presets"]) == 0
+    assert "lih-4q-depol" in capsys.readouterr().out

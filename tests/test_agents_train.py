@@ -1,0 +1,172 @@
+"""Training runs (agents/train.py): configs, learnability on H2-2q, checkpoints and exact resume."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+import pytest
+
+th = pytest.importorskip("torch")
+pytest.importorskip("stable_baselines3")
+pytest.importorskip("gymnasium")
+
+from agents.config import TrainConfig, load_config  # noqa: E402
+from agents.presets import list_presets, load_preset  # noqa: E402
+from agents.train import resume, train, train_seed  # noqa: E402
+from qnoise.errors import ValidationError  # noqa: E402
+
+th.set_num_threads(1)
+
+
+def tiny_config(episodes=30, seeds=(7,), checkpoint_every=10, agent="dqn", **env) -> dict:
+    params = {"learning_starts": 30, "batch_size": 16, "buffer_size": 500, "target_update_interval": 20,
+              "policy_kwargs": {"net_arch": [32]}}
+    if agent == "maskable-ppo":
+        params = {"n_steps": 32, "batch_size": 16, "policy_kwargs": {"net_arch": [32]}}
+    return {
+        "name": "tiny",
+        "env": {"problem": "h2-2q", "max_steps": 12, "optimizer": "cobyla", "optimizer_budget": 60, **env},
+        "agent": {"name": agent, "params": params},
+        "curriculum": {"kind": "moving-threshold", "accept_err": 0.97, "shift_threshold_ball": 5e-4,
+                       "shift_threshold_time": 5, "success_thresh": 3, "succ_radius_shift": 10,
+                       "succes_switch": 0.97, "warmup_episodes": 2},
+        "run": {"episodes": episodes, "seeds": list(seeds), "checkpoint_every": checkpoint_every,
+                "parallel": False},
+    }
+
+
+def _rows(path):
+    with open(path, newline="") as fh:
+        return [{k: v for k, v in r.items() if k not in ("episode_time", "wall_time")} for r in csv.DictReader(fh)]
+
+
+# ---------------------------------------------------------------------------- configs
+def test_presets_load_with_paper_settings():
+    names = list_presets()
+    assert {"h2-2q", "h2-3q", "h2-2q-mumbai-median", "h2-2q-mumbai-max", "h2-3q-mumbai-median", "lih-4q",
+            "lih-4q-depol", "lih-6q"} <= set(names)
+    for name in names:
+        try:
+            cfg = load_preset(name)
+        except ValidationError as exc:  # a noise preset not shipped in this checkout
+            if "noise preset" in str(exc):
+                continue
+            raise
+        p = cfg.agent_params()
+        assert cfg.env.max_steps == 40 and p["gamma"] == 0.88
+        assert (p["learning_rate"], p["buffer_size"], p["batch_size"], p["learning_starts"]) == (3e-4, 20000, 1000, 1000)
+        assert p["policy_kwargs"]["activation"] == "leaky_relu"
+        assert p["n_steps"] == (6 if "6q" in name else 5)
+        xi0 = {"h2-2q": 0.97, "h2-3q": 1.63, "lih-4": 2.45, "lih-6": 2.90}[name[:5]]
+        assert cfg.make_curriculum().threshold == xi0
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"run": {"episodes": 0}}, "[run] episodes must be a positive integer"),
+    ({"run": {"seeds": [1, 1]}}, "seeds must be distinct"),
+    ({"run": {"episdes": 3}}, "did you mean 'episodes'"),
+    ({"agent": {"name": "dqn", "params": {"learning_rat": 1e-3}}}, "did you mean 'learning_rate'"),
+    ({"agent": {"name": "nope"}}, "unknown agent 'nope'"),
+    ({"env": {"problem": "h2-2q", "max_steps": -1}}, "[env] max_steps must be a positive integer"),
+    ({"curriculum": {"kind": "moving-threshold", "accept_err": -1}}, "[curriculum]"),
+    ({"curriculum": {"kind": "sideways"}}, "[curriculum] kind must be one of"),
+    ({"agent": {"name": "dqn", "params": {"policy_kwargs": {"activation": "swish"}}}}, "activation 'swish'"),
+])
+def test_config_errors_are_clear(change, message):
+    data = tiny_config()
+    data.update(change)
+    with pytest.raises(ValidationError) as err:
+        TrainConfig.from_dict(data)
+    assert message in str(err.value)
+
+
+def test_config_file_errors_name_the_file(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[env]\nproblem = 'h2-2q'\n[run]\nepisodes = 'many'\n")
+    with pytest.raises(ValidationError, match="bad.toml: .*episodes"):
+        load_config(bad)
+    bad.write_text("[env\n")
+    with pytest.raises(ValidationError, match="not valid TOML"):
+        load_config(bad)
+
+
+# ---------------------------------------------------------------------------- learnability
+EPISODES_H2 = 25
+
+
+def test_dqn_solves_h2_2q_noiseless(tmp_path):
+    """The paper's algorithm (small net) with a fixed seed reaches chemical accuracy on H2-2q."""
+    cfg = TrainConfig.from_dict(tiny_config(episodes=EPISODES_H2, seeds=(3,), checkpoint_every=100))
+    (summary,) = train(cfg, tmp_path / "run", progress=False)
+    acc = summary["first_accurate"]
+    assert acc is not None, f"no chemically accurate circuit in {EPISODES_H2} episodes"
+    assert abs(acc["error"]) <= 1.6e-3 and acc["num_gates"] <= 12
+    rec = json.loads((tmp_path / "run" / "seed_3" / "best" / "first_accurate.json").read_text())
+    assert {"energy", "error", "energy_noiseless", "num_gates", "num_cnots", "num_rotations", "depth",
+            "episode", "angles"} <= set(rec)
+    qasm = (tmp_path / "run" / "seed_3" / "best" / "first_accurate.qasm").read_text()
+    assert qasm.startswith("OPENQASM 2.0;") and qasm.count(";") >= 3 + rec["num_gates"]
+    # the exported circuit reproduces the recorded energy
+    from qnoise.circuit import Circuit
+    from qnoise.problems import get_problem
+    from qnoise.simulator import Simulator
+
+    e = Simulator(Circuit.from_dict(rec["circuit"]), get_problem("h2-2q").hamiltonian).energy(rec["angles"])
+    assert e == pytest.approx(rec["energy"], abs=1e-9)
+
+
+# ---------------------------------------------------------------------------- resume
+class _Crash:
+    def __init__(self, at):
+        self.at = at
+
+    def put(self, item):
+        if item[1]["episode"] == self.at:
+            raise KeyboardInterrupt  # the run dies here, 5 episodes after its last checkpoint
+
+
+@pytest.mark.parametrize("agent", ["dqn", "maskable-ppo"])
+def test_resume_reproduces_an_uninterrupted_run(tmp_path, agent):
+    cfg = TrainConfig.from_dict(tiny_config(episodes=24, checkpoint_every=8, agent=agent))
+    train(cfg, tmp_path / "a", progress=False)
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "config.json").write_text(json.dumps(cfg.to_dict()))
+    with pytest.raises(KeyboardInterrupt):
+        train_seed(cfg.to_dict(), str(tmp_path / "b"), 7, progress_queue=_Crash(13))
+    manifest = json.loads((tmp_path / "b" / "seed_7" / "checkpoint.json").read_text())
+    assert manifest["episode"] in (8, 9, 10, 11, 12)
+    resume(tmp_path / "b", progress=False)
+    a, b = _rows(tmp_path / "a" / "seed_7" / "progress.csv"), _rows(tmp_path / "b" / "seed_7" / "progress.csv")
+    assert len(a) == len(b) == 24
+    if agent == "dqn":  # exact: checkpoints fall on episode boundaries
+        assert a == b
+        from agents.dqn import MaskedDQN
+
+        ma = MaskedDQN.load(tmp_path / "a" / "seed_7" / "checkpoints" / "ep00000024" / "model.zip")
+        mb = MaskedDQN.load(tmp_path / "b" / "seed_7" / "checkpoints" / "ep00000024" / "model.zip")
+        assert (ma.num_timesteps, ma._n_updates) == (mb.num_timesteps, mb._n_updates)
+        for p, q in zip(ma.policy.state_dict().values(), mb.policy.state_dict().values()):
+            assert th.equal(p, q)
+    else:  # MaskablePPO checkpoints at rollout boundaries (mid-episode): the episodes up to the
+        # checkpoint are kept and the run completes; its continuation is not bit-identical (known gap)
+        n = manifest["episode"]
+        assert a[:n] == b[:n]
+
+
+def test_checkpoint_contents_and_rotation(tmp_path):
+    cfg = TrainConfig.from_dict(tiny_config(episodes=20, checkpoint_every=5))
+    train(cfg, tmp_path / "r", progress=False)
+    sdir = tmp_path / "r" / "seed_7"
+    kept = sorted(p.name for p in (sdir / "checkpoints").iterdir())
+    assert kept == ["ep00000015", "ep00000020"]
+    assert {p.name for p in (sdir / "checkpoints" / "ep00000020").iterdir()} == {
+        "model.zip", "replay_buffer.pkl", "state.pkl"}
+    import pickle
+
+    state = pickle.loads((sdir / "checkpoints" / "ep00000020" / "state.pkl").read_bytes())
+    assert set(state["rng"]) == {"python", "numpy", "torch"} and state["curriculum"] is not None
+    assert np.isfinite(json.loads((sdir / "summary.json").read_text())["wall_time"])
+    with pytest.raises(ValidationError, match="already holds a run"):
+        train(cfg, tmp_path / "r", progress=False)
