@@ -5,9 +5,11 @@ channel the noise model attaches), a rotation becomes the three parts ``N @ R_cc
 ``N @ R_ss`` of ``R(theta) = c^2 R_cc + c s R_cs + s^2 R_ss``.  Gates are then fused into blocks:
 
 * consecutive one-qubit gates on a qubit (nothing else touching it in between) form one block;
-* with ``fuse_two_qubit`` (default for n >= 4, where a 16x16 product is cheaper than a pass over
-  the 4^n vector) the pending one-qubit blocks of both qubits and the following one-qubit gates
-  are absorbed into a two-qubit block, and repeated two-qubit gates on the same pair too.
+* with ``fuse_two_qubit`` (off by default, see ``FUSE_TWO_QUBIT_MIN_QUBITS``) the pending one-qubit
+  blocks of both qubits and the following one-qubit gates are absorbed into a two-qubit block, and
+  repeated two-qubit gates on the same pair too.  Measured on the shared QAS workloads (n = 2..10),
+  a dense 16x16 block costs about 2.5 sparse two-qubit passes (noisy CX: 16-32 non-zeros) and
+  3-8 one-qubit passes, so fusing loses everywhere there.
 
 Runs of fixed factors are multiplied at compile time; a block without rotations becomes one fixed
 op, stored as diagonal, sparse (<= ``SPARSE_MAX_NNZ`` non-zeros) or dense.
@@ -28,6 +30,8 @@ from .gates import GATES, gate_unitary, rotation_matrix
 from .noise_model import NoiseModel
 
 SPARSE_MAX_NNZ = 64
+#: smallest n for which ``fuse_two_qubit=None`` means True (``None``: never by default)
+FUSE_TWO_QUBIT_MIN_QUBITS = None
 _SWAP_DIGITS = np.array([(j >> 2) | ((j & 3) << 2) for j in range(16)])
 
 
@@ -214,7 +218,7 @@ def compile_program(circuit: Circuit, noise_model: NoiseModel | None = None,
     """Compile ``circuit`` under ``noise_model`` (validated by the caller)."""
     n = circuit.num_qubits
     if fuse_two_qubit is None:
-        fuse_two_qubit = n >= 4
+        fuse_two_qubit = FUSE_TWO_QUBIT_MIN_QUBITS is not None and n >= FUSE_TWO_QUBIT_MIN_QUBITS
     blocks, occ_param = _schedule(circuit, noise_model, fuse_two_qubit)
     b = _Builder()
     for block in blocks:

@@ -82,7 +82,7 @@ def energy_and_gradient(params, n, ops, factors, mats, sparse_rc, sparse_val, oc
                 if d == 4:
                     outer_1q(lam, states[k], op[1], g)
                 else:
-                    outer_2q(lam, states[k], op[1], op[2], g)
+                    outer_2q(lam, states[k], op[1], op[2], g, ws)
                 _block_grad(op, factors, mats, thetas, g, gocc)
         apply_op(lam, op, factors, mats, sparse_rc, sparse_val, thetas, True, ws)
     grad = np.zeros(params.shape[0])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
-from .ptm import apply_1q, apply_2q, apply_2q_sparse, apply_diag_1q, apply_diag_2q, outer_1q, outer_2q
+from .ptm import SCRATCH, WS_SIZE, apply_1q, apply_2q, apply_2q_sparse, apply_diag_1q, apply_diag_2q
 
 FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, BLOCK2 = 0, 1, 2, 3, 4, 5, 6
 F_FIX4, F_FIX16, F_ROT = 0, 1, 2
@@ -105,8 +105,45 @@ def block_matrix(op, factors, mats, thetas):
 
 
 @kernel
+def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
+    """The 4x4 matrix of a ``BLOCK1`` op (transposed if asked), built in ``ws`` scratch without
+    allocating; returns a (4, 4) view of ``ws``."""
+    m = ws[SCRATCH + 64:SCRATCH + 80].reshape(4, 4)
+    f = ws[SCRATCH + 80:SCRATCH + 96]
+    t = ws[SCRATCH + 96:SCRATCH + 112].reshape(4, 4)
+    for k in range(op[3], op[4]):
+        off = factors[k, 3]
+        if factors[k, 0] == F_ROT:
+            th = 0.5 * thetas[factors[k, 2]]
+            c, s = np.cos(th), np.sin(th)
+            cc, cs, ss = c * c, c * s, s * s
+            for i in range(16):
+                f[i] = cc * mats[off + i] + cs * mats[off + 16 + i] + ss * mats[off + 32 + i]
+        else:
+            for i in range(16):
+                f[i] = mats[off + i]
+        if k == op[3]:
+            for a in range(4):
+                for b in range(4):
+                    m[a, b] = f[4 * a + b]
+            continue
+        for a in range(4):
+            for b in range(4):
+                t[a, b] = f[4 * a] * m[0, b] + f[4 * a + 1] * m[1, b] + f[4 * a + 2] * m[2, b] \
+                    + f[4 * a + 3] * m[3, b]
+        m[:, :] = t
+    if transpose:
+        for a in range(4):
+            for b in range(4):
+                t[a, b] = m[b, a]
+        return t
+    return m
+
+
+@kernel
 def workspace(n):
-    return np.empty(max(2 * 4**n, 512))
+    """Scratch for the two-qubit kernels (``WS_SIZE`` floats, independent of ``n``)."""
+    return np.empty(WS_SIZE)
 
 
 @kernel
@@ -128,6 +165,8 @@ def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws)
             apply_2q_sparse(x, q0, q1, c, r, sparse_val[start:end], ws)
         else:
             apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end], ws)
+    elif kind == BLOCK1:
+        apply_1q(x, q0, block_matrix_1q(op, factors, mats, thetas, transpose, ws))
     else:
         m = block_matrix(op, factors, mats, thetas)
         if transpose:

@@ -3,7 +3,14 @@
 Digit k of a vector index is the Pauli code of qubit k, so qubit q has stride ``4**q``.  A 1-qubit
 kernel applies a 4x4 matrix to every 4-tuple ``x[base + p 4**q]``; a 2-qubit kernel on ``lo < hi``
 applies a 16x16 matrix whose local index is ``p_lo + 4 p_hi``.  Nothing here builds a 4^n x 4^n
-matrix, and nothing validates.
+matrix, allocates, or validates.
+
+Vectorisation: loops index 1-D slice views (or reshaped views) with ``range(0, N)`` induction
+variables, so Numba emits no negative-index wraparound and LLVM vectorises them.  Two-qubit
+kernels work on *chunks*: up to ``CHUNK`` groups are gathered into a ``(16, CHUNK)`` block of the
+workspace (row ``j`` = local index ``j``), multiplied row-wise there (vectorised over groups), and
+scattered back.  A chunk is ``na`` blocks of the high digit x ``nb`` blocks of the low digit x ``nc``
+contiguous elements (see :func:`chunk_shape`).
 """
 
 from __future__ import annotations
@@ -12,36 +19,77 @@ import numpy as np
 
 from ._jit import kernel
 
-#: state size from which dense two-qubit ops go through BLAS
-BLAS_MIN_SIZE = 4**6
+#: groups per two-qubit chunk (two (16, CHUNK) float64 blocks live in L1)
+CHUNK = 128
+#: workspace entries: gather block, result block, and 2048 entries of scratch for callers
+#: (:mod:`qnoise._kernels.program` keeps block matrices there)
+SCRATCH = 32 * CHUNK
+WS_SIZE = 32 * CHUNK + 2048
+#: states up to this size take the group-at-a-time sparse path
+SMALL_SIZE = 4**4
 
 
 @kernel
 def apply_1q(x, q, m):
     """``x <- M_q x`` for a 4x4 ``m`` acting on qubit ``q``."""
-    s = 1 << (2 * q)
     m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
     m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
     m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
     m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
-    for base in range(0, x.shape[0], 4 * s):
-        for i in range(base, base + s):
-            a0, a1, a2, a3 = x[i], x[i + s], x[i + 2 * s], x[i + 3 * s]
-            x[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
-            x[i + s] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
-            x[i + 2 * s] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
-            x[i + 3 * s] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+    size = x.shape[0]
+    if q == 0:
+        for k in range(size // 4):
+            v = x[4 * k:4 * k + 4]
+            a0, a1, a2, a3 = v[0], v[1], v[2], v[3]
+            v[0] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+            v[1] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+            v[2] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+            v[3] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+        return
+    if q == 1:
+        for k in range(size // 16):
+            v = x[16 * k:16 * k + 16]
+            for i in range(4):
+                a0, a1, a2, a3 = v[i], v[4 + i], v[8 + i], v[12 + i]
+                v[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+                v[4 + i] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+                v[8 + i] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+                v[12 + i] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+        return
+    s = 1 << (2 * q)
+    for base in range(0, size, 4 * s):
+        x0 = x[base:base + s]
+        x1 = x[base + s:base + 2 * s]
+        x2 = x[base + 2 * s:base + 3 * s]
+        x3 = x[base + 3 * s:base + 4 * s]
+        for i in range(s):
+            a0, a1, a2, a3 = x0[i], x1[i], x2[i], x3[i]
+            x0[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+            x1[i] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+            x2[i] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+            x3[i] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
 
 
 @kernel
 def apply_diag_1q(x, q, d):
     """``x <- diag(d)_q x`` (4 entries)."""
+    size = x.shape[0]
+    if q == 0:
+        v = x.reshape(size // 4, 4)
+        d0, d1, d2, d3 = d[0], d[1], d[2], d[3]
+        for k in range(size // 4):
+            v[k, 0] *= d0
+            v[k, 1] *= d1
+            v[k, 2] *= d2
+            v[k, 3] *= d3
+        return
     s = 1 << (2 * q)
-    for base in range(0, x.shape[0], 4 * s):
+    for base in range(0, size, 4 * s):
         for p in range(4):
             dp = d[p]
-            for i in range(base + p * s, base + (p + 1) * s):
-                x[i] *= dp
+            seg = x[base + p * s:base + (p + 1) * s]
+            for i in range(s):
+                seg[i] *= dp
 
 
 @kernel
@@ -52,88 +100,190 @@ def offsets(lo, hi, off):
 
 
 @kernel
-def apply_2q(x, lo, hi, m, ws):
-    """``x <- M_{lo,hi} x`` for a dense 16x16 ``m`` (local index ``p_lo + 4 p_hi``, lo < hi).
-
-    ``ws`` is a float64 workspace of at least ``max(2 * x.size, 304)`` entries.  Large states
-    gather the 16 strided slices into a (16, 4^n/16) block, multiply with BLAS, and scatter.
-    """
+def chunk_shape(size, lo, hi):
+    """``(A, B, C, na, nb, nc)``: the groups of ``(lo, hi)`` are ``A`` high blocks x ``B`` low
+    blocks x ``C`` contiguous elements; a chunk takes ``na x nb x nc`` of them."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = np.empty(16, dtype=np.int64)
-    offsets(lo, hi, off)
-    size = x.shape[0]
-    if size >= BLAS_MIN_SIZE:
-        g = size // 16
-        buf = ws[:size].reshape(16, g)
-        res = ws[size:2 * size].reshape(16, g)
-        for j in range(16):
-            c = 0
-            for a in range(0, size, 4 * sh):
-                for b in range(a, a + sh, 4 * sl):
-                    for i in range(b, b + sl):
-                        buf[j, c] = x[i + off[j]]
-                        c += 1
-        np.dot(m, buf, res)
-        for j in range(16):
-            c = 0
-            for a in range(0, size, 4 * sh):
-                for b in range(a, a + sh, 4 * sl):
-                    for i in range(b, b + sl):
-                        x[i + off[j]] = res[j, c]
-                        c += 1
-        return
-    mt = ws[:256].reshape(16, 16)
-    for j in range(16):
-        for k in range(16):
-            mt[k, j] = m[j, k]
-    v = ws[256:272]
-    out = ws[272:288]
-    for a in range(0, size, 4 * sh):
-        for b in range(a, a + sh, 4 * sl):
-            for i in range(b, b + sl):
-                for j in range(16):
-                    v[j] = x[i + off[j]]
-                    out[j] = 0.0
-                for k in range(16):
-                    vk = v[k]
-                    for j in range(16):
-                        out[j] += vk * mt[k, j]
-                for j in range(16):
-                    x[i + off[j]] = out[j]
+    c = sl
+    b = sh // (4 * sl)
+    a = size // (4 * sh)
+    nc = min(c, CHUNK)
+    nb = min(b, CHUNK // nc) if nc == c else 1
+    na = min(a, CHUNK // (nc * nb)) if nb == b else 1
+    return a, b, c, na, nb, nc
 
 
 @kernel
-def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
-    """``x <- M x`` for a 16x16 matrix given by its non-zeros."""
+def _copy(dst, src, n):
+    for i in range(n):
+        dst[i] = src[i]
+
+
+@kernel
+def _move(x, blk, lo, hi, a0, na, b0, nb, c0, nc, to_block):
+    """Copy the chunk at ``(a0, b0, c0)`` between ``x`` and ``blk[16, na*nb*nc]`` (columns ordered
+    so that the innermost loop runs over the longest chunk axis, contiguous in ``blk``)."""
+    sa, sb = 1 << (2 * hi + 2), 1 << (2 * lo + 2)
+    for j in range(16):
+        off = (j & 3) * (sb >> 2) + (j >> 2) * (sa >> 2) + a0 * sa + b0 * sb + c0
+        row = blk[j]
+        if nc >= 16 or (nc >= nb and nc >= na):
+            col = 0
+            for i0 in range(na):
+                for i1 in range(nb):
+                    st = off + i0 * sa + i1 * sb
+                    if to_block:
+                        _copy(row[col:col + nc], x[st:st + nc], nc)
+                    else:
+                        _copy(x[st:st + nc], row[col:col + nc], nc)
+                    col += nc
+        elif nb >= na:
+            col = 0
+            for i0 in range(na):
+                for i2 in range(nc):
+                    st = off + i0 * sa + i2
+                    xs = x[st:st + sb * (nb - 1) + 1:sb]
+                    if to_block:
+                        _copy(row[col:col + nb], xs, nb)
+                    else:
+                        _copy(xs, row[col:col + nb], nb)
+                    col += nb
+        else:
+            col = 0
+            for i1 in range(nb):
+                for i2 in range(nc):
+                    st = off + i1 * sb + i2
+                    xs = x[st:st + sa * (na - 1) + 1:sa]
+                    if to_block:
+                        _copy(row[col:col + na], xs, na)
+                    else:
+                        _copy(xs, row[col:col + na], na)
+                    col += na
+
+
+@kernel
+def _dense_rows(m, b, o, n):
+    """``o[:, :n] = m @ b[:, :n]`` for 16x16 ``m`` (vectorised over columns)."""
+    for j in range(16):
+        m0, m1, m2, m3 = m[j, 0], m[j, 1], m[j, 2], m[j, 3]
+        m4, m5, m6, m7 = m[j, 4], m[j, 5], m[j, 6], m[j, 7]
+        m8, m9, m10, m11 = m[j, 8], m[j, 9], m[j, 10], m[j, 11]
+        m12, m13, m14, m15 = m[j, 12], m[j, 13], m[j, 14], m[j, 15]
+        oj = o[j]
+        b0, b1, b2, b3, b4, b5, b6, b7 = b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
+        b8, b9, b10, b11, b12, b13, b14, b15 = b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
+        for i in range(n):
+            oj[i] = (m0 * b0[i] + m1 * b1[i] + m2 * b2[i] + m3 * b3[i] + m4 * b4[i] + m5 * b5[i]
+                     + m6 * b6[i] + m7 * b7[i] + m8 * b8[i] + m9 * b9[i] + m10 * b10[i]
+                     + m11 * b11[i] + m12 * b12[i] + m13 * b13[i] + m14 * b14[i] + m15 * b15[i])
+
+
+@kernel
+def _sparse_rows(rows, cols, vals, b, o, n, seen):
+    """``o[:, :n] = M @ b[:, :n]`` for M given by its non-zeros (any order)."""
+    for j in range(16):
+        seen[j] = 0.0
+    for e in range(rows.shape[0]):
+        r, v = rows[e], vals[e]
+        bc = b[cols[e]]
+        orow = o[r]
+        if seen[r] == 0.0:
+            for i in range(n):
+                orow[i] = v * bc[i]
+            seen[r] = 1.0
+        else:
+            for i in range(n):
+                orow[i] += v * bc[i]
+    for j in range(16):
+        if seen[j] == 0.0:
+            orow = o[j]
+            for i in range(n):
+                orow[i] = 0.0
+
+
+@kernel
+def _blocks(ws):
+    return (ws[:16 * CHUNK].reshape(16, CHUNK), ws[16 * CHUNK:32 * CHUNK].reshape(16, CHUNK))
+
+
+@kernel
+def apply_2q(x, lo, hi, m, ws):
+    """``x <- M_{lo,hi} x`` for a dense 16x16 ``m`` (local index ``p_lo + 4 p_hi``, lo < hi).
+
+    ``ws`` is a float64 workspace of at least ``WS_SIZE`` entries (its first ``SCRATCH`` are used).
+    """
+    a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
+    buf, out = _blocks(ws)
+    n = na * nb * nc
+    for a0 in range(0, a, na):
+        for b0 in range(0, b, nb):
+            for c0 in range(0, c, nc):
+                _move(x, buf, lo, hi, a0, na, b0, nb, c0, nc, True)
+                _dense_rows(m, buf, out, n)
+                _move(x, out, lo, hi, a0, na, b0, nb, c0, nc, False)
+
+
+@kernel
+def _sparse_small(x, lo, hi, rows, cols, vals, ws):
+    """Group-at-a-time sparse product for tiny states (chunks would hold a few groups only)."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = np.empty(16, dtype=np.int64)
-    offsets(lo, hi, off)
-    v = ws[256:272]
-    out = ws[272:288]
+    v = ws[SCRATCH + 128:SCRATCH + 144]
+    out = ws[SCRATCH + 144:SCRATCH + 160]
     nnz = rows.shape[0]
     for a in range(0, x.shape[0], 4 * sh):
         for b in range(a, a + sh, 4 * sl):
             for i in range(b, b + sl):
                 for j in range(16):
-                    v[j] = x[i + off[j]]
+                    v[j] = x[i + (j & 3) * sl + (j >> 2) * sh]
                     out[j] = 0.0
                 for e in range(nnz):
                     out[rows[e]] += vals[e] * v[cols[e]]
                 for j in range(16):
-                    x[i + off[j]] = out[j]
+                    x[i + (j & 3) * sl + (j >> 2) * sh] = out[j]
+
+
+@kernel
+def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
+    """``x <- M x`` for a 16x16 matrix given by its non-zeros (``ws`` as for :func:`apply_2q`)."""
+    if x.shape[0] <= SMALL_SIZE:
+        _sparse_small(x, lo, hi, rows, cols, vals, ws)
+        return
+    a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
+    buf, out = _blocks(ws)
+    seen = ws[32 * CHUNK:32 * CHUNK + 16]
+    n = na * nb * nc
+    for a0 in range(0, a, na):
+        for b0 in range(0, b, nb):
+            for c0 in range(0, c, nc):
+                _move(x, buf, lo, hi, a0, na, b0, nb, c0, nc, True)
+                _sparse_rows(rows, cols, vals, buf, out, n, seen)
+                _move(x, out, lo, hi, a0, na, b0, nb, c0, nc, False)
 
 
 @kernel
 def apply_diag_2q(x, lo, hi, d):
     """``x <- diag(d)_{lo,hi} x`` (16 entries)."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = np.empty(16, dtype=np.int64)
-    offsets(lo, hi, off)
-    for a in range(0, x.shape[0], 4 * sh):
-        for b in range(a, a + sh, 4 * sl):
-            for i in range(b, b + sl):
-                for j in range(16):
-                    x[i + off[j]] *= d[j]
+    size = x.shape[0]
+    if lo == 0:
+        for a in range(0, size, 4 * sh):
+            for ph in range(4):
+                seg = x[a + ph * sh:a + (ph + 1) * sh].reshape(sh // 4, 4)
+                d0, d1, d2, d3 = d[4 * ph], d[4 * ph + 1], d[4 * ph + 2], d[4 * ph + 3]
+                for t in range(sh // 4):
+                    seg[t, 0] *= d0
+                    seg[t, 1] *= d1
+                    seg[t, 2] *= d2
+                    seg[t, 3] *= d3
+        return
+    for a in range(0, size, 4 * sh):
+        for bb in range(a, a + sh, 4 * sl):
+            for j in range(16):
+                dj = d[j]
+                start = bb + (j & 3) * sl + (j >> 2) * sh
+                seg = x[start:start + sl]
+                for i in range(sl):
+                    seg[i] *= dj
 
 
 @kernel
@@ -141,26 +291,32 @@ def outer_1q(lam, x, q, g):
     """``g[a, b] += sum_groups lam[a] x[b]`` over the 4-tuples of qubit ``q`` (adjoint gradients)."""
     s = 1 << (2 * q)
     for base in range(0, x.shape[0], 4 * s):
-        for i in range(base, base + s):
-            for a in range(4):
-                la = lam[i + a * s]
-                for b in range(4):
-                    g[a, b] += la * x[i + b * s]
+        for a in range(4):
+            la = lam[base + a * s:base + (a + 1) * s]
+            for b in range(4):
+                xb = x[base + b * s:base + (b + 1) * s]
+                acc = 0.0
+                for i in range(s):
+                    acc += la[i] * xb[i]
+                g[a, b] += acc
 
 
 @kernel
-def outer_2q(lam, x, lo, hi, g):
+def outer_2q(lam, x, lo, hi, g, ws):
     """``g[a, b] += sum_groups lam[a] x[b]`` over the 16-tuples of qubits ``lo < hi``."""
-    sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    off = np.empty(16, dtype=np.int64)
-    offsets(lo, hi, off)
-    v = np.empty(16)
-    for a0 in range(0, x.shape[0], 4 * sh):
-        for b0 in range(a0, a0 + sh, 4 * sl):
-            for i in range(b0, b0 + sl):
-                for j in range(16):
-                    v[j] = x[i + off[j]]
-                for a in range(16):
-                    la = lam[i + off[a]]
-                    for b in range(16):
-                        g[a, b] += la * v[b]
+    a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
+    lb, xb = _blocks(ws)
+    n = na * nb * nc
+    for a0 in range(0, a, na):
+        for b0 in range(0, b, nb):
+            for c0 in range(0, c, nc):
+                _move(lam, lb, lo, hi, a0, na, b0, nb, c0, nc, True)
+                _move(x, xb, lo, hi, a0, na, b0, nb, c0, nc, True)
+                for r in range(16):
+                    lr = lb[r]
+                    for s in range(16):
+                        xs = xb[s]
+                        acc = 0.0
+                        for i in range(n):
+                            acc += lr[i] * xs[i]
+                        g[r, s] += acc

@@ -1,0 +1,135 @@
+"""Local PTM kernels against dense kron-built references; programs against stored workloads."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+
+import numpy as np
+import pytest
+
+from qnoise._kernels import ptm
+
+DATA = os.path.join(os.path.dirname(__file__), "data")
+EYE4 = np.eye(4)
+
+
+def _full_1q(n, q, m):
+    """4^n x 4^n operator of a 4x4 ``m`` on digit ``q`` (digit 0 least significant)."""
+    out = np.ones((1, 1))
+    for k in range(n - 1, -1, -1):
+        out = np.kron(out, m if k == q else EYE4)
+    return out
+
+
+def _full_2q(n, lo, hi, m):
+    """4^n x 4^n operator of a 16x16 ``m`` with local index ``p_lo + 4 p_hi``."""
+    dim = 4**n
+    idx = np.arange(dim)
+    dig = lambda i, q: (i // 4**q) % 4  # noqa: E731
+    rest = idx - dig(idx, lo) * 4**lo - dig(idx, hi) * 4**hi
+    loc = dig(idx, lo) + 4 * dig(idx, hi)
+    full = np.zeros((dim, dim))
+    same = rest[:, None] == rest[None, :]
+    full[same] = m[loc[:, None], loc[None, :]][same]
+    return full
+
+
+def _pairs(n):
+    return [(a, b) for a, b in itertools.permutations(range(n), 2) if a < b]
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+def test_one_qubit_kernels(n):
+    rng = np.random.default_rng(n)
+    for q in range(n):
+        x = rng.normal(size=4**n)
+        m = rng.normal(size=(4, 4))
+        want = _full_1q(n, q, m) @ x
+        lam = rng.normal(size=4**n)
+        y = x.copy()
+        ptm.apply_1q(y, q, m)
+        np.testing.assert_allclose(y, want, rtol=0, atol=1e-12)
+        d = rng.normal(size=4)
+        y = x.copy()
+        ptm.apply_diag_1q(y, q, d)
+        np.testing.assert_allclose(y, _full_1q(n, q, np.diag(d)) @ x, rtol=0, atol=1e-12)
+        g = np.zeros((4, 4))
+        ptm.outer_1q(lam, x, q, g)
+        # lam . (M_q x) is linear in M: sum_ab M[a, b] g[a, b]
+        assert abs(np.sum(m * g) - lam @ want) < 1e-10
+
+
+@pytest.mark.parametrize("n", range(2, 7))
+def test_two_qubit_kernels(n):
+    rng = np.random.default_rng(100 + n)
+    ws = np.empty(ptm.WS_SIZE)
+    for lo, hi in _pairs(n):
+        x = rng.normal(size=4**n)
+        m = rng.normal(size=(16, 16))
+        full = _full_2q(n, lo, hi, m)
+        y = x.copy()
+        ptm.apply_2q(y, lo, hi, m, ws)
+        np.testing.assert_allclose(y, full @ x, rtol=0, atol=1e-12)
+        # sparse: random pattern including empty rows and a signed permutation
+        for pattern in ("random", "perm"):
+            if pattern == "random":
+                ms = m * (rng.uniform(size=(16, 16)) < 0.2)
+                ms[3, :] = 0.0
+            else:
+                ms = np.zeros((16, 16))
+                ms[np.arange(16), rng.permutation(16)] = rng.choice([-1.0, 1.0], 16) * rng.uniform(0.5, 1, 16)
+            rows, cols = np.nonzero(ms)
+            y = x.copy()
+            ptm.apply_2q_sparse(y, lo, hi, rows.astype(np.int64), cols.astype(np.int64), ms[rows, cols], ws)
+            np.testing.assert_allclose(y, _full_2q(n, lo, hi, ms) @ x, rtol=0, atol=1e-12)
+        d = rng.normal(size=16)
+        y = x.copy()
+        ptm.apply_diag_2q(y, lo, hi, d)
+        d_full = _full_2q(n, lo, hi, np.diag(d))
+        np.testing.assert_allclose(y, d_full @ x, rtol=0, atol=1e-12)
+        lam = rng.normal(size=4**n)
+        g = np.zeros((16, 16))
+        ptm.outer_2q(lam, x, lo, hi, g, ws)
+        # lam . (M x) is linear in M: sum_ab M[a, b] g[a, b]
+        assert abs(np.sum(m * g) - lam @ (full @ x)) < 1e-10
+        assert abs(np.sum(d[:, None] * np.eye(16) * g) - lam @ (d_full @ x)) < 1e-10
+
+
+def _workloads():
+    return sorted(glob.glob(os.path.join(DATA, "qas_*.json")))
+
+
+@pytest.mark.parametrize("path", _workloads(), ids=os.path.basename)
+@pytest.mark.parametrize("fuse", [False, True])
+def test_workload_reference_energy(path, fuse):
+    from qnoise.simulator import Simulator
+    from qnoise.workloads import load_workload
+
+    w = load_workload(path)
+    sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, fuse_two_qubit=fuse)
+    assert abs(sim.energy(w.reference_params) - w.reference_energy) < 1e-10
+    batch = np.stack([w.reference_params, w.reference_params])
+    np.testing.assert_allclose(sim.energies(batch), w.reference_energy, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)
+@pytest.mark.parametrize("fuse", [False, True])
+def test_workload_gradient(path, fuse):
+    from qnoise.simulator import Simulator
+    from qnoise.workloads import load_workload
+
+    w = load_workload(path)
+    sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, fuse_two_qubit=fuse)
+    rng = np.random.default_rng(7)
+    p = rng.uniform(-np.pi, np.pi, w.circuit.num_parameters)
+    e, g = sim.energy_and_gradient(p)
+    assert abs(e - sim.energy(p)) < 1e-12
+    h = 1e-5
+    fd = np.empty_like(g)
+    for k in range(len(p)):
+        d = np.zeros_like(p)
+        d[k] = h
+        fd[k] = (sim.energy(p + d) - sim.energy(p - d)) / (2 * h)
+    np.testing.assert_allclose(g, fd, rtol=0, atol=1e-7)
