@@ -1,0 +1,111 @@
+"""qnoise.qiskit_bridge: circuits both ways, OpenQASM 2/3 loading, unsupported operations."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+pytest.importorskip("qiskit")
+
+from qiskit import QuantumCircuit, qasm2  # noqa: E402
+from qiskit.circuit import Parameter  # noqa: E402
+from qiskit.circuit.library import UnitaryGate  # noqa: E402
+from qiskit.quantum_info import Operator, Statevector  # noqa: E402
+
+from qnoise.circuit import Circuit  # noqa: E402
+from qnoise.errors import ParameterError, ValidationError  # noqa: E402
+from qnoise.hamiltonian import Hamiltonian  # noqa: E402
+from qnoise.qiskit_bridge import from_qiskit, load_qasm, to_qiskit  # noqa: E402
+from qnoise.simulator import Simulator  # noqa: E402
+
+pytestmark = pytest.mark.qiskit
+
+
+def qnoise_state(circuit: Circuit, params) -> np.ndarray:
+    return Simulator(circuit, Hamiltonian({"Z" + "I" * (circuit.num_qubits - 1): 1.0})).statevector(params)
+
+
+def same_state(a, b) -> bool:
+    return abs(abs(np.vdot(a, b)) - 1) < 1e-10
+
+
+def sample_circuit() -> Circuit:
+    c = Circuit(3)
+    c.ry(0).rx(1).rz(2, angle=0.7).h(0).sx(1).sdg(2).cx(0, 1).cz(1, 2).append("ecr", (2, 0))
+    c.swap(0, 2).t(1).rx(0, param=0).y(2)
+    c.unitary(np.array([[0, 1j], [1j, 0]]), [1])
+    return c
+
+
+def test_to_qiskit_bound_and_symbolic():
+    c = sample_circuit()
+    p = np.array([0.3, -1.1])
+    bound = to_qiskit(c, p)
+    assert same_state(Statevector(bound).data, qnoise_state(c, p))
+    sym = to_qiskit(c)
+    assert len(sym.parameters) == 2
+    assert same_state(Statevector(sym.assign_parameters(p)).data, qnoise_state(c, p))
+
+
+def test_round_trip_through_qiskit():
+    c = sample_circuit()
+    p = np.array([0.3, -1.1])
+    back, values = from_qiskit(to_qiskit(c, p))
+    assert back.num_parameters == 4  # every bound rx/ry/rz (rz(0.7) too) is its own parameter
+    assert same_state(qnoise_state(back, values), qnoise_state(c, p))
+
+
+def test_from_qiskit_gate_mapping_and_free_parameters():
+    theta = Parameter("theta")
+    qc = QuantumCircuit(2, 2)
+    qc.ry(theta, 0), qc.rx(theta, 1), qc.rz(0.4, 0)
+    qc.p(0.3, 1), qc.u(0.1, 0.2, 0.3, 0), qc.append(UnitaryGate(Operator.from_label("H")), [1])
+    qc.cx(0, 1), qc.barrier(), qc.measure([0, 1], [0, 1])
+    with pytest.raises(ParameterError, match="theta"):
+        from_qiskit(qc)
+    c, params = from_qiskit(qc, [0.8])
+    assert c.num_parameters == 2 and params[0] == 0.8 and params[1] == 0.4
+    assert sum(i.param == 0 for i in c.instructions) == 2  # theta shared
+    ref = Statevector(qc.remove_final_measurements(inplace=False).assign_parameters([0.8])).data
+    assert same_state(ref, qnoise_state(c, params))
+    c2, p2 = from_qiskit(qc, {"theta": 0.8})
+    assert np.array_equal(p2, params)
+
+
+def test_unsupported_operations_are_named():
+    qc = QuantumCircuit(3)
+    qc.ccx(0, 1, 2)
+    with pytest.raises(ValidationError, match="ccx.*supported: .*rx"):
+        from_qiskit(qc)
+    qc = QuantumCircuit(1, 1)
+    qc.measure(0, 0), qc.x(0)
+    with pytest.raises(ValidationError, match="after a measurement"):
+        from_qiskit(qc)
+    qc = QuantumCircuit(1)
+    qc.rx(2 * Parameter("a"), 0)
+    with pytest.raises(ParameterError):
+        from_qiskit(qc, [0.1])
+
+
+def test_load_qasm2_and_qasm3(tmp_path):
+    c = sample_circuit()
+    p = np.array([0.3, -1.1])
+    path = tmp_path / "c.qasm"
+    path.write_text(qasm2.dumps(to_qiskit(c, p)))
+    back, values = from_qiskit(load_qasm(path))
+    assert same_state(qnoise_state(back, values), qnoise_state(c, p))
+    pytest.importorskip("qiskit_qasm3_import")
+    text = ('OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
+            'ry(theta) q[0];\ncx q[0], q[1];\nrz(0.5) q[1];\n')
+    qc3 = load_qasm(text)
+    c3, v3 = from_qiskit(qc3, [math.pi / 3])
+    assert c3.count_ops() == {"ry": 1, "cx": 1, "rz": 1} and np.allclose(v3, [math.pi / 3, 0.5])
+
+
+def test_load_qasm_errors(tmp_path):
+    with pytest.raises(ValidationError, match="cannot read"):
+        load_qasm(tmp_path / "missing.qasm")
+    with pytest.raises(ValidationError, match="OpenQASM 2"):
+        load_qasm("OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n")
