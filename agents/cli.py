@@ -15,7 +15,7 @@ import importlib
 import sys
 
 #: modules with a ``register(subparsers)`` function, in help order
-REGISTRARS = ("qnoise._cli", "qnoise.problems._cli", "qnoise.devices._cli", "qnoise.optimizers._cli", "envs._cli", "agents._cli")
+REGISTRARS = ("qnoise._cli", "qnoise.problems._cli", "qnoise.devices._cli", "qnoise.ibm._cli", "qnoise.optimizers._cli", "envs._cli", "agents._cli")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ _LAZY = {
 _SUBMODULES = {"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
                "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector",
                "problems", "compiler", "optimizers", "vqe", "ansatz", "devices",
-               "qiskit_bridge"}
+               "qiskit_bridge", "ibm"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 

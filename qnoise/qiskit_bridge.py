@@ -10,8 +10,20 @@
   expressions must be bound.  ``p``/``u1`` become fixed ``rz``; ``u``/``u3``/``u2`` become fixed
   ``rz ry rz``; the global phase is dropped; ``barrier`` is skipped, and so are final
   ``measure`` operations (a gate after a measurement on the same qubit is an error).
+  With ``symbolic=True`` it returns ``(Circuit, names)`` instead: free parameter ``i`` of the
+  circuit is ``qc.parameters[i]`` (name ``names[i]``), bound angles stay fixed angles, so
+  ``from_qiskit(to_qiskit(c), symbolic=True)[0] == c`` for every circuit without raw unitaries.
 * :func:`load_qasm` ``(path_or_text)``: OpenQASM 2 (``qiskit.qasm2``) or 3 (``qiskit.qasm3``,
   needs ``qiskit_qasm3_import``), chosen by the ``OPENQASM`` header.
+* :func:`to_qasm` ``(circuit, params=None, version=2, measure=False)``: OpenQASM 2 or 3 text,
+  **without Qiskit** (usable by training runs).  Version 2 needs ``params`` (angles bound);
+  version 3 with ``params=None`` declares ``input float[64] theta_<i>;`` per parameter.
+  ``ecr`` (and ``sxdg`` in version 3) get a ``gate`` definition (Qiskit's); a 1-qubit ``unitary``
+  becomes ``u3`` (global phase dropped); a 2-qubit ``unitary`` is refused (export it through
+  :func:`to_qiskit` and ``qiskit.qasm2.dumps``).  :func:`qasm_parameter_values` gives the
+  ``{name: value}`` dict that :func:`from_qiskit` takes for such a version-3 program.
+* :func:`to_sparse_pauli_op` / :func:`from_sparse_pauli_op`: Hamiltonians to and from Qiskit
+  (the constant is the all-identity term).
 """
 
 from __future__ import annotations
@@ -55,13 +67,14 @@ def to_qiskit(circuit: Circuit, params=None):
 
 
 class _Reader:
-    def __init__(self, qc, parameter_values):
+    def __init__(self, qc, parameter_values, symbolic=False):
         self.qc = qc
-        self.circuit = Circuit(qc.num_qubits)
+        self.symbolic = symbolic
+        self.circuit = Circuit(qc.num_qubits, len(qc.parameters) if symbolic else 0)
         self.values: list[float] = []
         self.free = {p: i for i, p in enumerate(qc.parameters)}  # qiskit Parameter -> position
         self.index: dict = {}  # qiskit Parameter -> qnoise parameter index
-        self.given = _parameter_values(qc, parameter_values)
+        self.given = None if symbolic else _parameter_values(qc, parameter_values)
         self.measured: set[int] = set()
 
     def angle(self, value, gate):
@@ -79,6 +92,12 @@ class _Reader:
 
     def rotation(self, name, value, q):
         a = self.angle(value, name)
+        if self.symbolic:
+            if isinstance(a, float):
+                self.circuit.append(name, q, angle=a)
+            else:
+                self.circuit.append(name, q, param=self.free[a])
+            return
         if isinstance(a, float):
             self.circuit.append(name, q, param=len(self.values))
             self.values.append(a)
@@ -142,18 +161,90 @@ def _parameter_values(qc, values):
     return vals
 
 
-def from_qiskit(qc, parameter_values=None) -> tuple[Circuit, np.ndarray]:
-    """``(Circuit, params)`` from a ``QuantumCircuit`` (see the module docstring)."""
+def from_qiskit(qc, parameter_values=None, *, symbolic: bool = False):
+    """``(Circuit, params)`` from a ``QuantumCircuit``; with ``symbolic=True``, ``(Circuit, names)``
+    with Qiskit's free parameters as the circuit's parameters (see the module docstring)."""
     require("qiskit", "qiskit")
     if qc.num_clbits and any(i.operation.name not in SKIPPED for i in qc.data if i.clbits):
         raise ValidationError("classical operations (conditionals, mid-circuit measurement) are not supported")
-    if qc.parameters and parameter_values is None:
+    if qc.parameters and parameter_values is None and not symbolic:
         raise ParameterError(f"the circuit has free parameters {[p.name for p in qc.parameters]}; give "
                              f"their values (parameter_values=..., 'crlqas energy --params') or bind them")
-    reader = _Reader(qc, parameter_values)
+    reader = _Reader(qc, parameter_values, symbolic)
     for inst in qc.data:
         reader.add(inst)
+    if symbolic:
+        return reader.circuit, [p.name for p in qc.parameters]
     return reader.circuit, np.array(reader.values, dtype=float)
+
+
+def to_sparse_pauli_op(hamiltonian):
+    """A Qiskit ``SparsePauliOp`` of a :class:`~qnoise.hamiltonian.Hamiltonian` (constant = I term)."""
+    return hamiltonian.to_sparse_pauli_op()
+
+
+def from_sparse_pauli_op(op):
+    """A :class:`~qnoise.hamiltonian.Hamiltonian` from a ``SparsePauliOp`` with real coefficients."""
+    from .hamiltonian import Hamiltonian
+
+    return Hamiltonian.from_sparse_pauli_op(op)
+
+
+# ---------------------------------------------------------------------- OpenQASM export (no Qiskit)
+_QASM_FIXED = {"id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "cx", "cz", "swap", "ecr"}
+_QASM_DEFS = {  # gate definitions (Qiskit's) for gates outside qelib1.inc / stdgates.inc
+    "rzx": "gate rzx(param0) q0,q1 { h q1; cx q0,q1; rz(param0) q1; cx q0,q1; h q1; }",
+    "ecr": "gate ecr q0,q1 { rzx(pi/4) q0,q1; x q0; rzx(-pi/4) q0,q1; }",
+    "sxdg": "gate sxdg q0 { h q0; sdg q0; h q0; }",
+}
+
+
+def to_qasm(circuit: Circuit, params=None, version: int = 2, measure: bool = False) -> str:
+    """OpenQASM ``version`` (2 or 3) text of ``circuit`` (see the module docstring)."""
+    if version not in (2, 3):
+        raise ValidationError(f"OpenQASM version must be 2 or 3; got {version!r}")
+    if params is None and version == 2 and circuit.num_parameters:
+        raise ParameterError(f"OpenQASM 2 needs bound angles: give the {circuit.num_parameters} parameter "
+                             f"value(s), or export OpenQASM 3 (input parameters)")
+    values = None if params is None else circuit.check_parameters(params)
+    n = circuit.num_qubits
+    names = {ins.name for ins in circuit.instructions}
+    defs = (["rzx", "ecr"] if "ecr" in names else []) + (["sxdg"] if version == 3 and "sxdg" in names else [])
+    if version == 2:
+        lines = ["OPENQASM 2.0;", 'include "qelib1.inc";', *(_QASM_DEFS[d] for d in defs), f"qreg q[{n}];"]
+        if measure:
+            lines.append(f"creg c[{n}];")
+    else:
+        lines = ["OPENQASM 3.0;", 'include "stdgates.inc";', *(_QASM_DEFS[d] for d in defs)]
+        if values is None:
+            lines += [f"input float[64] theta_{i};" for i in range(circuit.num_parameters)]
+        lines.append(f"qubit[{n}] q;")
+        if measure:
+            lines.append(f"bit[{n}] c;")
+    sep = "," if version == 2 else ", "
+    for ins in circuit.instructions:
+        qubits = sep.join(f"q[{q}]" for q in ins.qubits)
+        if ins.is_rotation:
+            angle = (repr(float(ins.angle)) if ins.param is None else
+                     f"theta_{ins.param}" if values is None else repr(float(values[ins.param])))
+            lines.append(f"{ins.name}({angle}) {qubits};")
+        elif ins.name in _QASM_FIXED:
+            lines.append(f"{ins.name} {qubits};")
+        elif ins.name == "unitary" and len(ins.qubits) == 1:
+            from .devices.native import u3_angles
+
+            lines.append(f"u3({', '.join(repr(float(a)) for a in u3_angles(ins.matrix))}) {qubits};")
+        else:
+            raise ValidationError(f"gate {ins.name!r} on qubits {list(ins.qubits)} has no OpenQASM form here; "
+                                  f"export it with qiskit.qasm2.dumps(to_qiskit(circuit, params))")
+    if measure:
+        lines.append("measure q -> c;" if version == 2 else "c = measure q;")
+    return "\n".join(lines) + "\n"
+
+
+def qasm_parameter_values(circuit: Circuit, params) -> dict:
+    """``{"theta_<i>": value}``: the values of a :func:`to_qasm` version-3 program's inputs."""
+    return {f"theta_{i}": float(v) for i, v in enumerate(circuit.check_parameters(params))}
 
 
 def load_qasm(path_or_text) -> "object":

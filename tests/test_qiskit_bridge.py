@@ -109,3 +109,89 @@ def test_load_qasm_errors(tmp_path):
         load_qasm(tmp_path / "missing.qasm")
     with pytest.raises(ValidationError, match="OpenQASM 2"):
         load_qasm("OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n")
+
+
+# ---------------------------------------------------------------------- symbolic parameters, QASM export
+def test_symbolic_round_trip_keeps_parameters():
+    c = sample_circuit()
+    qc = to_qiskit(c)
+    back, names = from_qiskit(qc, symbolic=True)
+    assert back == c and names == ["theta[0]", "theta[1]"]
+    again = to_qiskit(back)
+    assert [p.name for p in again.parameters] == names
+    p = np.array([0.3, -1.1])
+    assert Operator(again.assign_parameters(p)).equiv(Operator(qc.assign_parameters(p)))
+
+
+@pytest.mark.parametrize("version", [2, 3])
+def test_to_qasm_bound_round_trip(version):
+    from qnoise.qiskit_bridge import to_qasm
+
+    c = sample_circuit().append("sxdg", 0).append("id", 2)
+    p = np.array([0.3, -1.1])
+    text = to_qasm(c, p, version=version)
+    assert text.startswith(f"OPENQASM {version}.0;")
+    if version == 3:
+        pytest.importorskip("qiskit_qasm3_import")
+    qc = load_qasm(text)
+    assert Operator(qc).equiv(Operator(to_qiskit(c, p)))  # ecr/sxdg definitions, unitary as u3
+    back, values = from_qiskit(qc)
+    assert same_state(qnoise_state(back, values), qnoise_state(c, p))
+
+
+def test_to_qasm3_parametric_inputs():
+    pytest.importorskip("qiskit_qasm3_import")
+    from qnoise.qiskit_bridge import qasm_parameter_values, to_qasm
+
+    c = Circuit(2)
+    c.ry(0).rx(1).cx(0, 1).rz(1, param=0).rz(0, angle=0.25)
+    text = to_qasm(c, version=3, measure=True)
+    assert "input float[64] theta_0;" in text and "c = measure q;" in text
+    qc = load_qasm(text)
+    assert sorted(p.name for p in qc.parameters) == ["theta_0", "theta_1"]
+    p = np.array([0.7, -0.2])
+    back, values = from_qiskit(qc, qasm_parameter_values(c, p))
+    assert same_state(qnoise_state(back, values), qnoise_state(c, p))
+
+
+def test_to_qasm_errors():
+    from qnoise.qiskit_bridge import to_qasm
+
+    c = Circuit(2).ry(0)
+    with pytest.raises(ParameterError, match="OpenQASM 2 needs bound angles"):
+        to_qasm(c)
+    with pytest.raises(ValidationError, match="version"):
+        to_qasm(c, [0.1], version=4)
+    c2 = Circuit(2).unitary(np.eye(4), [0, 1])
+    with pytest.raises(ValidationError, match="qasm2.dumps"):
+        to_qasm(c2, [])
+
+
+def test_to_qasm2_matches_agents_exporter():
+    """The bridge's exporter can replace agents/qasm.py: the same program for the QAS gate set."""
+    agents_qasm = pytest.importorskip("agents.qasm")
+    from qnoise.qiskit_bridge import to_qasm
+
+    c = Circuit(3).ry(1).rx(0).cx(1, 0).rz(2, angle=0.3).h(2).cz(0, 2).swap(1, 2)
+    p = np.array([0.1, -0.4])
+    assert Operator(load_qasm(to_qasm(c, p))).equiv(Operator(load_qasm(agents_qasm.to_qasm2(c, p))))
+
+
+def test_hamiltonian_sparse_pauli_op_round_trip():
+    from qiskit.quantum_info import SparsePauliOp
+
+    from qnoise.problems import get_problem
+    from qnoise.qiskit_bridge import from_sparse_pauli_op, to_sparse_pauli_op
+
+    h = get_problem("h2-2q").hamiltonian
+    op = to_sparse_pauli_op(h)
+    assert isinstance(op, SparsePauliOp) and op.num_qubits == 2
+    assert np.allclose(op.to_matrix(), h.to_matrix())
+    back = from_sparse_pauli_op(op)
+    assert back == h and back.constant == pytest.approx(h.constant)
+    op2 = SparsePauliOp.from_list([("XZI", 0.5), ("IIZ", -0.25), ("III", 0.1)])
+    assert np.allclose(to_sparse_pauli_op(from_sparse_pauli_op(op2)).to_matrix(), op2.to_matrix())
+    from qnoise.errors import HamiltonianError
+
+    with pytest.raises(HamiltonianError):
+        from_sparse_pauli_op(SparsePauliOp.from_list([("XY", 1j)]))

@@ -1,0 +1,71 @@
+"""Take the best circuit of a training run to Qiskit: verify it on a device model, then submit it
+to a fake IBM backend (local testing mode, offline).
+
+    python examples/verify_and_submit.py --run runs/example-h2-2q     # a 'crlqas train' run
+    python examples/verify_and_submit.py                               # trains one first (~1-2 min)
+    python examples/verify_and_submit.py --backend fake_sherbrooke --mitigation readout
+
+Needs the qiskit extra (``pip install 'crlqas[qiskit]'``); training needs the rl extra.  The same
+as ``crlqas verify --run RUN --backend B`` and ``crlqas submit --run RUN --backend B --out FILE``.
+For a real device use an ``ibm_<name>`` backend with ``QISKIT_IBM_TOKEN`` set (or a saved account).
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class Args:
+    run: str = "runs/example-h2-2q"  # trained with examples/train_h2.py's settings when missing
+    backend: str = "fake_manila"
+    shots: int = 20000
+    mitigation: str = "none"         # none, readout or zne
+    seed: int = 1
+    out: str = "runs/example-h2-2q/ibm/submit-fake.json"
+
+
+def main(args: Args) -> None:
+    from qnoise.ibm.source import load_source
+    from qnoise.ibm.submit import submit, write_record
+    from qnoise.ibm.verify import verify
+    from qnoise.problems import get_problem
+
+    if not Path(args.run).exists():
+        from agents.presets import load_preset
+        from agents.train import train
+
+        print(f"no run at {args.run}: training the h2-2q preset (60 episodes, seed 100) ...")
+        train(load_preset("h2-2q"), args.run, seeds=[100], episodes=60)
+    src = load_source(run=args.run)
+    problem = src.problem or "h2-2q"
+    prob = get_problem(problem)
+    print(f"circuit: {src.origin} ({src.circuit.count_ops()}), problem {problem}")
+
+    v = verify(src.circuit, src.params, prob.hamiltonian, args.backend, shots=args.shots, seed=args.seed,
+               e0=prob.e0)
+    print(f"\nverify on {v['backend']} (calibrated {v['calibration_date']}), physical qubits {v['layout']}, "
+          f"ISA ops {v['ops']}")
+    for key in ("aer_energy", "qnoise_energy", "difference", "qnoise_measured_energy", "aer_measured_energy",
+                "aer_sampled_energy", "aer_standard_error", "noiseless_energy", "e0"):
+        print(f"  {key:24s} {v[key]: .10f}")
+
+    rec = submit(src.circuit, src.params, prob.hamiltonian, args.backend, shots=args.shots,
+                 mitigation=args.mitigation, seed=args.seed, e0=prob.e0, source=src.info())
+    path = write_record(rec, args.out)
+    se = rec["standard_error"]
+    print(f"\nsubmit ({rec['mode']} mode, mitigation {rec['mitigation']}, job {rec['job_ids'][0]}):")
+    print(f"  energy   {rec['energy']: .6f} +- {se:.6f}")
+    print(f"  expected {rec['expected_energy']: .6f}  ({(rec['energy'] - rec['expected_energy']) / se:+.1f} SE; "
+          f"Aer's exact noisy expectation)")
+    print(f"  ideal    {rec['noiseless_energy']: .6f}  ({(rec['energy'] - rec['noiseless_energy']) / se:+.1f} SE)")
+    print(f"record written to {path}")
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    for name, default in vars(Args()).items():
+        p.add_argument(f"--{name}", type=type(default), default=default)
+    main(Args(**vars(p.parse_args())))

@@ -1,0 +1,33 @@
+"""Take a circuit to Qiskit and IBM hardware: Aer verification and device submission.
+
+Needs the ``qiskit`` extra (``pip install 'crlqas[qiskit]'``: qiskit, qiskit-aer,
+qiskit-ibm-runtime); everything is imported lazily.
+
+* :mod:`qnoise.ibm.source`: the best circuit of a training run, or an OpenQASM file.
+* :mod:`qnoise.ibm.isa`: transpilation to a backend's ISA with the observable mapped by its layout.
+* :mod:`qnoise.ibm.verify`: ``verify(...)``: Aer (``NoiseModel.from_backend``) and qnoise energies.
+* :mod:`qnoise.ibm.runtime` / :mod:`qnoise.ibm.submit`: ``submit(...)`` with the executor-based
+  ``qiskit_ibm_runtime.executor_estimator.Estimator``; credentials, retries, timeouts, records.
+* :mod:`qnoise.ibm.errors`: ``CredentialsError``, ``CircuitTooWideError``, ``ServiceError``,
+  ``JobFailedError``, ``JobTimeoutError``, ``UnknownBackendError``.
+
+Command line: ``crlqas verify`` and ``crlqas submit`` (:mod:`qnoise.ibm._cli`).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {"load_source": "source", "best_from_run": "source", "CircuitSource": "source",
+         "transpile_isa": "isa", "IsaCircuit": "isa", "verify": "verify", "submit": "submit",
+         "write_record": "submit", "check_credentials": "runtime", "get_backend": "runtime",
+         "redact": "runtime", "CredentialsError": "errors", "CircuitTooWideError": "errors",
+         "JobFailedError": "errors", "JobTimeoutError": "errors", "ServiceError": "errors",
+         "UnknownBackendError": "errors"}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'qnoise.ibm' has no attribute {name!r}")
