@@ -29,33 +29,69 @@ WS_SIZE = 32 * CHUNK + 2048
 SMALL_SIZE = 4**4
 
 
+@kernel(slp=True)
+def _apply_1q_q0(x, m):
+    """Qubit 0: each group is 4 contiguous entries (SLP: one 4-wide FMA chain per group)."""
+    m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
+    m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
+    m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
+    m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
+    g = x.shape[0] // 4
+    v = x.reshape(g, 4)
+    for k in range(g):
+        a0, a1, a2, a3 = v[k, 0], v[k, 1], v[k, 2], v[k, 3]
+        v[k, 0] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+        v[k, 1] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+        v[k, 2] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+        v[k, 3] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+
+
+@kernel(slp=True)
+def _apply_1q_q1(x, m):
+    """Qubit 1: each block of 16 holds 4 groups as 4 contiguous 4-vectors (SLP: 4-wide rows)."""
+    m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
+    m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
+    m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
+    m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
+    g = x.shape[0] // 16
+    v = x.reshape(g, 16)
+    for k in range(g):
+        a00, a01, a02, a03 = v[k, 0], v[k, 1], v[k, 2], v[k, 3]
+        a10, a11, a12, a13 = v[k, 4], v[k, 5], v[k, 6], v[k, 7]
+        a20, a21, a22, a23 = v[k, 8], v[k, 9], v[k, 10], v[k, 11]
+        a30, a31, a32, a33 = v[k, 12], v[k, 13], v[k, 14], v[k, 15]
+        v[k, 0] = m00 * a00 + m01 * a10 + m02 * a20 + m03 * a30
+        v[k, 1] = m00 * a01 + m01 * a11 + m02 * a21 + m03 * a31
+        v[k, 2] = m00 * a02 + m01 * a12 + m02 * a22 + m03 * a32
+        v[k, 3] = m00 * a03 + m01 * a13 + m02 * a23 + m03 * a33
+        v[k, 4] = m10 * a00 + m11 * a10 + m12 * a20 + m13 * a30
+        v[k, 5] = m10 * a01 + m11 * a11 + m12 * a21 + m13 * a31
+        v[k, 6] = m10 * a02 + m11 * a12 + m12 * a22 + m13 * a32
+        v[k, 7] = m10 * a03 + m11 * a13 + m12 * a23 + m13 * a33
+        v[k, 8] = m20 * a00 + m21 * a10 + m22 * a20 + m23 * a30
+        v[k, 9] = m20 * a01 + m21 * a11 + m22 * a21 + m23 * a31
+        v[k, 10] = m20 * a02 + m21 * a12 + m22 * a22 + m23 * a32
+        v[k, 11] = m20 * a03 + m21 * a13 + m22 * a23 + m23 * a33
+        v[k, 12] = m30 * a00 + m31 * a10 + m32 * a20 + m33 * a30
+        v[k, 13] = m30 * a01 + m31 * a11 + m32 * a21 + m33 * a31
+        v[k, 14] = m30 * a02 + m31 * a12 + m32 * a22 + m33 * a32
+        v[k, 15] = m30 * a03 + m31 * a13 + m32 * a23 + m33 * a33
+
+
 @kernel
 def apply_1q(x, q, m):
     """``x <- M_q x`` for a 4x4 ``m`` acting on qubit ``q``."""
+    if q == 0:
+        _apply_1q_q0(x, m)
+        return
+    if q == 1:
+        _apply_1q_q1(x, m)
+        return
     m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
     m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
     m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
     m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
     size = x.shape[0]
-    if q == 0:
-        for k in range(size // 4):
-            v = x[4 * k:4 * k + 4]
-            a0, a1, a2, a3 = v[0], v[1], v[2], v[3]
-            v[0] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
-            v[1] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
-            v[2] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
-            v[3] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
-        return
-    if q == 1:
-        for k in range(size // 16):
-            v = x[16 * k:16 * k + 16]
-            for i in range(4):
-                a0, a1, a2, a3 = v[i], v[4 + i], v[8 + i], v[12 + i]
-                v[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
-                v[4 + i] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
-                v[8 + i] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
-                v[12 + i] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
-        return
     s = 1 << (2 * q)
     for base in range(0, size, 4 * s):
         x0 = x[base:base + s]
@@ -243,10 +279,52 @@ def _sparse_small(x, lo, hi, rows, cols, vals, ws):
 
 
 @kernel
+def _monomial_small(x, lo, hi, cols, vals, ws):
+    """Group-at-a-time product for a monomial matrix (row ``j`` has its one non-zero ``vals[j]`` in
+    column ``cols[j]``: a noisy CX under diagonal noise), fully unrolled: no accumulation."""
+    sl, sh = 1 << (2 * lo), 1 << (2 * hi)
+    v = ws[SCRATCH + 128:SCRATCH + 144]
+    v0, v1, v2, v3, v4, v5, v6, v7 = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7]
+    v8, v9, v10, v11 = vals[8], vals[9], vals[10], vals[11]
+    v12, v13, v14, v15 = vals[12], vals[13], vals[14], vals[15]
+    c0, c1, c2, c3, c4, c5, c6, c7 = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]
+    c8, c9, c10, c11 = cols[8], cols[9], cols[10], cols[11]
+    c12, c13, c14, c15 = cols[12], cols[13], cols[14], cols[15]
+    span = 3 * sh + 3 * sl + 1
+    for a in range(0, x.shape[0], 4 * sh):
+        for b in range(a, a + sh, 4 * sl):
+            for i in range(b, b + sl):
+                y = x[i:i + span]
+                for j in range(16):
+                    v[j] = y[(j & 3) * sl + (j >> 2) * sh]
+                y[0], y[sl], y[2 * sl], y[3 * sl] = v0 * v[c0], v1 * v[c1], v2 * v[c2], v3 * v[c3]
+                y[sh], y[sh + sl], y[sh + 2 * sl], y[sh + 3 * sl] = v4 * v[c4], v5 * v[c5], v6 * v[c6], v7 * v[c7]
+                y[2 * sh], y[2 * sh + sl] = v8 * v[c8], v9 * v[c9]
+                y[2 * sh + 2 * sl], y[2 * sh + 3 * sl] = v10 * v[c10], v11 * v[c11]
+                y[3 * sh], y[3 * sh + sl] = v12 * v[c12], v13 * v[c13]
+                y[3 * sh + 2 * sl], y[3 * sh + 3 * sl] = v14 * v[c14], v15 * v[c15]
+
+
+@kernel
+def _is_monomial(rows):
+    """True when the non-zeros are exactly one per row, listed in row order 0..15 (the compiler's
+    ``np.nonzero`` order; any columns, repeats allowed)."""
+    if rows.shape[0] != 16:
+        return False
+    for j in range(16):
+        if rows[j] != j:
+            return False
+    return True
+
+
+@kernel
 def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
     """``x <- M x`` for a 16x16 matrix given by its non-zeros (``ws`` as for :func:`apply_2q`)."""
     if x.shape[0] <= SMALL_SIZE:
-        _sparse_small(x, lo, hi, rows, cols, vals, ws)
+        if _is_monomial(rows):
+            _monomial_small(x, lo, hi, cols, vals, ws)
+        else:
+            _sparse_small(x, lo, hi, rows, cols, vals, ws)
         return
     a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
     buf, out = _blocks(ws)
