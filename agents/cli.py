@@ -21,8 +21,9 @@ REGISTRARS = ("qnoise._cli", "qnoise.problems._cli", "qnoise.devices._cli", "qno
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crlqas",
-        description="Noise-aware quantum architecture search: noisy VQE simulation (qnoise), "
-                    "benchmarks, and (planned) RL agents and IBM device runs.")
+        description="Noise-aware quantum architecture search: train RL agents that design short "
+                    "circuits under device noise, run VQE on simulated noisy hardware (qnoise), and "
+                    "verify or submit circuits on IBM devices.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in REGISTRARS:
