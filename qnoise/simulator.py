@@ -9,6 +9,10 @@ Numba function.  Engines:
   noiseless (readout errors are still applied exactly, through the folded observable).
 * ``"auto"`` (default): ``"statevector"`` when the model has no gate noise, else ``"ptm"``.
 
+``threads`` (default 1) lets energies of large PTM states (>= ``PARALLEL_MIN_QUBITS`` qubits) use
+several Numba threads, with results bit-identical to one thread.  It is opt-in: with busy cores
+(parallel training runs, other processes) spinning threads can cost more than they save.
+
 Readout error is applied as a measurement sees it: each term is measured in its own basis and the
 assignment errors act on the bits, which is exactly the observable of
 :meth:`qnoise.hamiltonian.Hamiltonian.readout_folded`.
@@ -28,6 +32,10 @@ from .noise_model import NoiseModel
 
 ENGINES = ("auto", "ptm", "statevector")
 ADJOINT_MEMORY_BYTES = 1 << 30
+#: PTM engine: with ``threads > 1`` (opt-in), states of at least this many qubits run the
+#: multi-threaded kernels (``program.energy_par``, bit-identical to serial); smaller ones stay serial
+#: because thread start-up costs more than it saves.
+PARALLEL_MIN_QUBITS = 10
 
 
 def available_memory_bytes() -> int:
@@ -64,7 +72,7 @@ class _Observable:
 
 class Simulator:
     def __init__(self, circuit: Circuit, hamiltonian: Hamiltonian, noise_model: NoiseModel | None = None,
-                 *, engine: str = "auto", fuse_two_qubit: bool | None = None):
+                 *, engine: str = "auto", fuse_two_qubit: bool | None = None, threads: int | None = 1):
         if not isinstance(circuit, Circuit):
             raise ValidationError(f"circuit must be a qnoise Circuit; got {type(circuit).__name__}")
         if not isinstance(hamiltonian, Hamiltonian):
@@ -74,6 +82,9 @@ class Simulator:
                                   f"{type(noise_model).__name__}")
         if engine not in ENGINES:
             raise ValidationError(f"engine must be one of {ENGINES}; got {engine!r}")
+        if threads is not None and (not isinstance(threads, (int, np.integer)) or threads < 1):
+            raise ValidationError(f"threads must be a positive integer or None (Numba's thread count); got {threads!r}")
+        self.threads = threads
         n = circuit.num_qubits
         if hamiltonian.num_qubits != n:
             raise QubitError(f"the circuit has {n} qubit(s) but the Hamiltonian has {hamiltonian.num_qubits}")
@@ -142,11 +153,25 @@ class Simulator:
         return np.ascontiguousarray(p)
 
     # ------------------------------------------------------------------ energies
+    def _threads(self) -> int:
+        """Threads for the PTM kernels: ``self.threads`` (None: Numba's count, i.e.
+        ``NUMBA_NUM_THREADS``), and 1 (serial kernels) below ``PARALLEL_MIN_QUBITS`` qubits."""
+        if self.threads == 1 or self.circuit.num_qubits < PARALLEL_MIN_QUBITS:
+            return 1
+        import numba
+
+        return min(self.threads or numba.get_num_threads(), numba.get_num_threads())
+
     def energy(self, params=None) -> float:
         """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
         p = self._params(params)
         if self.engine == "statevector":
             return self._finite(float(self._sv.energy(p, self.observable)), p)
+        nt = self._threads()
+        if nt > 1:  # large state, several threads: the multi-threaded runner (bit-identical)
+            from ._kernels import program as K
+
+            return self._finite(K.energy_par(p, *self._energy_args, nt) + self.observable.constant, p)
         return self._finite(self._energy_kernel(p, *self._energy_args) + self.observable.constant, p)
 
     def energies(self, params2d) -> np.ndarray:
@@ -156,6 +181,9 @@ class Simulator:
             return np.asarray(self._sv.energies(p, self.observable), dtype=float)
         from ._kernels import program as K
 
+        nt = self._threads()
+        if nt > 1:  # large state, several threads: the multi-threaded runner (bit-identical)
+            return K.energies_par(p, *self._energy_args, nt) + self.observable.constant
         return K.energies(p, *self._energy_args) + self.observable.constant
 
     def energy_and_gradient(self, params=None) -> tuple[float, np.ndarray]:
@@ -203,7 +231,11 @@ class Simulator:
 
         x = np.empty(4**self.circuit.num_qubits)
         thetas = p[self.program.occ_param]
-        K.run(x, *self._args, thetas, K.workspace(self.circuit.num_qubits))
+        nt = self._threads()
+        if nt > 1:  # large state, several threads (bit-identical)
+            K.run_par(x, *self._args, thetas, K.workspace_par(nt), nt)
+        else:
+            K.run(x, *self._args, thetas, K.workspace(self.circuit.num_qubits))
         return x
 
     def statevector(self, params=None) -> np.ndarray:

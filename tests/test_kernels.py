@@ -133,3 +133,121 @@ def test_workload_gradient(path, fuse):
         d[k] = h
         fd[k] = (sim.energy(p + d) - sim.energy(p - d)) / (2 * h)
     np.testing.assert_allclose(g, fd, rtol=0, atol=1e-7)
+
+
+def _noisy_cx_like(rng):
+    """A 16x16 with every row non-empty and 1-4 non-zeros per row (thermal-relaxed CX pattern)."""
+    t = np.eye(4)
+    t[3, 0] = rng.uniform(0.01, 0.1)
+    perm = np.zeros((16, 16))
+    perm[np.arange(16), rng.permutation(16)] = rng.choice([-1.0, 1.0], 16)
+    return np.diag(rng.uniform(0.5, 1, 16)) @ np.kron(t, t) @ perm
+
+
+@pytest.mark.parametrize("n", range(2, 6))
+def test_head_first_sparse_and_gather(n):
+    """Head-first non-zero order (unrolled small-state path with extras) and the whole-state
+    ``GATHER2`` form built by the compiler, forward and transposed, against dense references."""
+    from qnoise.compiler import _gather_entries, _head_first
+
+    rng = np.random.default_rng(200 + n)
+    ws = np.empty(ptm.WS_SIZE)
+    for lo, hi in _pairs(n):
+        m = _noisy_cx_like(rng)
+        full = _full_2q(n, lo, hi, m)
+        x = rng.normal(size=4**n)
+        rows, cols = _head_first(m)
+        assert np.array_equal(rows[:16], np.arange(16))
+        y = x.copy()
+        ptm.apply_2q_sparse(y, lo, hi, rows, cols, m[rows, cols], ws)
+        np.testing.assert_allclose(y, full @ x, rtol=0, atol=1e-12)
+        if 4**n > ptm.WS_SIZE:
+            continue
+        rc, vals = _gather_entries(n, lo, hi, m)
+        assert np.array_equal(rc[:4**n, 0], np.arange(4**n))
+        dense = np.zeros_like(full)
+        np.add.at(dense, (rc[:, 0], rc[:, 1]), vals)
+        np.testing.assert_array_equal(dense, full)
+        for transpose, want in ((False, full @ x), (True, full.T @ x)):
+            y = x.copy()
+            ptm.apply_gather(y, rc, vals, transpose, ws)
+            np.testing.assert_allclose(y, want, rtol=0, atol=1e-12)
+    m = _noisy_cx_like(rng)
+    m[5] = 0.0
+    assert _gather_entries(2, 0, 1, m) is None
+
+
+@pytest.mark.parametrize("n", [5, 6])
+@pytest.mark.parametrize("nt", [2, 3])
+def test_parallel_kernels_bit_identical(n, nt):
+    """The ``*_par`` kernels split work among threads but give exactly the serial results."""
+    rng = np.random.default_rng(300 + n)
+    ws, wsp = np.empty(ptm.WS_SIZE), np.empty(nt * ptm.WS_SIZE)
+    x = rng.normal(size=4**n)
+    for q in range(n):
+        m = rng.normal(size=(4, 4))
+        a, b = x.copy(), x.copy()
+        ptm.apply_1q(a, q, m)
+        ptm.apply_1q_par(b, q, m, nt)
+        assert np.array_equal(a, b)
+        d = rng.normal(size=4)
+        ptm.apply_diag_1q(a, q, d)
+        ptm.apply_diag_1q_par(b, q, d, nt)
+        assert np.array_equal(a, b)
+    for lo, hi in _pairs(n):
+        m = rng.normal(size=(16, 16))
+        a, b = x.copy(), x.copy()
+        ptm.apply_2q(a, lo, hi, m, ws)
+        ptm.apply_2q_par(b, lo, hi, m, wsp, nt)
+        assert np.array_equal(a, b)
+        ms = _noisy_cx_like(rng)
+        rows, cols = np.nonzero(ms)
+        ptm.apply_2q_sparse(a, lo, hi, rows, cols, ms[rows, cols], ws)
+        ptm.apply_2q_sparse_par(b, lo, hi, rows, cols, ms[rows, cols], wsp, nt)
+        assert np.array_equal(a, b)
+        d = rng.normal(size=16)
+        ptm.apply_diag_2q(a, lo, hi, d)
+        ptm.apply_diag_2q_par(b, lo, hi, d, nt)
+        assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("path", [p for p in _workloads() if "n6" in p or "n8" in p], ids=os.path.basename)
+def test_parallel_runner_bit_identical(path):
+    from qnoise._kernels import program as K
+    from qnoise.simulator import Simulator
+    from qnoise.workloads import load_workload
+
+    w = load_workload(path)
+    sim = Simulator(w.circuit, w.hamiltonian, w.noise_model)
+    rng = np.random.default_rng(11)
+    p = rng.uniform(-np.pi, np.pi, (2, w.circuit.num_parameters))
+    serial = K.energies(p, *sim._energy_args)
+    assert np.array_equal(K.energies_par(p, *sim._energy_args, 2), serial)
+    assert K.energy_par(p[0], *sim._energy_args, 3) == serial[0]
+
+
+def test_simulator_parallel_path(monkeypatch):
+    import numba
+
+    from qnoise import simulator
+    from qnoise.errors import ValidationError
+    from qnoise.workloads import load_workload
+
+    w = load_workload(os.path.join(DATA, "qas_n6_g40_thermal.json"))
+    serial = simulator.Simulator(w.circuit, w.hamiltonian, w.noise_model)
+    assert serial._threads() == 1  # opt-in: one thread by default
+    e, x = serial.energy(w.reference_params), serial.state(w.reference_params)
+    monkeypatch.setattr(simulator, "PARALLEL_MIN_QUBITS", 6)
+    sim = simulator.Simulator(w.circuit, w.hamiltonian, w.noise_model, threads=2)
+    if numba.config.NUMBA_NUM_THREADS > 1:
+        assert sim._threads() == 2
+        assert sim.energy(w.reference_params) == e
+        assert np.array_equal(sim.state(w.reference_params), x)
+        assert np.array_equal(sim.energies(np.stack([w.reference_params] * 2)), [e, e])
+    numba.set_num_threads(1)
+    try:
+        assert sim._threads() == 1  # never more than Numba allows
+    finally:
+        numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
+    with pytest.raises(ValidationError, match="threads must be"):
+        simulator.Simulator(w.circuit, w.hamiltonian, w.noise_model, threads=0)

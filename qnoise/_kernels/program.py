@@ -5,6 +5,8 @@ Program layout (built by :mod:`qnoise.compiler`):
 * ``ops[k] = (kind, q0, q1, start, end, 0)``; ``q0 < q1`` for two-qubit ops.
 * ``factors[f] = (ftype, slot, occurrence, offset)`` for the fused blocks ``BLOCK1``/``BLOCK2``;
   a block's matrix is ``F_m ... F_1`` over its factors ``start..end-1``.
+* ``GATHER2`` (small states): a fixed two-qubit op as a whole-state matrix, its non-zeros at
+  ``sparse_rc[start:end]`` / ``sparse_val[start:end]`` (see :func:`qnoise._kernels.ptm.apply_gather`).
 * ``mats``: flat float64 buffer of matrices (row-major); ``sparse_rc``/``sparse_val``: non-zeros.
 * Rotation factor ``F = c^2 A + c s B + s^2 C`` with ``c, s = cos, sin(theta/2)``; ``A, B, C`` are
   consecutive 4x4 matrices at ``offset`` (noise already folded in).
@@ -15,9 +17,11 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
-from .ptm import SCRATCH, WS_SIZE, apply_1q, apply_2q, apply_2q_sparse, apply_diag_1q, apply_diag_2q
+from .ptm import (SCRATCH, WS_SIZE, apply_1q, apply_1q_par, apply_2q, apply_2q_par, apply_2q_sparse,
+                  apply_2q_sparse_par, apply_diag_1q, apply_diag_1q_par, apply_diag_2q, apply_diag_2q_par,
+                  apply_gather)
 
-FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, BLOCK2 = 0, 1, 2, 3, 4, 5, 6
+FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, BLOCK2, GATHER2 = 0, 1, 2, 3, 4, 5, 6, 7
 F_FIX4, F_FIX16, F_ROT = 0, 1, 2
 
 
@@ -165,6 +169,8 @@ def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws)
             apply_2q_sparse(x, q0, q1, c, r, sparse_val[start:end], ws)
         else:
             apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end], ws)
+    elif kind == GATHER2:
+        apply_gather(x, sparse_rc[start:end], sparse_val[start:end], transpose, ws)
     elif kind == BLOCK1:
         apply_1q(x, q0, block_matrix_1q(op, factors, mats, thetas, transpose, ws))
     else:
@@ -229,5 +235,73 @@ def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_id
     ws = workspace(n)
     for r in range(thetas2d.shape[0]):
         run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas2d[r], ws)
+        out[r] = observable(x, h_idx, h_val)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-threaded runner for large states: the same programs, each op's kernel split over ``nt``
+# threads (:mod:`qnoise._kernels.ptm` ``*_par``), bit-identical to the serial runner.  ``nt`` is
+# an argument: the Python front (:class:`qnoise.simulator.Simulator`) reads
+# ``numba.get_num_threads()`` and calls these only when ``nt > 1`` and the state is at least
+# ``ptm.PARALLEL_MIN_SIZE``; with ``NUMBA_NUM_THREADS=1`` the serial kernels above run unchanged.
+
+@kernel
+def workspace_par(nt):
+    """One ``WS_SIZE`` workspace per thread (thread 0's doubles as the serial workspace)."""
+    return np.empty(nt * WS_SIZE)
+
+
+@kernel
+def apply_op_par(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws, nt):
+    kind, q0, q1, start, end = op[0], op[1], op[2], op[3], op[4]
+    if kind == DIAG1:
+        apply_diag_1q_par(x, q0, mats[start:start + 4], nt)
+    elif kind == DIAG2:
+        apply_diag_2q_par(x, q0, q1, mats[start:start + 16], nt)
+    elif kind == FIX1:
+        m = mats[start:start + 16].reshape(4, 4)
+        apply_1q_par(x, q0, m.T.copy() if transpose else m, nt)
+    elif kind == FIX2:
+        m = mats[start:start + 256].reshape(16, 16)
+        apply_2q_par(x, q0, q1, m.T.copy() if transpose else m, ws, nt)
+    elif kind == SPARSE2:
+        r, c = sparse_rc[start:end, 0], sparse_rc[start:end, 1]
+        if transpose:
+            apply_2q_sparse_par(x, q0, q1, c, r, sparse_val[start:end], ws, nt)
+        else:
+            apply_2q_sparse_par(x, q0, q1, r, c, sparse_val[start:end], ws, nt)
+    elif kind == GATHER2 or kind == BLOCK2:  # small states / fusion: serial
+        apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws)
+    else:
+        apply_1q_par(x, q0, block_matrix_1q(op, factors, mats, thetas, transpose, ws), nt)
+
+
+@kernel
+def run_par(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas, ws, nt):
+    init_zero_state(x, n)
+    for k in range(ops.shape[0]):
+        apply_op_par(x, ops[k], factors, mats, sparse_rc, sparse_val, thetas, False, ws, nt)
+
+
+@kernel
+def energy_par(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, nt):
+    x = np.empty(4**n)
+    thetas = np.empty(occ_param.shape[0])
+    ws = workspace_par(nt)
+    half_angles(params, occ_param, thetas)
+    run_par(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas, ws, nt)
+    return observable(x, h_idx, h_val)
+
+
+@kernel
+def energies_par(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, nt):
+    out = np.empty(params2d.shape[0])
+    x = np.empty(4**n)
+    thetas = np.empty(occ_param.shape[0])
+    ws = workspace_par(nt)
+    for r in range(params2d.shape[0]):
+        half_angles(params2d[r], occ_param, thetas)
+        run_par(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas, ws, nt)
         out[r] = observable(x, h_idx, h_val)
     return out

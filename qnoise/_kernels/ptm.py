@@ -16,6 +16,7 @@ contiguous elements (see :func:`chunk_shape`).
 from __future__ import annotations
 
 import numpy as np
+from numba import prange
 
 from ._jit import kernel
 
@@ -279,9 +280,10 @@ def _sparse_small(x, lo, hi, rows, cols, vals, ws):
 
 
 @kernel
-def _monomial_small(x, lo, hi, cols, vals, ws):
-    """Group-at-a-time product for a monomial matrix (row ``j`` has its one non-zero ``vals[j]`` in
-    column ``cols[j]``: a noisy CX under diagonal noise), fully unrolled: no accumulation."""
+def _monomial_small(x, lo, hi, rows, cols, vals, ws):
+    """Group-at-a-time product for a matrix whose first 16 non-zeros are one per row in row order
+    (row ``j``'s head ``vals[j]`` in column ``cols[j]``: a noisy CX under diagonal noise), fully
+    unrolled, plus any further non-zeros accumulated afterwards (thermal relaxation adds 9)."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
     v = ws[SCRATCH + 128:SCRATCH + 144]
     v0, v1, v2, v3, v4, v5, v6, v7 = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7]
@@ -290,6 +292,7 @@ def _monomial_small(x, lo, hi, cols, vals, ws):
     c0, c1, c2, c3, c4, c5, c6, c7 = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]
     c8, c9, c10, c11 = cols[8], cols[9], cols[10], cols[11]
     c12, c13, c14, c15 = cols[12], cols[13], cols[14], cols[15]
+    nnz = rows.shape[0]
     span = 3 * sh + 3 * sl + 1
     for a in range(0, x.shape[0], 4 * sh):
         for b in range(a, a + sh, 4 * sl):
@@ -303,13 +306,17 @@ def _monomial_small(x, lo, hi, cols, vals, ws):
                 y[2 * sh + 2 * sl], y[2 * sh + 3 * sl] = v10 * v[c10], v11 * v[c11]
                 y[3 * sh], y[3 * sh + sl] = v12 * v[c12], v13 * v[c13]
                 y[3 * sh + 2 * sl], y[3 * sh + 3 * sl] = v14 * v[c14], v15 * v[c15]
+                for e in range(16, nnz):
+                    r = rows[e]
+                    y[(r & 3) * sl + (r >> 2) * sh] += vals[e] * v[cols[e]]
 
 
 @kernel
 def _is_monomial(rows):
-    """True when the non-zeros are exactly one per row, listed in row order 0..15 (the compiler's
-    ``np.nonzero`` order; any columns, repeats allowed)."""
-    if rows.shape[0] != 16:
+    """True when the first 16 non-zeros are one per row, listed in row order 0..15 (the compiler
+    puts them first, see :func:`qnoise.compiler._head_first`; any columns, repeats allowed), and
+    at most 16 more follow."""
+    if rows.shape[0] < 16 or rows.shape[0] > 32:
         return False
     for j in range(16):
         if rows[j] != j:
@@ -322,7 +329,7 @@ def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
     """``x <- M x`` for a 16x16 matrix given by its non-zeros (``ws`` as for :func:`apply_2q`)."""
     if x.shape[0] <= SMALL_SIZE:
         if _is_monomial(rows):
-            _monomial_small(x, lo, hi, cols, vals, ws)
+            _monomial_small(x, lo, hi, rows, cols, vals, ws)
         else:
             _sparse_small(x, lo, hi, rows, cols, vals, ws)
         return
@@ -336,6 +343,28 @@ def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
                 _move(x, buf, lo, hi, a0, na, b0, nb, c0, nc, True)
                 _sparse_rows(rows, cols, vals, buf, out, n, seen)
                 _move(x, out, lo, hi, a0, na, b0, nb, c0, nc, False)
+
+
+@kernel
+def apply_gather(x, rc, vals, transpose, ws):
+    """``x <- M x`` for a whole-state matrix ``M`` given by its non-zeros ``(rc[e, 0], rc[e, 1],
+    vals[e])`` (row, column, value), the first ``x.size`` of them one per row in row order (the
+    compiler's ``GATHER2`` form of a fixed two-qubit op on a small state: no digit arithmetic left
+    at run time).  ``transpose`` applies ``M^T``.  Out of place through ``ws[:x.size]``."""
+    size = x.shape[0]
+    tmp = ws[:size]
+    nnz = rc.shape[0]
+    if transpose:
+        tmp[:] = 0.0
+        for e in range(nnz):
+            tmp[rc[e, 1]] += vals[e] * x[rc[e, 0]]
+    else:
+        for i in range(size):
+            tmp[i] = vals[i] * x[rc[i, 1]]
+        for e in range(size, nnz):
+            tmp[rc[e, 0]] += vals[e] * x[rc[e, 1]]
+    for i in range(size):
+        x[i] = tmp[i]
 
 
 @kernel
@@ -398,3 +427,125 @@ def outer_2q(lam, x, lo, hi, g, ws):
                         for i in range(n):
                             acc += lr[i] * xs[i]
                         g[r, s] += acc
+
+
+# ---------------------------------------------------------------------------------------------
+# Multi-threaded variants for large states (``qnoise._kernels.program.run_par``).  Each takes the
+# thread count ``nt`` as an argument (never a global: cached code must not depend on one) and
+# splits the serial kernel's independent work units (4s-blocks or slices of them for one-qubit
+# ops, chunks for two-qubit ops) into ``nt`` contiguous shares under ``prange``.  Every output
+# element goes through exactly the serial arithmetic, so results are bit-identical to the serial
+# kernels for any ``nt``.
+
+#: states from this size up are worth splitting (n >= 9: 1 MiB+ per pass; fork/join costs ~us)
+PARALLEL_MIN_SIZE = 4**9
+
+
+@kernel
+def _share(total, nt, t):
+    """``[lo, hi)`` of thread ``t``'s contiguous share of ``range(total)``."""
+    q, r = total // nt, total % nt
+    lo = t * q + min(t, r)
+    return lo, lo + q + (1 if t < r else 0)
+
+
+@kernel
+def _1q_segment(x, base, s, i0, i1, m):
+    """Elements ``i0..i1-1`` of the four rows of the 4s-block at ``base`` (serial arithmetic)."""
+    m00, m01, m02, m03 = m[0, 0], m[0, 1], m[0, 2], m[0, 3]
+    m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
+    m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
+    m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
+    x0 = x[base + i0:base + i1]
+    x1 = x[base + s + i0:base + s + i1]
+    x2 = x[base + 2 * s + i0:base + 2 * s + i1]
+    x3 = x[base + 3 * s + i0:base + 3 * s + i1]
+    for i in range(i1 - i0):
+        a0, a1, a2, a3 = x0[i], x1[i], x2[i], x3[i]
+        x0[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
+        x1[i] = m10 * a0 + m11 * a1 + m12 * a2 + m13 * a3
+        x2[i] = m20 * a0 + m21 * a1 + m22 * a2 + m23 * a3
+        x3[i] = m30 * a0 + m31 * a1 + m32 * a2 + m33 * a3
+
+
+@kernel(parallel=True)
+def apply_1q_par(x, q, m, nt):
+    """:func:`apply_1q` on ``nt`` threads (bit-identical)."""
+    size = x.shape[0]
+    s = 1 << (2 * q)
+    nblocks = size // (4 * s)
+    if nblocks >= nt:
+        for t in prange(nt):
+            b0, b1 = _share(nblocks, nt, t)
+            apply_1q(x[b0 * 4 * s:b1 * 4 * s], q, m)
+    else:  # few, long blocks (the top qubits): split each block's rows
+        for t in prange(nt):
+            i0, i1 = _share(s, nt, t)
+            for base in range(0, size, 4 * s):
+                _1q_segment(x, base, s, i0, i1, m)
+
+
+@kernel(parallel=True)
+def apply_diag_1q_par(x, q, d, nt):
+    """:func:`apply_diag_1q` on ``nt`` threads (bit-identical; serial when too few blocks)."""
+    s = 1 << (2 * q)
+    nblocks = x.shape[0] // (4 * s)
+    if nblocks < nt:
+        apply_diag_1q(x, q, d)
+        return
+    for t in prange(nt):
+        b0, b1 = _share(nblocks, nt, t)
+        apply_diag_1q(x[b0 * 4 * s:b1 * 4 * s], q, d)
+
+
+@kernel(parallel=True)
+def apply_diag_2q_par(x, lo, hi, d, nt):
+    """:func:`apply_diag_2q` on ``nt`` threads (bit-identical; serial when too few blocks)."""
+    sh = 1 << (2 * hi)
+    nblocks = x.shape[0] // (4 * sh)
+    if nblocks < nt:
+        apply_diag_2q(x, lo, hi, d)
+        return
+    for t in prange(nt):
+        b0, b1 = _share(nblocks, nt, t)
+        apply_diag_2q(x[b0 * 4 * sh:b1 * 4 * sh], lo, hi, d)
+
+
+@kernel(parallel=True)
+def _chunks_par(x, lo, hi, m, rows, cols, vals, dense, ws, nt):
+    """The chunk loop of :func:`apply_2q` (``dense``) or of the chunked :func:`apply_2q_sparse`,
+    chunks shared among ``nt`` threads, thread ``t`` working in ``ws[t*WS_SIZE:(t+1)*WS_SIZE]``."""
+    a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
+    ka, kb, kc = (a + na - 1) // na, (b + nb - 1) // nb, (c + nc - 1) // nc
+    n = na * nb * nc
+    for t in prange(nt):
+        w = ws[t * WS_SIZE:(t + 1) * WS_SIZE]
+        buf, out = _blocks(w)
+        seen = w[32 * CHUNK:32 * CHUNK + 16]
+        k0, k1 = _share(ka * kb * kc, nt, t)
+        for k in range(k0, k1):
+            a0 = (k // (kb * kc)) * na
+            b0 = ((k // kc) % kb) * nb
+            c0 = (k % kc) * nc
+            _move(x, buf, lo, hi, a0, na, b0, nb, c0, nc, True)
+            if dense:
+                _dense_rows(m, buf, out, n)
+            else:
+                _sparse_rows(rows, cols, vals, buf, out, n, seen)
+            _move(x, out, lo, hi, a0, na, b0, nb, c0, nc, False)
+
+
+@kernel
+def apply_2q_par(x, lo, hi, m, ws, nt):
+    """:func:`apply_2q` on ``nt`` threads (``ws``: ``nt * WS_SIZE`` entries; bit-identical)."""
+    e = np.zeros(0, dtype=np.int64)
+    _chunks_par(x, lo, hi, m, e, e, np.zeros(0), True, ws, nt)
+
+
+@kernel
+def apply_2q_sparse_par(x, lo, hi, rows, cols, vals, ws, nt):
+    """:func:`apply_2q_sparse` on ``nt`` threads (``ws``: ``nt * WS_SIZE`` entries; bit-identical)."""
+    if x.shape[0] <= SMALL_SIZE:
+        apply_2q_sparse(x, lo, hi, rows, cols, vals, ws)
+        return
+    _chunks_par(x, lo, hi, np.zeros((16, 16)), rows, cols, vals, False, ws, nt)
