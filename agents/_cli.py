@@ -26,6 +26,18 @@ def register(subparsers) -> None:
     seeds.add_argument("--seeds", type=_seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
     p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
     p.add_argument("--episodes", type=_positive_int, metavar="N", help="episodes per seed")
+    p.add_argument("--profile", choices=("paper", "cpu"),
+                   help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
+                        "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
+                        "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)")
+    p.add_argument("--eval-every", type=_positive_int, metavar="N",
+                   help="a greedy evaluation episode (deterministic masked policy, its own env) every N "
+                        "episodes, logged to eval.csv")
+    p.add_argument("--stop-on-success", type=_positive_int, metavar="K",
+                   help="stop once K consecutive greedy evaluations build a chemically accurate circuit "
+                        "(evaluates every 5 episodes unless --eval-every is given)")
+    p.add_argument("--max-seconds", type=float, metavar="S",
+                   help="stop each seed cleanly (checkpointed, resumable) after S seconds of training")
     p.add_argument("--sequential", action="store_true", help="run the seeds one after the other")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
@@ -77,9 +89,11 @@ def _train(args) -> int:
                 print(f"{name:22s} (unavailable: {exc})")
         return 0
     if args.resume:
-        if args.seed is not None or args.seeds or args.out:
+        if args.seed is not None or args.seeds or args.out or args.profile or args.eval_every \
+                or args.stop_on_success or args.max_seconds is not None:
             raise ValidationError("--resume continues a run as configured: do not combine it with "
-                                  "--seed/--seeds/--out (use --episodes to extend it)")
+                                  "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds "
+                                  "(use --episodes to extend it)")
         from .train import resume
 
         results = resume(args.resume, episodes=args.episodes, parallel=False if args.sequential else None,
@@ -94,6 +108,13 @@ def _train(args) -> int:
         from .train import train
 
         cfg = load_config(args.config) if args.config else load_preset(args.preset)
+        if args.profile:
+            cfg = cfg.with_profile(args.profile)
+        if args.max_seconds is not None:
+            cfg = cfg.with_run(max_seconds=args.max_seconds)
+        if args.eval_every or args.stop_on_success:
+            cfg = cfg.with_run(eval_every=args.eval_every or cfg.run.eval_every or 5,
+                               stop_after_success=args.stop_on_success or cfg.run.stop_after_success)
         seeds = [args.seed] if args.seed is not None else args.seeds
         out = args.out or _default_out(cfg.name)
         results = train(cfg, out, seeds=seeds, episodes=args.episodes,

@@ -7,6 +7,8 @@ A config file has four sections::
 
     [agent]
     name = "dqn"                     # "dqn" (the paper's), "maskable-ppo", or "sb3:<Algorithm>"
+    profile = "paper"                # "paper" (5 x 1000 MLP, batch 1000, ...) or "cpu" (2 x 256,
+                                     # batch 64, learning starts 200: minutes on a laptop CPU)
     [agent.params]                   # overrides of the agent's defaults (the paper's for "dqn")
     learning_rate = 3e-4
     policy_kwargs = { net_arch = [1000, 1000, 1000, 1000, 1000], activation = "leaky_relu" }
@@ -20,6 +22,10 @@ A config file has four sections::
     seeds = [100, 101, 102]
     checkpoint_every = 50            # episodes between checkpoints
     parallel = true                  # seeds as parallel processes
+    eval_every = 0                   # a greedy evaluation episode every N training episodes (0: none)
+    stop_after_success = 0           # stop once K consecutive greedy evaluations are chemically
+                                     # accurate (0: run all the episodes; needs eval_every)
+    max_seconds = 0                  # stop after this much training time per seed (0: no limit)
 
 Every problem raises :class:`qnoise.errors.ValidationError` naming the section and key.
 ``TrainConfig.resolved()`` fills in the agent's defaults so that the run directory's
@@ -62,12 +68,25 @@ class RunConfig:
     checkpoint_every: int = 50
     parallel: bool = True
     log_every: int = 1  # CSV/TensorBoard row every N episodes
+    eval_every: int = 0  # greedy evaluation episode every N training episodes (0: none)
+    stop_after_success: int = 0  # stop after K consecutive chemically accurate greedy evaluations
+    max_seconds: float = 0  # stop (cleanly, checkpointed) after this much training time per seed (0: none)
 
     def __post_init__(self):
         for name in ("episodes", "checkpoint_every", "log_every"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValidationError(f"[run] {name} must be a positive integer; got {v!r}")
+        for name in ("eval_every", "stop_after_success"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValidationError(f"[run] {name} must be an integer >= 0; got {v!r}")
+        v = self.max_seconds
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
+            raise ValidationError(f"[run] max_seconds must be a finite number >= 0; got {v!r}")
+        if self.stop_after_success and not self.eval_every:
+            raise ValidationError(f"[run] stop_after_success = {self.stop_after_success} counts greedy "
+                                  "evaluations: set eval_every (e.g. eval_every = 5) too")
         seeds = self.seeds
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             seeds = (seeds,)
@@ -85,6 +104,17 @@ class RunConfig:
 class AgentConfig:
     name: str = "dqn"
     params: dict = field(default_factory=dict)
+    profile: str = "paper"  # "paper" or "cpu" (see agents.dqn.cpu_dqn_kwargs)
+
+    def __post_init__(self):
+        from .dqn import PROFILES
+
+        if self.profile not in PROFILES:
+            import difflib
+
+            close = difflib.get_close_matches(str(self.profile), PROFILES, 1)
+            raise ValidationError(f"[agent] profile must be one of {', '.join(map(repr, PROFILES))}; got "
+                                  f"{self.profile!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
 
 
 @dataclass(frozen=True)
@@ -113,8 +143,9 @@ class TrainConfig:
         except ValidationError as exc:
             raise ValidationError(f"[env] {exc}") from None
         agent_d = dict(data.get("agent", {}))
-        _unknown("agent", agent_d, ("name", "params"))
-        agent = AgentConfig(str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})))
+        _unknown("agent", agent_d, ("name", "params", "profile"))
+        agent = AgentConfig(str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})),
+                            agent_d.get("profile", "paper"))
         run_d = dict(data.get("run", {}))
         _unknown("run", run_d, RunConfig.__dataclass_fields__)
         run = RunConfig(**run_d)
@@ -146,7 +177,8 @@ class TrainConfig:
     # ------------------------------------------------------------------ resolution
     def agent_params(self) -> dict:
         """The agent's defaults (the paper's for ``dqn``) updated with ``[agent.params]``."""
-        params = default_agent_params(self.agent.name, self.env.max_steps, self.env.resolve().num_qubits)
+        params = default_agent_params(self.agent.name, self.env.max_steps, self.env.resolve().num_qubits,
+                                      self.agent.profile)
         for k, v in self.agent.params.items():
             if k == "policy_kwargs" and isinstance(v, dict):
                 params[k] = {**params.get(k, {}), **v}
@@ -182,23 +214,33 @@ class TrainConfig:
 
     def to_dict(self, resolved: bool = True) -> dict:
         return {"name": self.name, "env": self.env.to_dict(),
-                "agent": {"name": self.agent.name,
+                "agent": {"name": self.agent.name, "profile": self.agent.profile,
                           "params": self.agent_params() if resolved else dict(self.agent.params)},
                 "curriculum": dict(self.curriculum),
                 "run": {"episodes": self.run.episodes, "seeds": list(self.run.seeds),
                         "checkpoint_every": self.run.checkpoint_every, "parallel": self.run.parallel,
-                        "log_every": self.run.log_every}}
+                        "log_every": self.run.log_every, "eval_every": self.run.eval_every,
+                        "stop_after_success": self.run.stop_after_success,
+                        "max_seconds": self.run.max_seconds}}
 
     def with_run(self, **changes) -> "TrainConfig":
-        return replace(self, run=replace(self.run, **changes))
+        try:
+            return replace(self, run=replace(self.run, **changes))
+        except TypeError as exc:
+            raise ValidationError(f"[run] {exc}") from None
+
+    def with_profile(self, profile: str) -> "TrainConfig":
+        """The same config with agent profile ``profile`` (``"paper"`` or ``"cpu"``)."""
+        return replace(self, agent=replace(self.agent, profile=profile))
 
 
-def default_agent_params(name: str, max_steps: int, num_qubits: int) -> dict:
-    """JSON-ready default hyper-parameters of agent ``name``."""
+def default_agent_params(name: str, max_steps: int, num_qubits: int, profile: str = "paper") -> dict:
+    """JSON-ready default hyper-parameters of agent ``name`` (profile ``"paper"`` or ``"cpu"``;
+    the profile sizes the built-in DQN only: the other agents have one set of defaults)."""
     if name == "dqn":
-        from .dqn import paper_dqn_kwargs
+        from .dqn import dqn_kwargs
 
-        params = paper_dqn_kwargs(max_steps, num_qubits)
+        params = dqn_kwargs(max_steps, num_qubits, profile)
         params["policy_kwargs"] = {"net_arch": params["policy_kwargs"]["net_arch"],
                                    "activation": "leaky_relu"}
         return params

@@ -33,7 +33,10 @@ from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 from torch.nn import functional as F
 
 __all__ = ["MaskedDQN", "MaskedNStepReplayBuffer", "MaskedReplayBufferSamples", "paper_gamma",
-           "paper_dqn_kwargs", "env_action_masks"]
+           "paper_dqn_kwargs", "cpu_dqn_kwargs", "dqn_kwargs", "PROFILES", "env_action_masks"]
+
+#: agent profiles of ``[agent] profile``: the paper's network and schedules, or a CPU-sized variant
+PROFILES = ("paper", "cpu")
 
 
 def paper_gamma(max_steps: int) -> float:
@@ -53,6 +56,33 @@ def paper_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
         n_steps=5 if num_qubits <= 4 else 6, exploration_initial_eps=1.0,
         exploration_final_eps=0.05, exploration_decay=0.99995,
         policy_kwargs=dict(net_arch=[width] * 5, activation_fn=th.nn.LeakyReLU))
+
+
+def cpu_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
+    """The ``"cpu"`` profile: the paper's algorithm (masked double DQN, n-step, Huber, Adam, gamma,
+    buffer, one gradient step per env step, epsilon schedule *shape*) with a network and batch sized
+    for a laptop CPU, so that learning starts after a few episodes and each gradient step costs about
+    a millisecond instead of a second:
+
+    MLP 2 x 256 LeakyReLU (512 from 5 qubits), batch 64, learning starts 200 transitions,
+    lr 1e-3, hard target copy every 100 updates, epsilon x0.999 per update (0.05 after ~3000
+    updates, about 100 episodes of H2-2q) down to 0.05.
+    """
+    kw = paper_dqn_kwargs(max_steps, num_qubits)
+    width = 256 if num_qubits <= 4 else 512
+    kw.update(learning_rate=1e-3, batch_size=64, learning_starts=200, target_update_interval=100,
+              exploration_decay=0.999,
+              policy_kwargs=dict(net_arch=[width] * 2, activation_fn=th.nn.LeakyReLU))
+    return kw
+
+
+def dqn_kwargs(max_steps: int, num_qubits: int = 2, profile: str = "paper") -> dict[str, Any]:
+    """Keyword arguments of :class:`MaskedDQN` for agent profile ``"paper"`` or ``"cpu"``."""
+    if profile == "paper":
+        return paper_dqn_kwargs(max_steps, num_qubits)
+    if profile == "cpu":
+        return cpu_dqn_kwargs(max_steps, num_qubits)
+    raise ValueError(f"unknown DQN profile {profile!r}; allowed: {', '.join(PROFILES)}")
 
 
 def env_action_masks(env: VecEnv, n_actions: int) -> np.ndarray:

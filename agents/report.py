@@ -1,8 +1,8 @@
 """``crlqas report RUN_DIR``: summary table, learning curves (PNG) and a drawing of the best circuit.
 
 Reads what :mod:`agents.train` wrote: ``config.json`` and, per seed, ``progress.csv``,
-``best/*.json`` and ``summary.json`` (missing for a seed still running or interrupted: the table
-then comes from its log and best-circuit files).
+``best/*.json``, ``eval.csv`` (greedy evaluations, when enabled) and ``summary.json`` (missing for
+a seed still running or interrupted: the table then comes from its log and best-circuit files).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from qnoise.errors import ValidationError
 
 __all__ = ["summarize", "report", "plot_curves", "draw_circuit", "print_best"]
 
-CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate")
+CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate", "greedy")
 
 
 def _read_progress(path: Path) -> list[dict]:
@@ -38,6 +38,8 @@ def summarize(run_dir) -> dict:
     seeds = []
     for sdir in sorted(run.glob("seed_*"), key=lambda p: int(p.name.split("_")[1])):
         rows = _read_progress(sdir / "progress.csv")
+        evals = _read_progress(sdir / "eval.csv")
+        first_greedy = next((e for e in evals if e.get("accurate")), None)
         best = {}
         for name in CIRCUITS:
             f = sdir / "best" / f"{name}.json"
@@ -51,16 +53,24 @@ def summarize(run_dir) -> dict:
         seeds.append({
             "seed": int(sdir.name.split("_")[1]), "dir": str(sdir),
             "episodes": int(rows[-1]["episode"]) if rows else 0,
-            "finished": bool(summary) and summary.get("episodes", 0) >= config["run"]["episodes"],
+            "finished": bool(summary) and (summary.get("episodes", 0) >= config["run"]["episodes"]
+                                           or summary.get("stopped_early") == "success"),
+            "stopped_early": summary.get("stopped_early") or None,
             "best_error": None if "best_energy" not in best else best["best_energy"]["error"],
             "first_accurate_episode": None if first is None else first["episode"],
             "first_accurate_seconds": None if first is None else first["wall_time"],
             "final_success_rate": rows[-1]["success_rate"] if rows else None,
             "final_threshold": rows[-1]["threshold"] if rows else None,
+            "evaluations": len(evals),
+            "greedy_error": evals[-1]["error"] if evals else None,
+            "greedy_accurate_episode": None if first_greedy is None else int(first_greedy["episode"]),
+            "greedy_accurate_seconds": None if first_greedy is None else first_greedy["wall_time"],
             "circuits": best,
         })
     return {"run_dir": str(run), "config": config.get("name"), "problem": config["env"].get("problem"),
-            "noise": config["env"].get("noise"), "agent": config["agent"]["name"], "seeds": seeds}
+            "noise": config["env"].get("noise"), "agent": config["agent"]["name"],
+            "profile": config["agent"].get("profile", "paper"),
+            "stop_after_success": config["run"].get("stop_after_success", 0), "seeds": seeds}
 
 
 def _fmt(v, spec=".3e"):
@@ -69,9 +79,9 @@ def _fmt(v, spec=".3e"):
 
 def format_table(s: dict) -> str:
     head = (f"run {s['run_dir']}  config {s['config']}  problem {s['problem']}  noise {s['noise']}  "
-            f"agent {s['agent']}")
+            f"agent {s['agent']} ({s.get('profile', 'paper')} profile)")
     cols = ("seed", "episodes", "best |err|", "1st chem.acc. ep", "seconds", "best circ g/cx/d",
-            "shortest acc. g/cx/d", "succ rate")
+            "shortest acc. g/cx/d", "succ rate", "greedy |err|", "greedy acc. ep")
     lines = [head, "  ".join(f"{c:>16s}" for c in cols)]
     for r in s["seeds"]:
         b = r["circuits"].get("best_energy")
@@ -80,10 +90,15 @@ def format_table(s: dict) -> str:
         vals = (str(r["seed"]), f"{r['episodes']}{'' if r['finished'] else '*'}",
                 _fmt(None if r["best_error"] is None else abs(r["best_error"])),
                 "-" if r["first_accurate_episode"] is None else str(r["first_accurate_episode"]),
-                _fmt(r["first_accurate_seconds"], ".1f"), size(b), size(sh), _fmt(r["final_success_rate"], ".2f"))
+                _fmt(r["first_accurate_seconds"], ".1f"), size(b), size(sh), _fmt(r["final_success_rate"], ".2f"),
+                _fmt(r["greedy_error"]),
+                "-" if r["greedy_accurate_episode"] is None else str(r["greedy_accurate_episode"]))
         lines.append("  ".join(f"{v:>16s}" for v in vals))
     if any(not r["finished"] for r in s["seeds"]):
         lines.append("* not finished (resume with: crlqas train --resume RUN_DIR)")
+    if any(r["stopped_early"] == "success" for r in s["seeds"]):
+        lines.append("stopped early: the greedy policy built chemically accurate circuits in "
+                     f"{s.get('stop_after_success') or 'K'} evaluations in a row")
     return "\n".join(lines)
 
 
@@ -93,18 +108,25 @@ def plot_curves(s: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = (("energy_error", "episode best |E - E0| (Ha)", True), ("best_error", "best |E - E0| so far", True),
-              ("threshold", "curriculum threshold", True), ("success_rate", "success rate (last 100)", False),
-              ("num_gates", "gates at episode end", False), ("episode_time", "episode time (s)", False))
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7), constrained_layout=True)
-    for ax, (key, title, log) in zip(axes.ravel(), panels):
+    panels = [("progress", "energy_error", "episode best |E - E0| (Ha)", True),
+              ("progress", "best_error", "best |E - E0| so far", True),
+              ("progress", "threshold", "curriculum threshold", True),
+              ("progress", "success_rate", "success rate (last 100)", False),
+              ("progress", "num_gates", "gates at episode end", False),
+              ("progress", "episode_time", "episode time (s)", False)]
+    if any(r.get("evaluations") for r in s["seeds"]):
+        panels[4:4] = [("eval", "error", "greedy policy |E - E0| (Ha)", True),
+                       ("eval", "num_gates", "greedy policy: gates", False)]
+    ncol = (len(panels) + 1) // 2
+    fig, axes = plt.subplots(2, ncol, figsize=(4.4 * ncol, 7), constrained_layout=True)
+    for ax, (src, key, title, log) in zip(axes.ravel(), panels):
         for r in s["seeds"]:
-            rows = _read_progress(Path(r["dir"]) / "progress.csv")
-            xs = [x["episode"] for x in rows if x.get(key) is not None]
-            ys = [abs(x[key]) for x in rows if x.get(key) is not None]
-            if xs:
-                ax.plot(xs, ys, lw=1, label=f"seed {r['seed']}")
-        if key in ("energy_error", "best_error"):
+            rows = _read_progress(Path(r["dir"]) / f"{src}.csv")
+            ok = [x for x in rows if x.get(key) is not None and abs(x[key]) != float("inf")]
+            if ok:
+                ax.plot([x["episode"] for x in ok], [abs(x[key]) for x in ok], lw=1,
+                        marker="." if src == "eval" else None, label=f"seed {r['seed']}")
+        if key in ("energy_error", "best_error", "error"):
             ax.axhline(1.6e-3, color="k", ls="--", lw=0.8, label="chemical accuracy")
         if log:
             ax.set_yscale("log")
@@ -203,14 +225,30 @@ def report(run_dir, as_json: bool = False, plots: bool = True) -> int:
 
 
 def print_best(results: list[dict]) -> None:
-    """After ``crlqas train``: one line per seed and the best circuit's OpenQASM."""
-    best = None
+    """After ``crlqas train``: one line per seed, then the OpenQASM of the circuit the trained
+    (greedy) policy builds when greedy evaluations found it chemically accurate, else of the
+    shortest chemically accurate (or lowest-energy) circuit seen in training."""
+    best, greedy = None, None
     for r in results:
         acc, be = r.get("first_accurate"), r.get("best_energy")
         err = None if be is None else abs(be["error"]) if be.get("error") is not None else None
         print(f"seed {r['seed']}: {r['episodes']} episodes, {r['wall_time']:.1f} s, best |E - E0| = "
               f"{_fmt(err)}" + ("" if acc is None else f", chemically accurate at episode {acc['episode']} "
                                 f"({acc['wall_time']:.1f} s)"))
+        fg, last = r.get("first_greedy_accurate"), r.get("last_eval")
+        if last is not None:
+            line = f"  greedy policy: |E - E0| = {_fmt(last['error'])} with {last['num_gates']} gates at episode " \
+                   f"{last['episode']}"
+            if fg is not None:
+                line += f"; first chemically accurate at episode {fg['episode']} ({fg['wall_time']:.1f} s)"
+            if r.get("stopped_early") == "success":
+                line += f"; stopped after {last['streak']} accurate evaluations in a row"
+            print(line)
+        if r.get("stopped_early") == "time":
+            print("  stopped at the time limit ([run] max_seconds); --resume continues")
+        g = r.get("greedy")
+        if g is not None and (greedy is None or (g["num_gates"], abs(g["error"])) < greedy[0]):
+            greedy = ((g["num_gates"], abs(g["error"])), r, "greedy", g)
         name = "shortest_accurate" if r.get("shortest_accurate") else "best_energy"
         rec = r.get(name)
         if rec is not None:
@@ -218,13 +256,20 @@ def print_best(results: list[dict]) -> None:
                    else abs(rec["error"] or 0.0))
             if best is None or key < best[0]:
                 best = (key, r, name, rec)
-    if best is None:
-        return
-    _, r, name, rec = best
-    qasm = Path(r["dir"]) / "best" / f"{name}.qasm"
-    what = "shortest chemically accurate" if name == "shortest_accurate" else "lowest-energy"
-    print(f"\n{what} circuit (seed {r['seed']}, episode {rec['episode']}): E = {rec['energy']:.8f} Ha, "
-          f"|E - E0| = {_fmt(abs(rec['error']) if rec['error'] is not None else None)}, {rec['num_gates']} gates, "
-          f"{rec['num_cnots']} CNOTs, depth {rec['depth']}  ({qasm})")
-    if qasm.exists():
-        print(qasm.read_text(), end="")
+    names = {"greedy": "shortest chemically accurate circuit built by the trained (greedy) policy",
+             "shortest_accurate": "shortest chemically accurate circuit seen in training",
+             "best_energy": "lowest-energy circuit seen in training"}
+    for i, item in enumerate((greedy, best) if greedy is not None else (best,)):
+        if item is None:
+            continue
+        _, r, name, rec = item
+        qasm = Path(r["dir"]) / "best" / f"{name}.qasm"
+        text = (f"{names[name]} (seed {r['seed']}, episode {rec['episode']}): E = {rec['energy']:.8f} Ha, "
+                f"|E - E0| = {_fmt(abs(rec['error']) if rec['error'] is not None else None)}, {rec['num_gates']} "
+                f"gates, {rec['num_cnots']} CNOTs, depth {rec['depth']}  ({qasm})")
+        if i == 0:
+            print("\n" + text)
+            if qasm.exists():
+                print(qasm.read_text(), end="")
+        else:  # the training circuit (exploration included) when the greedy one was printed
+            print("\n" + text)

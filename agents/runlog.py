@@ -3,8 +3,11 @@
 Layout of one seed's directory (``RUN/seed_<S>/``)::
 
     progress.csv            one row per episode (see EPISODE_COLUMNS)
+    eval.csv                one row per greedy evaluation (with [run] eval_every; EVAL_COLUMNS)
     tb/                     TensorBoard event files (episode metrics, SB3's train/ metrics)
-    best/                   best circuits: best_energy, first_accurate, shortest_accurate
+    best/                   best circuits: best_energy, first_accurate, shortest_accurate, and
+                            greedy (the shortest chemically accurate circuit built by a greedy
+                            evaluation of the policy)
                             (each <name>.json and <name>.qasm)
     checkpoint.json         manifest of the latest complete checkpoint (written last, atomically)
     checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl
@@ -29,6 +32,21 @@ import numpy as np
 EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
                    "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
                    "depth", "episode_time", "wall_time", "epsilon")
+EVAL_COLUMNS = ("episode", "timesteps", "error", "energy", "accurate", "length", "reward", "num_gates",
+                "num_cnots", "depth", "streak", "eval_time", "wall_time")
+
+
+def _truncate_csv(path: Path, columns, resume_episodes: int) -> None:
+    """Start ``path`` afresh (header only), or keep the rows up to episode ``resume_episodes``."""
+    if resume_episodes and path.exists():
+        with open(path, newline="") as fh:
+            rows = list(csv.reader(fh))
+        keep = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= resume_episodes]
+        with open(path, "w", newline="") as fh:
+            csv.writer(fh).writerows(keep)
+    elif not path.exists() or not resume_episodes:
+        with open(path, "w", newline="") as fh:
+            csv.writer(fh).writerow(columns)
 
 
 def atomic_write_text(path, text: str) -> None:
@@ -67,15 +85,7 @@ class EpisodeLog:
     def __init__(self, seed_dir: Path, resume_episodes: int = 0):
         self.path = Path(seed_dir) / "progress.csv"
         self.tb_dir = Path(seed_dir) / "tb"
-        if resume_episodes and self.path.exists():
-            with open(self.path, newline="") as fh:
-                rows = list(csv.reader(fh))
-            keep = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= resume_episodes]
-            with open(self.path, "w", newline="") as fh:
-                csv.writer(fh).writerows(keep)
-        elif not self.path.exists() or not resume_episodes:
-            with open(self.path, "w", newline="") as fh:
-                csv.writer(fh).writerow(EPISODE_COLUMNS)
+        _truncate_csv(self.path, EPISODE_COLUMNS, resume_episodes)
         self._fh = open(self.path, "a", newline="")
         self._csv = csv.writer(self._fh)
         self._tb = None
@@ -97,10 +107,36 @@ class EpisodeLog:
                 if v is not None and np.isfinite(v):
                     self._tb.add_scalar(f"episode/{key}", float(v), ep)
 
+    def scalars(self, values: dict, step: int) -> None:
+        """Extra TensorBoard scalars (``tag -> value``) at episode ``step``."""
+        if self._tb is not None:
+            for tag, v in values.items():
+                if v is not None and np.isfinite(v):
+                    self._tb.add_scalar(tag, float(v), int(step))
+
     def close(self) -> None:
-        self._fh.close()
+        if not self._fh.closed:
+            self._fh.close()
         if self._tb is not None:
             self._tb.close()
+
+
+class EvalLog:
+    """``eval.csv``: one row per greedy evaluation (truncated on resume like ``progress.csv``)."""
+
+    def __init__(self, seed_dir: Path, resume_episodes: int = 0):
+        self.path = Path(seed_dir) / "eval.csv"
+        _truncate_csv(self.path, EVAL_COLUMNS, resume_episodes)
+        self._fh = open(self.path, "a", newline="")
+        self._csv = csv.writer(self._fh)
+
+    def write(self, row: dict) -> None:
+        self._csv.writerow([_fmt(row.get(c)) for c in EVAL_COLUMNS])
+        self._fh.flush()
+
+    def close(self) -> None:
+        if not self._fh.closed:
+            self._fh.close()
 
 
 def _fmt(v):

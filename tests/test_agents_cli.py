@@ -56,6 +56,22 @@ def test_train_resume_report(tmp_path, capsys):
     assert "best |err|" in capsys.readouterr().out
 
 
+def test_train_profile_and_stop_flags(tmp_path, capsys):
+    cfg = tmp_path / "tiny.toml"
+    cfg.write_text(TINY.replace("episodes = 6", "episodes = 2"))
+    out = tmp_path / "run"
+    assert main(["train", "--config", str(cfg), "--out", str(out), "--no-progress", "--profile", "cpu",
+                 "--stop-on-success", "3", "--max-seconds", "600"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["agent"]["profile"] == "cpu" and saved["agent"]["params"]["batch_size"] == 8  # file wins
+    assert saved["agent"]["params"]["exploration_decay"] == 0.999
+    assert (saved["run"]["eval_every"], saved["run"]["stop_after_success"], saved["run"]["max_seconds"]) == \
+        (5, 3, 600.0)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(out), "--profile", "cpu"]) == 2
+    assert "do not combine it" in capsys.readouterr().err
+
+
 def test_train_errors(tmp_path, capsys):
     assert main(["train", "--preset", "h2-2qq"]) == 2
     assert "did you mean 'h2-2q'" in capsys.readouterr().err
