@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 
+from qnoise._cli import positive_int
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
@@ -25,15 +27,15 @@ def register(subparsers) -> None:
     seeds.add_argument("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)")
     seeds.add_argument("--seeds", type=_seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
     p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
-    p.add_argument("--episodes", type=_positive_int, metavar="N", help="episodes per seed")
+    p.add_argument("--episodes", type=positive_int, metavar="N", help="episodes per seed")
     p.add_argument("--profile", choices=("paper", "cpu"),
                    help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
                         "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
                         "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)")
-    p.add_argument("--eval-every", type=_positive_int, metavar="N",
+    p.add_argument("--eval-every", type=positive_int, metavar="N",
                    help="a greedy evaluation episode (deterministic masked policy, its own env) every N "
                         "episodes, logged to eval.csv")
-    p.add_argument("--stop-on-success", type=_positive_int, metavar="K",
+    p.add_argument("--stop-on-success", type=positive_int, metavar="K",
                    help="stop once K consecutive greedy evaluations build a chemically accurate circuit "
                         "(evaluates every 5 episodes unless --eval-every is given)")
     p.add_argument("--max-seconds", type=float, metavar="S",
@@ -52,16 +54,6 @@ def register(subparsers) -> None:
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG files")
     r.set_defaults(handler=_report)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return v
 
 
 def _seed_list(text: str) -> list[int]:

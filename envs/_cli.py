@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from qnoise._cli import _positive_int, group
+    from qnoise._cli import group, positive_int
 
     bench = group(subparsers, "bench", "benchmarks (timings; figures comparable within one run only)")
     p = bench.add_parser(
@@ -20,8 +20,8 @@ def register(subparsers) -> None:
                     "1e7 shots, SPSA3 1191/357/119), lih-6q (noiseless, Adam-SPSA 1000), lih-6q-noisy.")
     p.add_argument("--cases", default="h2-2q,lih-4q-noisy,lih-6q",
                    help="comma list of cases (default: h2-2q,lih-4q-noisy,lih-6q)")
-    p.add_argument("--episodes", type=_positive_int, default=2, help="timed episodes per case (default 2)")
-    p.add_argument("--steps", type=_positive_int, default=26,
+    p.add_argument("--episodes", type=positive_int, default=2, help="timed episodes per case (default 2)")
+    p.add_argument("--steps", type=positive_int, default=26,
                    help="steps per episode (default 26, the paper's noisy halting step)")
     p.add_argument("--seed", type=int, default=0, help="seed of the actions and the env")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")

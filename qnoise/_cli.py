@@ -47,36 +47,49 @@ def register(subparsers) -> None:
                         "if present, else the bundled tests/data copies)")
     p.add_argument("--peers", default="auto",
                    help="comma list of peers (aer, qulacs), 'auto' = the installed ones (default), 'none'")
-    p.add_argument("--repeats", type=_positive_int, default=10, help="timed calls per engine (default 10)")
-    p.add_argument("--batch", type=_positive_int, default=64,
+    p.add_argument("--repeats", type=positive_int, default=10, help="timed calls per engine (default 10)")
+    p.add_argument("--batch", type=positive_int, default=64,
                    help="parameter vectors per Simulator.energies call (default 64)")
-    p.add_argument("--cap", type=_positive_float, default=2.0, metavar="SECONDS",
+    p.add_argument("--cap", type=positive_float, default=2.0, metavar="SECONDS",
                    help="skip an engine whose single evaluation exceeds this (default 2)")
-    p.add_argument("--budget", type=_positive_float, default=5.0, metavar="SECONDS",
+    p.add_argument("--budget", type=positive_float, default=5.0, metavar="SECONDS",
                    help="time budget per engine and workload for the timed calls (default 5)")
     p.add_argument("--seed", type=int, default=1234, help="seed of the random parameters")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")
     p.set_defaults(handler=_bench_simulator)
 
 
-def _positive_int(text: str) -> int:
+def _number(text: str, kind: str, convert, ok) -> float:
     try:
-        v = int(text)
+        v = convert(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {kind}; got {text!r}") from None
+    if not ok(v):
+        raise argparse.ArgumentTypeError(f"expected {kind}; got {text!r}")
     return v
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number; got {text!r}")
-    return v
+def _int(text: str) -> int:
+    """An integer, also written like ``1e7``."""
+    value = float(text) if "e" in text.lower() else int(text)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(text)
+    return int(value)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (``1e7`` accepted)."""
+    return _number(text, "a positive integer", _int, lambda v: v >= 1)
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    return _number(text, "a non-negative integer", _int, lambda v: v >= 0)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return _number(text, "a positive number", float, lambda v: 0 < v < float("inf"))
 
 
 def _bench_simulator(args) -> int:

@@ -251,3 +251,20 @@ def test_simulator_parallel_path(monkeypatch):
         numba.set_num_threads(numba.config.NUMBA_NUM_THREADS)
     with pytest.raises(ValidationError, match="threads must be"):
         simulator.Simulator(w.circuit, w.hamiltonian, w.noise_model, threads=0)
+
+
+def test_kernel_cache_is_keyed_on_every_kernel_module():
+    """Numba's cache does not track callees; the cache directory hashes every kernel module, so
+    each module that compiles with ``kernel`` must be listed in ``KERNEL_MODULES``."""
+    import pathlib
+
+    import numba
+
+    from qnoise._kernels import _jit
+
+    root = pathlib.Path(_jit.__file__).resolve().parent.parent
+    users = {p.relative_to(root).as_posix() for p in root.rglob("*.py")
+             if "import kernel" in p.read_text() or p.name == "_jit.py"}
+    assert users <= set(_jit.KERNEL_MODULES), f"add {sorted(users - set(_jit.KERNEL_MODULES))} to KERNEL_MODULES"
+    assert numba.config.CACHE_DIR == _jit._cache_dir()
+    assert os.path.basename(numba.config.CACHE_DIR).startswith("kernels-")

@@ -9,15 +9,39 @@ but the unrolled per-group code of qubits 0 and 1 needs it to become vector code
 flipped only while that dispatcher compiles, under Numba's compiler lock; callers link the
 optimised code.
 
-Numba's cache does not see changes in a callee's module: after editing a kernel module, clear
-``NUMBA_CACHE_DIR`` (or touch the calling modules) before timing or testing.
+Numba's cache checks only the source file of the function it loads, not the modules whose kernels
+were compiled into it, so a cached caller can outlive an edited callee (wrong results or crashes).
+Here the cache lives in a subdirectory named after a hash of every kernel module's source
+(:data:`KERNEL_MODULES`), under ``NUMBA_CACHE_DIR`` if set, else ``~/.cache/crlqas/numba``: any
+change to any kernel starts a fresh cache.  Every module that uses :func:`kernel` must be listed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 import numba
 
 _FASTMATH = {"contract", "nsz"}
+
+_QNOISE = Path(__file__).resolve().parent.parent
+#: every module whose functions are compiled with :func:`kernel` (relative to the qnoise package)
+KERNEL_MODULES = ("_kernels/_jit.py", "_kernels/ptm.py", "_kernels/program.py", "_kernels/adjoint.py",
+                  "_kernels/statevector.py", "optimizers/_spsa_kernel.py")
+
+
+def _cache_dir() -> str:
+    digest = hashlib.sha256()
+    for rel in KERNEL_MODULES:
+        digest.update(rel.encode())
+        digest.update((_QNOISE / rel).read_bytes())
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(Path.home(), ".cache", "crlqas", "numba")
+    return os.path.join(base, "kernels-" + digest.hexdigest()[:16])
+
+
+numba.config.CACHE_DIR = _cache_dir()
 
 
 def kernel(func=None, *, parallel: bool = False, slp: bool = False):

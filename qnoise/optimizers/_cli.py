@@ -7,28 +7,10 @@ run so ``crlqas --help`` stays fast.
 from __future__ import annotations
 
 import argparse
+
+from .._cli import nonnegative_int, positive_int
 import json
 import sys
-
-
-def _positive_int(text: str) -> int:
-    try:
-        v = int(float(text)) if "e" in text.lower() else int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}")
-    return v
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}") from None
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer; got {text!r}")
-    return v
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -59,9 +41,9 @@ def register(subparsers) -> None:
     p.add_argument("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)")
     p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="optimizer option (repeatable), e.g. --option c=0.1")
-    p.add_argument("--budget", type=_positive_int, required=True, help="evaluations allowed (all counted)")
-    p.add_argument("--shots", type=_positive_int, help="Gaussian shot noise with this many shots (default: exact)")
-    p.add_argument("--seed", type=_nonnegative_int, default=0, help="seed of the run (default 0)")
+    p.add_argument("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)")
+    p.add_argument("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)")
+    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the run (default 0)")
     p.add_argument("--json", action="store_true", help="print the result as JSON (no progress bar)")
     p.add_argument("--out", metavar="FILE", help="also write the JSON result to FILE (atomically)")
     p.add_argument("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)")
