@@ -291,3 +291,21 @@ def compile_program(circuit: Circuit, noise_model: NoiseModel | None = None,
         factors=np.array(b.factors, dtype=np.int64).reshape(-1, 4),
         mats=np.concatenate(b.mats) if b.mats else np.zeros(0),
         sparse_rc=rc, sparse_val=vals, occ_param=np.array(occ_param, dtype=np.int64))
+
+
+def pack_program(program: Program, h_idx: np.ndarray, h_val: np.ndarray, constant: float = 0.0):
+    """``(ibuf, fbuf)`` for :func:`qnoise._kernels.program.energy_packed`: the program's and the
+    observable's arrays in one int64 and one float64 buffer (layout there)."""
+    from ._kernels.program import PACK_HEADER
+
+    ints = [program.ops, program.factors, program.sparse_rc, program.occ_param, h_idx]
+    floats = [program.mats, program.sparse_val, h_val]
+    ints = [np.ascontiguousarray(a, dtype=np.int64).reshape(-1) for a in ints]
+    floats = [np.ascontiguousarray(a, dtype=np.float64).reshape(-1) for a in floats]
+    ibounds = np.cumsum([PACK_HEADER] + [a.size for a in ints])
+    fbounds = np.cumsum([0] + [a.size for a in floats])
+    head = np.concatenate([[program.num_qubits], ibounds, fbounds]).astype(np.int64)
+    assert head.size == PACK_HEADER
+    ibuf = np.concatenate([head, *ints]).astype(np.int64)
+    fbuf = np.concatenate([*floats, [float(constant)]]).astype(np.float64)
+    return ibuf, fbuf

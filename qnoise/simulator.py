@@ -36,6 +36,7 @@ ADJOINT_MEMORY_BYTES = 1 << 30
 #: multi-threaded kernels (``program.energy_par``, bit-identical to serial); smaller ones stay serial
 #: because thread start-up costs more than it saves.
 PARALLEL_MIN_QUBITS = 10
+_F64 = np.dtype(np.float64)  # native float64 (``is`` test on the energy() fast path)
 
 
 def available_memory_bytes() -> int:
@@ -106,6 +107,8 @@ class Simulator:
             self.observable = _Observable(n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant,
                                           list(hamiltonian.labels))
         self._pshape = (circuit.num_parameters,)
+        self._fast_pshape = None  # the energy() fast path's parameter shape (PTM engine only)
+        self._small = n < PARALLEL_MIN_QUBITS  # always serial kernels
         if self.engine == "ptm":
             from ._kernels import program as K
             from .compiler import compile_program
@@ -115,6 +118,13 @@ class Simulator:
             self._args = self.program.kernel_args
             self._energy_kernel = K.energy
             self._energy_args = (*self._args, self.program.occ_param, self.observable.indices, self._h_val)
+            # the fast path: program + observable packed into two buffers (three-argument calls)
+            from .compiler import pack_program
+
+            self._packed = pack_program(self.program, self.observable.indices, self._h_val,
+                                        self.observable.constant)
+            self._energy_packed = K.energy_packed
+            self._fast_pshape = self._pshape
         else:
             from .statevector import StatevectorEngine
 
@@ -164,6 +174,13 @@ class Simulator:
 
     def energy(self, params=None) -> float:
         """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
+        if (type(params) is np.ndarray and params.dtype is _F64 and params.shape == self._fast_pshape
+                and (self._small or self.threads == 1)):
+            # fast path: a float64 vector of the right length, serial PTM kernel on the packed program;
+            # finiteness is checked after evaluation (a non-finite angle gives a non-finite energy)
+            ibuf, fbuf = self._packed
+            value = self._energy_packed(params, ibuf, fbuf)
+            return value if math.isfinite(value) else self._finite(value, params)
         p = self._params(params)
         if self.engine == "statevector":
             return self._finite(float(self._sv.energy(p, self.observable)), p)
@@ -184,7 +201,7 @@ class Simulator:
         nt = self._threads()
         if nt > 1:  # large state, several threads: the multi-threaded runner (bit-identical)
             return K.energies_par(p, *self._energy_args, nt) + self.observable.constant
-        return K.energies(p, *self._energy_args) + self.observable.constant
+        return K.energies_packed(p, *self._packed)
 
     def energy_and_gradient(self, params=None) -> tuple[float, np.ndarray]:
         """Energy and its exact gradient with respect to every parameter, in one call."""

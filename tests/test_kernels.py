@@ -268,3 +268,31 @@ def test_kernel_cache_is_keyed_on_every_kernel_module():
     assert users <= set(_jit.KERNEL_MODULES), f"add {sorted(users - set(_jit.KERNEL_MODULES))} to KERNEL_MODULES"
     assert numba.config.CACHE_DIR == _jit._cache_dir()
     assert os.path.basename(numba.config.CACHE_DIR).startswith("kernels-")
+
+
+@pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)
+def test_packed_entry_points_bit_identical(path):
+    """``energy_packed``/``energies_packed`` (two-buffer calls) equal the ten-argument kernels."""
+    from qnoise._kernels import program as K
+    from qnoise.compiler import pack_program
+    from qnoise.simulator import Simulator
+    from qnoise.workloads import load_workload
+
+    w = load_workload(path)
+    sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, engine="ptm")
+    rng = np.random.default_rng(5)
+    p = rng.uniform(-np.pi, np.pi, (3, w.circuit.num_parameters))
+    const = sim.observable.constant
+    serial = K.energies(p, *sim._energy_args) + const
+    ibuf, fbuf = pack_program(sim.program, sim.observable.indices, sim._h_val, const)
+    assert np.array_equal(K.energies_packed(p, ibuf, fbuf), serial)
+    for r in range(3):
+        assert K.energy_packed(p[r], ibuf, fbuf) == serial[r] == sim.energy(p[r])
+    assert np.array_equal(sim.energies(p), serial)
+    n, ops, factors, mats, rc, sv, occ, h_idx, h_val, c = K.unpack(ibuf, fbuf)
+    prog = sim.program
+    assert n == prog.num_qubits and c == const
+    for a, b in [(ops, prog.ops), (factors, prog.factors), (mats, prog.mats), (rc, prog.sparse_rc),
+                 (sv, prog.sparse_val), (occ, prog.occ_param), (h_idx, sim.observable.indices),
+                 (h_val, sim._h_val)]:
+        assert np.array_equal(a, b.reshape(a.shape)) and a.size == b.size
