@@ -29,6 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qnoise._io import atomic_write_json as _atomic_write_json
+from qnoise._io import atomic_write_text
+
 EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
                    "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
                    "depth", "episode_time", "wall_time", "epsilon")
@@ -49,24 +52,8 @@ def _truncate_csv(path: Path, columns, resume_episodes: int) -> None:
             csv.writer(fh).writerow(columns)
 
 
-def atomic_write_text(path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def atomic_write_json(path, data) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2, default=_json_default) + "\n")
+    _atomic_write_json(path, data, indent=2, default=_json_default)
 
 
 def _json_default(x):

@@ -1,4 +1,4 @@
-import numpy as np, time, glob, sys
+import numpy as np, time, sys
 from qnoise.workloads import load_workload
 from qnoise.simulator import Simulator
 def cpu_us(f, reps):

@@ -10,10 +10,8 @@ Figures are comparable within one run/machine only.
 
 from __future__ import annotations
 
-import json
 import os
 import platform
-import tempfile
 import time
 
 import numpy as np
@@ -89,8 +87,7 @@ def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, jso
                "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                            "platform": platform.platform()},
                "results": results}
-        d = os.path.dirname(os.path.abspath(json_out))
-        with tempfile.NamedTemporaryFile("w", dir=d, delete=False, suffix=".tmp") as fh:
-            json.dump(doc, fh, indent=2)
-        os.replace(fh.name, json_out)
+        from qnoise._io import atomic_write_json
+
+        atomic_write_json(json_out, doc, indent=2)
     return 0

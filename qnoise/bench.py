@@ -21,7 +21,6 @@ larger ones (at least as many qubits and gates).  Times are only comparable with
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import platform
@@ -33,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._io import atomic_write_json
 from .errors import ValidationError, require
 from .workloads import Workload, load_workloads, thermal_parameters
 
@@ -349,16 +349,6 @@ def results_to_json(results: list[WorkloadResult], settings: BenchSettings) -> d
     return {"workloads": rows, "settings": vars(settings), "machine": machine_info(), "versions": versions()}
 
 
-def write_json_atomic(data: dict, path) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1)
-        fh.write("\n")
-    os.replace(tmp, path)
-
-
 def bench_simulator(workloads=None, peers: str | None = None, settings: BenchSettings | None = None,
                     json_out=None, stream=None) -> int:
     stream = stream or sys.stdout
@@ -367,7 +357,7 @@ def bench_simulator(workloads=None, peers: str | None = None, settings: BenchSet
     ws = load_workloads(workloads if workloads else default_workloads_dir())
     results = run_bench(ws, resolve_peers(peers), settings, stream)
     if json_out:
-        write_json_atomic(results_to_json(results, settings), json_out)
+        atomic_write_json(json_out, results_to_json(results, settings))
         print(f"wrote {json_out}", file=stream)
     bad = any(d > ENERGY_TOL for r in results for d in _deviations(r).values())
     return 1 if bad else 0

@@ -21,7 +21,6 @@ assignment errors act on the bits, which is exactly the observable of
 from __future__ import annotations
 
 import math
-import os
 
 import numpy as np
 

@@ -23,14 +23,12 @@ Initial parameters default to ``uniform(-0.1, 0.1)`` per angle (near the all-zer
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ._io import atomic_write_json
 from .errors import ValidationError
 
 DEFAULT_INIT_SCALE = 0.1
@@ -108,18 +106,7 @@ def _jsonable(obj):
 
 
 def write_json_atomic(path, data) -> None:
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=directory)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, allow_nan=True)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    atomic_write_json(path, data)
 
 
 # ---------------------------------------------------------------------- inputs

@@ -6,7 +6,6 @@ imported until a handler runs.
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import sys

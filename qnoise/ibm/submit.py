@@ -6,11 +6,9 @@ See :mod:`qnoise.ibm.runtime` for backends, credentials, modes, mitigation, retr
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import tempfile
 from pathlib import Path
 
+from .._io import atomic_write_json
 from ..errors import ValidationError, require
 from .isa import check_width, transpile_isa
 from .runtime import FORMAT, MODES, estimator_options, get_backend, is_fake, run_estimator
@@ -103,19 +101,7 @@ def submit(circuit, params, hamiltonian, backend, *, shots=None, precision=None,
 
 def write_record(record: dict, path) -> Path:
     """Write ``record`` as JSON to ``path`` atomically (parent directories created)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(record, fh, indent=1, default=_default)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return atomic_write_json(path, record, default=_default)
 
 
 def _default(x):
