@@ -19,11 +19,11 @@ from pathlib import Path
 
 @dataclass
 class Args:
+    seed: int = 1                    # seed of the simulators' shot sampling
     run: str = "runs/example-h2-2q"  # trained with examples/train_h2.py's settings when missing
     backend: str = "fake_manila"
     shots: int = 20000
     mitigation: str = "none"         # none, readout or zne
-    seed: int = 1
     out: str = "runs/example-h2-2q/ibm/submit-fake.json"
 
 
