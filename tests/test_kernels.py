@@ -266,8 +266,10 @@ def test_kernel_cache_is_keyed_on_every_kernel_module():
     users = {p.relative_to(root).as_posix() for p in root.rglob("*.py")
              if "import kernel" in p.read_text() or p.name == "_jit.py"}
     assert users <= set(_jit.KERNEL_MODULES), f"add {sorted(users - set(_jit.KERNEL_MODULES))} to KERNEL_MODULES"
-    assert numba.config.CACHE_DIR == _jit._cache_dir()
+    assert numba.config.CACHE_DIR == _jit._cache_dir() == os.environ["NUMBA_CACHE_DIR"]
     assert os.path.basename(numba.config.CACHE_DIR).startswith("kernels-")
+    numba.core.config.reload_config()  # Numba re-reads the environment: the directory stays
+    assert numba.config.CACHE_DIR == _jit._cache_dir()
 
 
 @pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)

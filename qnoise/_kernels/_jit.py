@@ -33,15 +33,19 @@ KERNEL_MODULES = ("_kernels/_jit.py", "_kernels/ptm.py", "_kernels/program.py", 
 
 
 def _cache_dir() -> str:
+    """``<NUMBA_CACHE_DIR or ~/.cache/crlqas/numba>/kernels-<hash of the kernel sources>``."""
     digest = hashlib.sha256()
     for rel in KERNEL_MODULES:
         digest.update(rel.encode())
         digest.update((_QNOISE / rel).read_bytes())
+    tag = "kernels-" + digest.hexdigest()[:16]
     base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(Path.home(), ".cache", "crlqas", "numba")
-    return os.path.join(base, "kernels-" + digest.hexdigest()[:16])
+    return base if os.path.basename(os.path.normpath(base)) == tag else os.path.join(base, tag)
 
 
-numba.config.CACHE_DIR = _cache_dir()
+# Through the environment, not only numba.config: Numba re-reads its configuration from the
+# environment when NUMBA_* variables change (e.g. NUMBA_NUM_THREADS), and child processes inherit it.
+os.environ["NUMBA_CACHE_DIR"] = numba.config.CACHE_DIR = _cache_dir()
 
 
 def kernel(func=None, *, parallel: bool = False, slp: bool = False):
