@@ -190,12 +190,22 @@ class TrainConfig:
             params["gamma"] = paper_gamma(self.env.max_steps)
         return params
 
-    def make_curriculum(self):
-        """The curriculum object (``None`` for ``kind = "none"``)."""
+    def make_curriculum(self, episodes: int | None = None):
+        """The curriculum object (``None`` for ``kind = "none"``) for a run of ``episodes`` episodes
+        (default ``[run] episodes``).  ``shift_threshold_fraction = f`` (moving threshold) sets
+        ``shift_threshold_time = max(1, round(f * episodes))``: the paper's period relative to the
+        run's length (500 of 15000 episodes is f = 1/30)."""
         from envs.curriculum import MovingThresholdCurriculum, make_curriculum
 
         opts = dict(self.curriculum)
         kind = str(opts.pop("kind", "paper")).lower()
+        if "shift_threshold_fraction" in opts:
+            frac = opts.pop("shift_threshold_fraction")
+            if "shift_threshold_time" in opts:
+                raise ValidationError("[curriculum] give shift_threshold_time or shift_threshold_fraction, not both")
+            if isinstance(frac, bool) or not isinstance(frac, (int, float)) or not 0 < frac <= 1:
+                raise ValidationError(f"[curriculum] shift_threshold_fraction must be a number in (0, 1]; got {frac!r}")
+            opts["shift_threshold_time"] = max(1, round(frac * (episodes or self.run.episodes)))
         if kind not in CURRICULUM_KINDS:
             raise ValidationError(f"[curriculum] kind must be one of {', '.join(CURRICULUM_KINDS)}; got {kind!r}")
         try:

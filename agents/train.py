@@ -317,7 +317,7 @@ def train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool = False,
     sdir = seed_dir(run_dir, seed)
     sdir.mkdir(parents=True, exist_ok=True)
     vec_env = make_vec_env(cfg.env)
-    curriculum = cfg.make_curriculum()
+    curriculum = cfg.make_curriculum(target)
     manifest = read_manifest(sdir) if resume else None
     state = None
     params = cfg.agent_params()

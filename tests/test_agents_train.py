@@ -239,3 +239,16 @@ def test_checkpoint_contents_and_rotation(tmp_path):
     assert np.isfinite(json.loads((sdir / "summary.json").read_text())["wall_time"])
     with pytest.raises(ValidationError, match="already holds a run"):
         train(cfg, tmp_path / "r", progress=False)
+
+
+def test_curriculum_shift_period_follows_run_length():
+    from agents.presets import load_preset
+    from qnoise.errors import ValidationError
+
+    cfg = load_preset("lih-4q-depol")
+    assert cfg.make_curriculum().shift_threshold_time == 10          # 300 episodes, paper ratio 1/30
+    assert cfg.make_curriculum(15000).shift_threshold_time == 500     # the paper's run
+    assert load_preset("lih-6q").make_curriculum(40000).shift_threshold_time == 2000
+    bad = dict(cfg.curriculum, shift_threshold_time=5)
+    with pytest.raises(ValidationError, match="not both"):
+        type(cfg)(env=cfg.env, agent=cfg.agent, curriculum=bad, run=cfg.run).make_curriculum()
