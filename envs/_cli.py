@@ -11,7 +11,7 @@ from __future__ import annotations
 def register(subparsers) -> None:
     from qnoise._cli import group, positive_int
 
-    bench = group(subparsers, "bench", "benchmarks (timings; figures comparable within one run only)")
+    bench = group(subparsers, "bench")
     p = bench.add_parser(
         "env", help="time the QAS environment: steps/s and seconds per episode",
         description="Steps per second and seconds per episode of the quantum-architecture-search env "

@@ -15,7 +15,11 @@ from __future__ import annotations
 import argparse
 
 
-def group(subparsers, name: str, help: str):
+#: help of the command groups shared by several packages
+GROUP_HELP = {"bench": "benchmarks (timings; figures comparable within one run only)"}
+
+
+def group(subparsers, name: str, help: str | None = None):
     """The sub-subparsers of command group ``name`` (``bench``, ...), created on first use.
 
     Lets several packages add commands to one group, e.g. ``bench simulator`` here and a later
@@ -23,6 +27,7 @@ def group(subparsers, name: str, help: str):
     """
     parser = subparsers.choices.get(name)
     if parser is None:
+        help = help or GROUP_HELP[name]
         parser = subparsers.add_parser(name, help=help, description=help)
         parser.set_defaults(handler=lambda args, p=parser: _usage(p))
         parser._crlqas_group = parser.add_subparsers(title="commands", metavar="COMMAND")
@@ -35,7 +40,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def register(subparsers) -> None:
-    bench = group(subparsers, "bench", "benchmarks (timings; figures comparable within one run only)")
+    bench = group(subparsers, "bench")
     p = bench.add_parser(
         "simulator", help="time exact noisy energy evaluations: qnoise vs Qiskit Aer / qulacs",
         description="Median microseconds per exact noisy energy evaluation (fresh random parameters "
