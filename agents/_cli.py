@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from qnoise._cli import positive_int
+from crlqas.qnoise._cli import positive_int
 
 
 def register(subparsers) -> None:
@@ -68,7 +68,7 @@ def _seed_list(text: str) -> list[int]:
 
 
 def _train(args) -> int:
-    from qnoise.errors import ValidationError
+    from crlqas.qnoise.errors import ValidationError
 
     if args.list_presets:
         from .presets import list_presets, load_preset

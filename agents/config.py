@@ -39,7 +39,7 @@ import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 __all__ = ["TrainConfig", "RunConfig", "AgentConfig", "load_config", "default_agent_params"]
 
@@ -128,7 +128,7 @@ class TrainConfig:
     # ------------------------------------------------------------------ loading
     @classmethod
     def from_dict(cls, data: dict, name: str = "custom") -> "TrainConfig":
-        from envs.config import QASConfig
+        from crlqas.envs.config import QASConfig
 
         if not isinstance(data, dict):
             raise ValidationError(f"a training config must be a table; got {type(data).__name__}")
@@ -195,7 +195,7 @@ class TrainConfig:
         (default ``[run] episodes``).  ``shift_threshold_fraction = f`` (moving threshold) sets
         ``shift_threshold_time = max(1, round(f * episodes))``: the paper's period relative to the
         run's length (500 of 15000 episodes is f = 1/30)."""
-        from envs.curriculum import MovingThresholdCurriculum, make_curriculum
+        from crlqas.envs.curriculum import MovingThresholdCurriculum, make_curriculum
 
         opts = dict(self.curriculum)
         kind = str(opts.pop("kind", "paper")).lower()

@@ -1,6 +1,6 @@
 """stable-baselines3 callback that drives one shared curriculum over all sub-envs of a VecEnv.
 
->>> from envs.curriculum import MovingThresholdCurriculum
+>>> from crlqas.envs.curriculum import MovingThresholdCurriculum
 >>> cb = CurriculumCallback(MovingThresholdCurriculum.paper("lih-4q"))   # doctest: +SKIP
 >>> model.learn(100_000, callback=cb)                                     # doctest: +SKIP
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from stable_baselines3.common.callbacks import BaseCallback
 
-from envs.wrappers import episode_ends, push_threshold
+from crlqas.envs.wrappers import episode_ends, push_threshold
 
 
 class CurriculumCallback(BaseCallback):

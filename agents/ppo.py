@@ -14,7 +14,7 @@ from typing import Any
 
 import torch as th
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 __all__ = ["AGENTS", "make_agent", "agent_class", "ppo_defaults"]
 

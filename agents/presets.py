@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from pathlib import Path
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 __all__ = ["PRESET_DIR", "list_presets", "preset_path", "load_preset"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 __all__ = ["to_qasm2"]
 

@@ -11,7 +11,7 @@ import csv
 import json
 from pathlib import Path
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 __all__ = ["summarize", "report", "plot_curves", "draw_circuit", "print_best"]
 

@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qnoise._io import atomic_write_json as _atomic_write_json
-from qnoise._io import atomic_write_text
+from crlqas.qnoise._io import atomic_write_json as _atomic_write_json
+from crlqas.qnoise._io import atomic_write_text
 
 EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
                    "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
@@ -158,7 +158,7 @@ def circuit_record(info: dict, e0: float | None, episode: int, timesteps: int, w
 
 def write_circuit(best_dir: Path, name: str, record: dict) -> None:
     """``best/<name>.json`` and ``best/<name>.qasm`` (atomically)."""
-    from qnoise.circuit import Circuit
+    from crlqas.qnoise.circuit import Circuit
 
     from .qasm import to_qasm2
 

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 from .runlog import (EpisodeLog, EvalLog, atomic_write_json, circuit_record, read_manifest,
                      write_checkpoint, write_circuit)
@@ -62,7 +62,7 @@ def _accepts_masks(model) -> bool:
 def make_eval_env(env_config, seed: int):
     """The greedy-evaluation env: same settings, its own RNG stream, the env's default threshold
     (chemical accuracy), so an evaluation episode ends when the greedy circuit is accurate."""
-    from envs.qas_env import QASEnv
+    from crlqas.envs.qas_env import QASEnv
 
     env = QASEnv(env_config)
     env.reset(seed=seed + 1_000_003)
@@ -73,7 +73,7 @@ def make_vec_env(env_config):
     from stable_baselines3.common.monitor import Monitor
     from stable_baselines3.common.vec_env import DummyVecEnv
 
-    from envs.qas_env import QASEnv
+    from crlqas.envs.qas_env import QASEnv
 
     return DummyVecEnv([lambda: Monitor(QASEnv(env_config))])
 

@@ -40,7 +40,7 @@ class Args:
 
 def bench_circuit(seed: int = 0):
     """Deterministic 4-qubit circuit: 20 rotations (random axis/qubit), 10 CNOTs, interleaved."""
-    from qnoise.circuit import Circuit
+    from crlqas.qnoise.circuit import Circuit
 
     rng = np.random.default_rng(seed)
     c = Circuit(4)
@@ -56,15 +56,15 @@ def bench_circuit(seed: int = 0):
 
 
 def noise_model():
-    from qnoise.errors import CrlqasError
+    from crlqas.qnoise.errors import CrlqasError
 
     try:
-        from qnoise.devices import noise_preset
+        from crlqas.qnoise.devices import noise_preset
 
         return noise_preset("depol-1e-3")
     except (ImportError, AttributeError, CrlqasError):  # the preset is not there: same model by hand
-        from qnoise.channels import depolarizing
-        from qnoise.noise_model import NoiseModel
+        from crlqas.qnoise.channels import depolarizing
+        from crlqas.qnoise.noise_model import NoiseModel
 
         return NoiseModel("depol-1e-3").add_all_qubit_error(depolarizing(1e-3, 1), ["rx", "ry", "rz"])
 
@@ -78,9 +78,9 @@ def main(argv=None) -> int:
     ns = ap.parse_args(argv)
     args = Args(seed=ns.seed, repeats=ns.repeats, python_loop=not ns.no_python_loop, json=ns.json)
 
-    from qnoise.optimizers import EnergyFunction, get_optimizer
-    from qnoise.problems import get_problem
-    from qnoise.simulator import Simulator
+    from crlqas.qnoise.optimizers import EnergyFunction, get_optimizer
+    from crlqas.qnoise.problems import get_problem
+    from crlqas.qnoise.simulator import Simulator
 
     problem = get_problem("lih-4q-3.4")
     circuit = bench_circuit(args.seed)
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
 
 
 def run_one(args, sim, problem, opt, x0, fun):
-    from qnoise.optimizers import get_optimizer
+    from crlqas.qnoise.optimizers import get_optimizer
 
     def timed(optimizer, repeats):
         optimizer.minimize(fun, x0, args.budget, seed=args.seed)  # warm-up / compile

@@ -31,8 +31,8 @@ from pathlib import Path
 
 
 def run_one(name: str, seed: int, args, out_dir: Path) -> dict:
-    from agents.presets import load_preset
-    from agents.train import train
+    from crlqas.agents.presets import load_preset
+    from crlqas.agents.train import train
 
     cfg = load_preset(name)
     if args.profile:
@@ -73,7 +73,7 @@ def main(argv=None) -> int:
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")
     args = p.parse_args(argv)
-    from agents.runlog import atomic_write_json
+    from crlqas.agents.runlog import atomic_write_json
 
     rows = []
     for name in args.presets.split(","):

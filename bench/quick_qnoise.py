@@ -1,6 +1,6 @@
 import numpy as np, time, sys
-from qnoise.workloads import load_workload
-from qnoise.simulator import Simulator
+from crlqas.qnoise.workloads import load_workload
+from crlqas.qnoise.simulator import Simulator
 def cpu_us(f, reps):
     ts=[]
     for _ in range(reps):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 def register(subparsers) -> None:
-    from qnoise._cli import group, positive_int
+    from crlqas.qnoise._cli import group, positive_int
 
     bench = group(subparsers, "bench")
     p = bench.add_parser(

@@ -69,7 +69,7 @@ def run_case(name: str, settings: dict, episodes: int, steps: int, seed: int) ->
 
 
 def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, json_out: str | None = None) -> int:
-    from qnoise.errors import ValidationError
+    from crlqas.qnoise.errors import ValidationError
 
     names = list(cases or DEFAULT_CASES)
     unknown = [c for c in names if c not in CASES]
@@ -87,7 +87,7 @@ def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, jso
                "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                            "platform": platform.platform()},
                "results": results}
-        from qnoise._io import atomic_write_json
+        from crlqas.qnoise._io import atomic_write_json
 
         atomic_write_json(json_out, doc, indent=2)
     return 0

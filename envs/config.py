@@ -18,7 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 CHOICES = {
     "reference": ("lower_bound", "e0"),
@@ -120,7 +120,7 @@ class QASConfig:
         if self.problem is not None and not isinstance(self.problem, str):
             raise ValidationError(f"problem must be a problem id string; got {self.problem!r}")
         if isinstance(self.hamiltonian, dict):
-            from qnoise.hamiltonian import Hamiltonian
+            from crlqas.qnoise.hamiltonian import Hamiltonian
 
             object.__setattr__(self, "hamiltonian", Hamiltonian.from_dict(self.hamiltonian))
         if self.shots is not None and (not _is_int(self.shots) or self.shots < 1):
@@ -168,7 +168,7 @@ class QASConfig:
         """The objects the env needs: ``hamiltonian``, ``num_qubits``, ``e0`` (or None),
         ``lower_bound``, ``e_ref``, ``chemical_accuracy``, ``noise_model`` (or None),
         ``coupling_pairs`` (or None for all-to-all), ``threshold`` (initial), ``problem_id``."""
-        from qnoise.problems import CHEMICAL_ACCURACY, get_problem
+        from crlqas.qnoise.problems import CHEMICAL_ACCURACY, get_problem
 
         from .encoding import coupling_pairs
 
@@ -176,7 +176,7 @@ class QASConfig:
             prob = get_problem(self.problem)
             ham, e0, chem, pid = prob.hamiltonian, prob.e0, prob.chemical_accuracy, prob.id
         else:
-            from qnoise.hamiltonian import Hamiltonian
+            from crlqas.qnoise.hamiltonian import Hamiltonian
 
             if not isinstance(self.hamiltonian, Hamiltonian):
                 raise ValidationError(f"hamiltonian must be a qnoise Hamiltonian or its dict; got "
@@ -204,12 +204,12 @@ class QASConfig:
                                coupling_pairs=pairs, threshold=float(threshold), problem_id=pid)
 
     def _check_optimizer(self) -> None:
-        from qnoise.optimizers import get_optimizer
+        from crlqas.qnoise.optimizers import get_optimizer
 
         get_optimizer(self.optimizer, **self.optimizer_options)
 
     def make_optimizer(self):
-        from qnoise.optimizers import get_optimizer
+        from crlqas.qnoise.optimizers import get_optimizer
 
         return get_optimizer(self.optimizer, **self.optimizer_options)
 
@@ -247,7 +247,7 @@ class QASConfig:
             raise ValidationError(f"unknown QAS config key(s) {', '.join(hints)}; allowed: {', '.join(sorted(known))}")
         data = dict(data)
         if isinstance(data.get("noise"), dict):
-            from qnoise.noise_model import NoiseModel
+            from crlqas.qnoise.noise_model import NoiseModel
 
             if not hasattr(NoiseModel, "from_dict"):
                 raise ValidationError("noise models cannot be read from dicts yet; use a preset name")
@@ -262,7 +262,7 @@ class QASConfig:
 
 def resolve_noise(noise, num_qubits: int):
     """A :class:`~qnoise.NoiseModel` or ``None`` from a preset name, a model or ``None``."""
-    from qnoise.noise_model import NoiseModel
+    from crlqas.qnoise.noise_model import NoiseModel
 
     if noise is None or (isinstance(noise, str) and noise.lower() in NOISELESS_NAMES):
         return None
@@ -271,7 +271,7 @@ def resolve_noise(noise, num_qubits: int):
     if not isinstance(noise, str):
         raise ValidationError(f"noise must be None, a preset name or a qnoise NoiseModel; got {type(noise).__name__}")
     try:
-        from qnoise.devices import noise_preset
+        from crlqas.qnoise.devices import noise_preset
     except ImportError:
         noise_preset = None
     if noise_preset is None:
@@ -290,8 +290,8 @@ def resolve_noise(noise, num_qubits: int):
 def _fallback_preset(name: str):
     """``depol-<p1>[-<p2>]`` (1q depolarizing p1 on rotations, 2q p2 on CNOTs) until
     :mod:`qnoise.devices` provides presets."""
-    from qnoise import channels
-    from qnoise.noise_model import NoiseModel
+    from crlqas.qnoise import channels
+    from crlqas.qnoise.noise_model import NoiseModel
 
     import re
 

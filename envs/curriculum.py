@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 
 def _pos(name: str, v, allow_zero: bool = False) -> float:

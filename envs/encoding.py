@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qnoise.errors import QubitError, ValidationError
+from crlqas.qnoise.errors import QubitError, ValidationError
 
 AXES = ("x", "y", "z")
 ROTATION_GATES = ("rx", "ry", "rz")

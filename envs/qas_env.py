@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 from .config import QASConfig
 from .encoding import MomentEncoder, action_table
@@ -177,7 +177,7 @@ class QASEnv(gym.Env):
         return self._optimizer
 
     def _simulator(self, noisy: bool = True):
-        from qnoise.simulator import Simulator
+        from crlqas.qnoise.simulator import Simulator
 
         return Simulator(self.circuit, self.hamiltonian, self.noise_model if noisy else None)
 
@@ -218,7 +218,7 @@ class QASEnv(gym.Env):
         super().reset(seed=seed)
         if options and "threshold" in options:
             self.set_threshold(options["threshold"])
-        from qnoise.circuit import Circuit
+        from crlqas.qnoise.circuit import Circuit
 
         self.circuit = Circuit(self.num_qubits)
         self.angles = np.zeros(0)
@@ -268,7 +268,7 @@ class QASEnv(gym.Env):
         sim = self._simulator()
         nfev = 0
         if self.circuit.num_parameters:
-            from qnoise.optimizers import EnergyFunction
+            from crlqas.qnoise.optimizers import EnergyFunction
 
             seed = int(self.np_random.integers(0, 2**63 - 1))
             res = self.optimizer.minimize(EnergyFunction(sim, cfg.shots), self.angles, cfg.optimizer_budget, seed=seed)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from qnoise.errors import ValidationError
+from crlqas.qnoise.errors import ValidationError
 
 from .curriculum import Curriculum
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-import qnoise
-from qnoise import channels
+from crlqas import qnoise
+from crlqas.qnoise import channels
 
 
 @dataclass

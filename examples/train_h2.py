@@ -27,9 +27,9 @@ class Args:
 
 
 def main(args: Args) -> None:
-    from agents.presets import load_preset
-    from agents.report import print_best
-    from agents.train import train
+    from crlqas.agents.presets import load_preset
+    from crlqas.agents.report import print_best
+    from crlqas.agents.train import train
 
     config = load_preset(args.preset).with_profile(args.profile)
     config = config.with_run(eval_every=args.eval_every, stop_after_success=args.stop_on_success)

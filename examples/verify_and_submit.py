@@ -28,14 +28,14 @@ class Args:
 
 
 def main(args: Args) -> None:
-    from qnoise.ibm.source import load_source
-    from qnoise.ibm.submit import submit, write_record
-    from qnoise.ibm.verify import verify
-    from qnoise.problems import get_problem
+    from crlqas.qnoise.ibm.source import load_source
+    from crlqas.qnoise.ibm.submit import submit, write_record
+    from crlqas.qnoise.ibm.verify import verify
+    from crlqas.qnoise.problems import get_problem
 
     if not Path(args.run).exists():
-        from agents.presets import load_preset
-        from agents.train import train
+        from crlqas.agents.presets import load_preset
+        from crlqas.agents.train import train
 
         print(f"no run at {args.run}: training the h2-2q preset (60 episodes, seed 100) ...")
         train(load_preset("h2-2q"), args.run, seeds=[100], episodes=60)

@@ -16,9 +16,9 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, fields
 
-from qnoise import channels
-from qnoise.noise_model import NoiseModel
-from qnoise.vqe import plot_history, run_vqe
+from crlqas.qnoise import channels
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.vqe import plot_history, run_vqe
 
 
 @dataclass

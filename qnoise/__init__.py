@@ -2,7 +2,7 @@
 
 Import is fast: the submodules (and Numba) load on first use of a name.
 
->>> import qnoise
+>>> from crlqas import qnoise
 >>> c = qnoise.Circuit(2).ry(0).cx(0, 1)
 >>> h = qnoise.Hamiltonian({"ZZ": 1.0, "XI": 0.5})
 >>> sim = qnoise.Simulator(c, h, qnoise.NoiseModel().add_all_qubit_error(qnoise.channels.depolarizing(0.01), ["ry"]))
@@ -39,7 +39,7 @@ def __getattr__(name: str):
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     if name in _SUBMODULES:
         return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'qnoise' has no attribute {name!r}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():

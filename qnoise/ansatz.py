@@ -1,6 +1,6 @@
 """Parameterised ansatz circuits for VQE.
 
->>> from qnoise.ansatz import hardware_efficient
+>>> from crlqas.qnoise.ansatz import hardware_efficient
 >>> hardware_efficient(2, 1)
 Circuit(num_qubits=2, gates=9, parameters=8)
 

@@ -7,8 +7,8 @@ diagonal ones become phase multiplications, ``x``/``cx``/``cz``/``swap`` become 
 sign flips, and every call (state, energy, a batch of energies, adjoint gradient) is one compiled
 call with no Python per gate or per Pauli term.
 
->>> from qnoise.circuit import Circuit
->>> from qnoise.hamiltonian import Hamiltonian
+>>> from crlqas.qnoise.circuit import Circuit
+>>> from crlqas.qnoise.hamiltonian import Hamiltonian
 >>> eng = StatevectorEngine(Circuit(2).ry(0).cx(0, 1))
 >>> round(eng.energy([0.0], Hamiltonian({"ZZ": 1.0})), 12)
 1.0

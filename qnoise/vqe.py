@@ -1,6 +1,6 @@
 """VQE on simulated noisy hardware in a few lines.
 
->>> from qnoise.vqe import run_vqe
+>>> from crlqas.qnoise.vqe import run_vqe
 >>> r = run_vqe("h2-2q", "hea:1", noise=None, optimizer="cobyla", budget=300, seed=1)
 >>> r.within_chemical_accuracy
 True

@@ -10,10 +10,10 @@ import itertools
 
 import numpy as np
 
-from qnoise import channels
-from qnoise.circuit import Circuit
-from qnoise.gates import GATES
-from qnoise.noise_model import NoiseModel
+from crlqas.qnoise import channels
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.gates import GATES
+from crlqas.qnoise.noise_model import NoiseModel
 
 # every gate of qnoise.gates (new gates are covered automatically)
 ONE_QUBIT_FIXED = tuple(sorted(g for g, spec in GATES.items() if spec.num_qubits == 1 and not spec.parametric))
@@ -232,7 +232,7 @@ def random_labels(n: int, num_terms: int, rng, allow_identity: bool = True) -> l
 
 
 def random_hamiltonian(n: int, num_terms: int, rng, constant: float | None = None):
-    from qnoise.hamiltonian import Hamiltonian
+    from crlqas.qnoise.hamiltonian import Hamiltonian
 
     labels = random_labels(n, num_terms, rng, allow_identity=False)
     coeffs = rng.normal(size=len(labels))

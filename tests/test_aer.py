@@ -17,9 +17,9 @@ from qiskit_aer import noise as aer_noise  # noqa: E402
 
 from helpers import (ONE_QUBIT_FIXED, TWO_QUBIT, build_noise_model, random_circuit, random_hamiltonian, random_noise_spec,  # noqa: E402
                      random_params)
-from qnoise import oracle  # noqa: E402
-from qnoise.gates import GATES  # noqa: E402
-from qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise import oracle  # noqa: E402
+from crlqas.qnoise.gates import GATES  # noqa: E402
+from crlqas.qnoise.simulator import Simulator  # noqa: E402
 
 AER_BASIS = sorted(GATES)  # qnoise's gate names are Qiskit's (incl. "unitary")
 TOL = 1e-10

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 
-from agents.cli import main  # noqa: E402
+from crlqas.cli import main  # noqa: E402
 
 TINY = """
 name = "tiny"

@@ -11,8 +11,8 @@ pytest.importorskip("sb3_contrib")
 
 from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
 
-from agents.dqn import MaskedDQN, MaskedReplayBufferSamples, paper_dqn_kwargs, paper_gamma  # noqa: E402
-from agents.toy import IllegalActionError, MaskedCueEnv, greedy_success_rate  # noqa: E402
+from crlqas.agents.dqn import MaskedDQN, MaskedReplayBufferSamples, paper_dqn_kwargs, paper_gamma  # noqa: E402
+from crlqas.agents.toy import IllegalActionError, MaskedCueEnv, greedy_success_rate  # noqa: E402
 
 th.set_num_threads(1)
 SMALL = dict(policy_kwargs=dict(net_arch=[32, 32]), buffer_size=2000, batch_size=32, device="cpu")
@@ -128,7 +128,7 @@ def test_dqn_learns_the_toy_task():
 
 
 def test_maskable_ppo_learns_the_toy_task():
-    from agents.ppo import make_agent
+    from crlqas.agents.ppo import make_agent
 
     model = make_agent("maskable-ppo", _toy_vec(seed=0), seed=0, n_steps=256, batch_size=64,
                        learning_rate=3e-3, ent_coef=0.0, policy_kwargs=dict(net_arch=[64, 64]))

@@ -12,10 +12,10 @@ th = pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 pytest.importorskip("gymnasium")
 
-from agents.config import TrainConfig, load_config  # noqa: E402
-from agents.presets import list_presets, load_preset  # noqa: E402
-from agents.train import resume, train, train_seed  # noqa: E402
-from qnoise.errors import ValidationError  # noqa: E402
+from crlqas.agents.config import TrainConfig, load_config  # noqa: E402
+from crlqas.agents.presets import list_presets, load_preset  # noqa: E402
+from crlqas.agents.train import resume, train, train_seed  # noqa: E402
+from crlqas.qnoise.errors import ValidationError  # noqa: E402
 
 th.set_num_threads(1)
 
@@ -110,9 +110,9 @@ def test_dqn_solves_h2_2q_noiseless(tmp_path):
     qasm = (tmp_path / "run" / "seed_3" / "best" / "first_accurate.qasm").read_text()
     assert qasm.startswith("OPENQASM 2.0;") and qasm.count(";") >= 3 + rec["num_gates"]
     # the exported circuit reproduces the recorded energy
-    from qnoise.circuit import Circuit
-    from qnoise.problems import get_problem
-    from qnoise.simulator import Simulator
+    from crlqas.qnoise.circuit import Circuit
+    from crlqas.qnoise.problems import get_problem
+    from crlqas.qnoise.simulator import Simulator
 
     e = Simulator(Circuit.from_dict(rec["circuit"]), get_problem("h2-2q").hamiltonian).energy(rec["angles"])
     assert e == pytest.approx(rec["energy"], abs=1e-9)
@@ -160,7 +160,7 @@ def test_stop_after_consecutive_accurate_greedy_evaluations(tmp_path, capsys):
     accurate = [r for r in evals if r["accurate"] == "1"]
     assert rec["num_gates"] == min(int(r["num_gates"]) for r in accurate)
     assert (sdir / "best" / "greedy.qasm").read_text().startswith("OPENQASM 2.0;")
-    from agents.report import print_best, summarize
+    from crlqas.agents.report import print_best, summarize
 
     print_best([s])
     out = capsys.readouterr().out
@@ -214,7 +214,7 @@ def test_resume_reproduces_an_uninterrupted_run(tmp_path, agent):
     assert a == b
     ea, eb = (_rows(tmp_path / d / "seed_7" / "eval.csv") for d in "ab")
     assert ea == eb and len(ea) >= 3
-    from agents.ppo import agent_class
+    from crlqas.agents.ppo import agent_class
 
     cls = agent_class(agent)
     ma = cls.load(tmp_path / "a" / "seed_7" / "checkpoints" / "ep00000024" / "model.zip")
@@ -242,8 +242,8 @@ def test_checkpoint_contents_and_rotation(tmp_path):
 
 
 def test_curriculum_shift_period_follows_run_length():
-    from agents.presets import load_preset
-    from qnoise.errors import ValidationError
+    from crlqas.agents.presets import load_preset
+    from crlqas.qnoise.errors import ValidationError
 
     cfg = load_preset("lih-4q-depol")
     assert cfg.make_curriculum().shift_threshold_time == 10          # 300 episodes, paper ratio 1/30

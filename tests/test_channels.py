@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 
 from helpers import random_kraus, random_pauli_probs, random_unitary
-from qnoise import channels, conversions, oracle
-from qnoise.circuit import Circuit
-from qnoise.errors import ChannelError, ValidationError
-from qnoise.gates import FIXED_UNITARIES, gate_unitary
-from qnoise.paulis import label_to_index, pauli_matrix
+from crlqas.qnoise import channels, conversions, oracle
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import ChannelError, ValidationError
+from crlqas.qnoise.gates import FIXED_UNITARIES, gate_unitary
+from crlqas.qnoise.paulis import label_to_index, pauli_matrix
 
 ATOL = 1e-12
 
@@ -80,7 +80,7 @@ def test_rotation_ptms(theta):
 def _images_of(ptm, k):
     """{label_in: (sign, label_out)} for a signed-permutation PTM."""
     out = {}
-    from qnoise.paulis import index_to_label
+    from crlqas.qnoise.paulis import index_to_label
     for j in range(4**k):
         col = ptm[:, j]
         i = int(np.argmax(np.abs(col)))

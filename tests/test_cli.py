@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from agents.cli import main
+from crlqas.cli import main
 
 from conftest import DATA_DIR
 
@@ -79,7 +79,7 @@ def test_unknown_peer(capsys):
 
 
 def test_cli_import_is_light():
-    code = ("import sys, agents.cli as c; c.build_parser(); "
+    code = ("import sys, crlqas.cli as c; c.build_parser(); "
             "heavy = [m for m in ('numba', 'torch', 'qiskit', 'numpy') if m in sys.modules]; "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=DATA_DIR.parent.parent)

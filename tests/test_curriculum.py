@@ -6,9 +6,9 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-from envs.curriculum import FixedScheduleCurriculum, MovingThresholdCurriculum, make_curriculum
-from envs.wrappers import CurriculumWrapper, SharedCurriculumDriver, episode_ends, gymnasium_infos_to_list
-from qnoise.errors import ValidationError
+from crlqas.envs.curriculum import FixedScheduleCurriculum, MovingThresholdCurriculum, make_curriculum
+from crlqas.envs.wrappers import CurriculumWrapper, SharedCurriculumDriver, episode_ends, gymnasium_infos_to_list
+from crlqas.qnoise.errors import ValidationError
 
 
 def moving(**kw):
@@ -121,7 +121,7 @@ def test_bad_curricula():
 
 # ---------------------------------------------------------------- applying curricula to envs
 def small_env(**kw):
-    from envs.qas_env import QASEnv
+    from crlqas.envs.qas_env import QASEnv
 
     opts = dict(problem="h2-2q", max_steps=3, optimizer="l-bfgs-b", optimizer_budget=60, angle_init="uniform")
     opts.update(kw)
@@ -178,7 +178,7 @@ def test_sb3_callback_pushes_into_subprocess_free_vec_env():
     sb3_contrib = pytest.importorskip("sb3_contrib")
     from stable_baselines3.common.env_util import make_vec_env
 
-    from agents.curriculum_callback import CurriculumCallback
+    from crlqas.agents.curriculum_callback import CurriculumCallback
 
     venv = make_vec_env(lambda: small_env(max_steps=2, optimizer_budget=20), n_envs=2, seed=0)
     cur = FixedScheduleCurriculum([30.0, 20.0, 10.0], [2, 4, 6])

@@ -1,4 +1,4 @@
-"""qnoise.devices without Qiskit: presets, Aer's depolarizing formula, reductions, layouts, native
+"""crlqas.qnoise.devices without Qiskit: presets, Aer's depolarizing formula, reductions, layouts, native
 rewriting, serialisation and bad input."""
 
 from __future__ import annotations
@@ -11,16 +11,16 @@ import textwrap
 import numpy as np
 import pytest
 
-from qnoise.channels import depolarizing, thermal_relaxation
-from qnoise.circuit import Circuit
-from qnoise.devices import (Calibration, DeviceModel, GateNoise, UnknownPresetError, aer_depolarizing_param,
+from crlqas.qnoise.channels import depolarizing, thermal_relaxation
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.devices import (Calibration, DeviceModel, GateNoise, UnknownPresetError, aer_depolarizing_param,
                             device_preset, from_calibration, list_presets, noise_preset, preset_info, to_native)
-from qnoise.devices.generate import OURENSE_PAPER
-from qnoise.devices.reduce import best_layout, reduce_calibration
-from qnoise.errors import NoiseModelError, QubitError, ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.simulator import Simulator
+from crlqas.qnoise.devices.generate import OURENSE_PAPER
+from crlqas.qnoise.devices.reduce import best_layout, reduce_calibration
+from crlqas.qnoise.errors import NoiseModelError, QubitError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.simulator import Simulator
 
 REQUIRED = ("mumbai-median", "mumbai-max", "mumbai-10max", "ourense", "depol-1e-3", "depol-1e-3-5e-3",
             "noiseless", "sherbrooke-median", "torino-median")
@@ -70,8 +70,8 @@ def test_presets_load_without_qiskit():
         import sys
         for mod in ("qiskit", "qiskit_aer", "qiskit_ibm_runtime"):
             sys.modules[mod] = None
-        from qnoise.devices import list_presets, noise_preset, device_preset
-        from qnoise import Circuit, Hamiltonian
+        from crlqas.qnoise.devices import list_presets, noise_preset, device_preset
+        from crlqas.qnoise import Circuit, Hamiltonian
         for name in list_presets():
             noise_preset(name)
         c = Circuit(2).ry(0).cx(0, 1)

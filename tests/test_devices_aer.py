@@ -22,13 +22,13 @@ from qiskit.quantum_info import PTM  # noqa: E402
 from qiskit_aer import AerSimulator  # noqa: E402
 from qiskit_aer.noise import NoiseModel as AerNoiseModel  # noqa: E402
 
-from qnoise.devices import from_backend, resolve_backend  # noqa: E402
-from qnoise.devices.generate import PRESETS, render  # noqa: E402
-from qnoise.devices.reduce import best_layout  # noqa: E402
-from qnoise.gates import GATES  # noqa: E402
-from qnoise.hamiltonian import Hamiltonian  # noqa: E402
-from qnoise.qiskit_bridge import from_qiskit  # noqa: E402
-from qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise.devices import from_backend, resolve_backend  # noqa: E402
+from crlqas.qnoise.devices.generate import PRESETS, render  # noqa: E402
+from crlqas.qnoise.devices.reduce import best_layout  # noqa: E402
+from crlqas.qnoise.gates import GATES  # noqa: E402
+from crlqas.qnoise.hamiltonian import Hamiltonian  # noqa: E402
+from crlqas.qnoise.qiskit_bridge import from_qiskit  # noqa: E402
+from crlqas.qnoise.simulator import Simulator  # noqa: E402
 
 pytestmark = pytest.mark.qiskit
 
@@ -152,7 +152,7 @@ def test_best_layout_avoids_broken_entries(backends):
     dev = from_backend(backend, mode="native", layout="best", num_qubits=4)
     assert 84 not in dev.layout  # readout 0.5
     assert len(dev.coupling_map) >= 3  # connected
-    from qnoise.devices import calibration_from_backend
+    from crlqas.qnoise.devices import calibration_from_backend
 
     cal = calibration_from_backend(backend)
     assert best_layout(cal, 4) == dev.layout
@@ -172,7 +172,7 @@ def test_paper_mode_noises_rotations(backends):
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
 def test_presets_regenerate_bit_for_bit(name):
-    from qnoise.devices.presets import DATA_DIR
+    from crlqas.qnoise.devices.presets import DATA_DIR
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -180,7 +180,7 @@ def test_presets_regenerate_bit_for_bit(name):
 
 
 def test_unknown_backend_name():
-    from qnoise.devices import UnknownBackendError
+    from crlqas.qnoise.devices import UnknownBackendError
 
     with pytest.raises(UnknownBackendError, match="fake_mumbai"):
         resolve_backend("fake_mumbay")

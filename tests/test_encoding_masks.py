@@ -8,11 +8,11 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-from envs.encoding import (GateAction, MomentEncoder, action_table, all_to_all_actions, coupling_pairs,
+from crlqas.envs.encoding import (GateAction, MomentEncoder, action_table, all_to_all_actions, coupling_pairs,
                            encode_gates)
-from envs.masks import mask_for_sequence
-from qnoise.circuit import Circuit
-from qnoise.errors import QubitError, ValidationError
+from crlqas.envs.masks import mask_for_sequence
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import QubitError, ValidationError
 
 
 def cx(c, t):

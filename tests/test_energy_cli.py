@@ -7,10 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from agents.cli import main
-from qnoise.circuit import Circuit
-from qnoise.devices import device_preset, list_presets
-from qnoise.hamiltonian import Hamiltonian
+from crlqas.cli import main
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.devices import device_preset, list_presets
+from crlqas.qnoise.hamiltonian import Hamiltonian
 
 QASM2 = """OPENQASM 2.0;
 include "qelib1.inc";

@@ -11,14 +11,14 @@ import pytest
 
 gym = pytest.importorskip("gymnasium")
 
-import envs  # noqa: F401  (registers the ids)
-from envs.config import QASConfig
-from envs.qas_env import QASEnv
-from qnoise import channels
-from qnoise.errors import ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.simulator import Simulator
+from crlqas import envs  # noqa: F401  (registers the ids)
+from crlqas.envs.config import QASConfig
+from crlqas.envs.qas_env import QASEnv
+from crlqas.qnoise import channels
+from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.simulator import Simulator
 
 
 def h2(**kw):
@@ -130,7 +130,7 @@ def test_info_energy_equals_simulator_of_exported_circuit():
         assert info["num_gates"] == len(c) and info["num_cnots"] == c.num_two_qubit_gates
         assert info["depth"] == c.depth() and info["num_rotations"] == c.num_rotations == len(x)
     exported = env.export_circuit()
-    from qnoise.circuit import Circuit
+    from crlqas.qnoise.circuit import Circuit
 
     c2 = Circuit.from_dict(exported["circuit"])
     assert Simulator(c2, env.hamiltonian, nm).energy(exported["angles"]) == pytest.approx(info["energy"], abs=1e-12)
@@ -222,7 +222,7 @@ def test_best_circuit_tracking():
         energies += ep_energies
     assert env.best_energy == min(energies)
     best = env.export_circuit("best")
-    from qnoise.circuit import Circuit
+    from crlqas.qnoise.circuit import Circuit
 
     c = Circuit.from_dict(best["circuit"])
     assert Simulator(c, env.hamiltonian).energy(best["angles"]) == pytest.approx(env.best_energy, abs=1e-12)
@@ -332,11 +332,22 @@ def test_bad_configuration_other_paths():
         h2().step(0)
 
 
-def test_import_envs_is_light_and_registers_after_gymnasium():
+def test_import_registers_the_ids_without_loading_the_simulator():
     import subprocess
     import sys
-    from pathlib import Path
 
-    code = ("import sys, envs; assert 'numpy' not in sys.modules, 'envs imported numpy'; "
-            "import gymnasium as gym; assert 'crlqas/QAS-LiH-4q-noisy-v0' in gym.registry")
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+    code = ("import sys, gymnasium as gym, crlqas.envs; "
+            "assert 'crlqas/QAS-LiH-4q-noisy-v0' in gym.registry; "
+            "heavy = [m for m in ('numba', 'torch', 'crlqas.qnoise.simulator') if m in sys.modules]; "
+            "assert not heavy, heavy")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_module_id_form_makes_the_env_in_a_fresh_interpreter():
+    """The documented one-liner: Gymnasium imports ``crlqas.envs`` itself from ``module:id``."""
+    import subprocess
+    import sys
+
+    code = ("import gymnasium as gym; env = gym.make('crlqas.envs:crlqas/QAS-v0'); "
+            "obs, info = env.reset(seed=0); assert info['action_mask'].any()")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -4,10 +4,10 @@ import json
 import numpy as np
 import pytest
 
-from qnoise.channels import ReadoutError
-from qnoise.errors import HamiltonianError, QubitError, SimulatorMemoryError, ValidationError
-from qnoise.hamiltonian import Hamiltonian, bit_parity
-from qnoise.paulis import PAULI_MATRICES, pauli_matrix
+from crlqas.qnoise.channels import ReadoutError
+from crlqas.qnoise.errors import HamiltonianError, QubitError, SimulatorMemoryError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian, bit_parity
+from crlqas.qnoise.paulis import PAULI_MATRICES, pauli_matrix
 
 HADAMARD = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
 SDG = np.diag([1, -1j])

@@ -1,4 +1,4 @@
-"""qnoise.ibm: run-directory sources, Aer verification, fake-backend submission, and the error paths.
+"""crlqas.qnoise.ibm: run-directory sources, Aer verification, fake-backend submission, and the error paths.
 
 Offline: fake backends run in qiskit-ibm-runtime's local testing mode; QiskitRuntimeService is
 replaced by stubs wherever an IBM device name is used, and the missing-credential path must raise
@@ -16,15 +16,15 @@ import pytest
 pytest.importorskip("qiskit_aer")
 qiskit_ibm_runtime = pytest.importorskip("qiskit_ibm_runtime")
 
-from qnoise.circuit import Circuit  # noqa: E402
-from qnoise.errors import MissingDependencyError, ParameterError, ValidationError  # noqa: E402
-from qnoise.ibm import runtime  # noqa: E402
-from qnoise.ibm.errors import (CircuitTooWideError, CredentialsError, JobFailedError,  # noqa: E402
+from crlqas.qnoise.circuit import Circuit  # noqa: E402
+from crlqas.qnoise.errors import MissingDependencyError, ParameterError, ValidationError  # noqa: E402
+from crlqas.qnoise.ibm import runtime  # noqa: E402
+from crlqas.qnoise.ibm.errors import (CircuitTooWideError, CredentialsError, JobFailedError,  # noqa: E402
                                JobTimeoutError, ServiceError, UnknownBackendError)
-from qnoise.ibm.source import best_from_run, load_source  # noqa: E402
-from qnoise.ibm.submit import submit, write_record  # noqa: E402
-from qnoise.ibm.verify import verify  # noqa: E402
-from qnoise.problems import get_problem  # noqa: E402
+from crlqas.qnoise.ibm.source import best_from_run, load_source  # noqa: E402
+from crlqas.qnoise.ibm.submit import submit, write_record  # noqa: E402
+from crlqas.qnoise.ibm.verify import verify  # noqa: E402
+from crlqas.qnoise.problems import get_problem  # noqa: E402
 
 pytestmark = pytest.mark.qiskit
 H2 = get_problem("h2-2q")
@@ -79,7 +79,7 @@ def test_best_circuit_over_seeds(tmp_path):
 
 
 def test_qasm_source_with_free_parameters(tmp_path):
-    from qnoise.qiskit_bridge import to_qasm
+    from crlqas.qnoise.qiskit_bridge import to_qasm
 
     path = tmp_path / "c.qasm"
     path.write_text(to_qasm(h2_circuit(), version=3))
@@ -142,7 +142,7 @@ def test_submit_readout_mitigation_removes_readout_bias():
 
 def test_dry_run_submits_nothing(monkeypatch, tmp_path):
     monkeypatch.setattr(runtime, "run_estimator", lambda *a, **k: pytest.fail("submitted"))
-    import qnoise.ibm.submit as sub
+    import crlqas.qnoise.ibm.submit as sub
 
     monkeypatch.setattr(sub, "run_estimator", lambda *a, **k: pytest.fail("submitted"))
     rec = submit(h2_circuit(), ANGLES, H2.hamiltonian, "fake_manila", dry_run=True, mitigation="zne")
@@ -272,7 +272,7 @@ def test_failed_and_timed_out_jobs(monkeypatch, exc, err, match):
 
 # ---------------------------------------------------------------------- command line
 def test_cli_verify_and_submit(tmp_path, capsys, no_credentials):
-    from agents.cli import main
+    from crlqas.cli import main
 
     write_run(tmp_path / "run", {100: 0.001})
     assert main(["verify", "--run", str(tmp_path / "run"), "--backend", "fake_manila", "--json"]) == 0

@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pytest
 
-from qnoise._kernels import ptm
+from crlqas.qnoise._kernels import ptm
 
 DATA = os.path.join(os.path.dirname(__file__), "data")
 EYE4 = np.eye(4)
@@ -104,8 +104,8 @@ def _workloads():
 @pytest.mark.parametrize("path", _workloads(), ids=os.path.basename)
 @pytest.mark.parametrize("fuse", [False, True])
 def test_workload_reference_energy(path, fuse):
-    from qnoise.simulator import Simulator
-    from qnoise.workloads import load_workload
+    from crlqas.qnoise.simulator import Simulator
+    from crlqas.qnoise.workloads import load_workload
 
     w = load_workload(path)
     sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, fuse_two_qubit=fuse)
@@ -117,8 +117,8 @@ def test_workload_reference_energy(path, fuse):
 @pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)
 @pytest.mark.parametrize("fuse", [False, True])
 def test_workload_gradient(path, fuse):
-    from qnoise.simulator import Simulator
-    from qnoise.workloads import load_workload
+    from crlqas.qnoise.simulator import Simulator
+    from crlqas.qnoise.workloads import load_workload
 
     w = load_workload(path)
     sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, fuse_two_qubit=fuse)
@@ -148,7 +148,7 @@ def _noisy_cx_like(rng):
 def test_head_first_sparse_and_gather(n):
     """Head-first non-zero order (unrolled small-state path with extras) and the whole-state
     ``GATHER2`` form built by the compiler, forward and transposed, against dense references."""
-    from qnoise.compiler import _gather_entries, _head_first
+    from crlqas.qnoise.compiler import _gather_entries, _head_first
 
     rng = np.random.default_rng(200 + n)
     ws = np.empty(ptm.WS_SIZE)
@@ -213,9 +213,9 @@ def test_parallel_kernels_bit_identical(n, nt):
 
 @pytest.mark.parametrize("path", [p for p in _workloads() if "n6" in p or "n8" in p], ids=os.path.basename)
 def test_parallel_runner_bit_identical(path):
-    from qnoise._kernels import program as K
-    from qnoise.simulator import Simulator
-    from qnoise.workloads import load_workload
+    from crlqas.qnoise._kernels import program as K
+    from crlqas.qnoise.simulator import Simulator
+    from crlqas.qnoise.workloads import load_workload
 
     w = load_workload(path)
     sim = Simulator(w.circuit, w.hamiltonian, w.noise_model)
@@ -229,9 +229,9 @@ def test_parallel_runner_bit_identical(path):
 def test_simulator_parallel_path(monkeypatch):
     import numba
 
-    from qnoise import simulator
-    from qnoise.errors import ValidationError
-    from qnoise.workloads import load_workload
+    from crlqas.qnoise import simulator
+    from crlqas.qnoise.errors import ValidationError
+    from crlqas.qnoise.workloads import load_workload
 
     w = load_workload(os.path.join(DATA, "qas_n6_g40_thermal.json"))
     serial = simulator.Simulator(w.circuit, w.hamiltonian, w.noise_model)
@@ -260,7 +260,7 @@ def test_kernel_cache_is_keyed_on_every_kernel_module():
 
     import numba
 
-    from qnoise._kernels import _jit
+    from crlqas.qnoise._kernels import _jit
 
     root = pathlib.Path(_jit.__file__).resolve().parent.parent
     users = {p.relative_to(root).as_posix() for p in root.rglob("*.py")
@@ -275,10 +275,10 @@ def test_kernel_cache_is_keyed_on_every_kernel_module():
 @pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)
 def test_packed_entry_points_bit_identical(path):
     """``energy_packed``/``energies_packed`` (two-buffer calls) equal the ten-argument kernels."""
-    from qnoise._kernels import program as K
-    from qnoise.compiler import pack_program
-    from qnoise.simulator import Simulator
-    from qnoise.workloads import load_workload
+    from crlqas.qnoise._kernels import program as K
+    from crlqas.qnoise.compiler import pack_program
+    from crlqas.qnoise.simulator import Simulator
+    from crlqas.qnoise.workloads import load_workload
 
     w = load_workload(path)
     sim = Simulator(w.circuit, w.hamiltonian, w.noise_model, engine="ptm")

@@ -1,12 +1,12 @@
 import numpy as np
 import pytest
 
-from qnoise.channels import ReadoutError
-from qnoise.errors import QubitError, ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.measurement import (apply_readout, as_generator, gaussian_shot_noise, sampled_energy,
+from crlqas.qnoise.channels import ReadoutError
+from crlqas.qnoise.errors import QubitError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.measurement import (apply_readout, as_generator, gaussian_shot_noise, sampled_energy,
                                 sampled_expectations)
-from qnoise.paulis import pauli_matrix
+from crlqas.qnoise.paulis import pauli_matrix
 
 HADAMARD = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
 ROTATION = {0: np.eye(2), 1: HADAMARD, 2: HADAMARD @ np.diag([1, -1j]), 3: np.eye(2)}

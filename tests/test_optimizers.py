@@ -8,16 +8,16 @@ import math
 import numpy as np
 import pytest
 
-from qnoise.ansatz import hardware_efficient
-from qnoise.channels import depolarizing
-from qnoise.errors import ValidationError
-from qnoise.measurement import gaussian_shot_noise
-from qnoise.noise_model import NoiseModel
-from qnoise.optimizers import EnergyFunction, get_optimizer, list_optimizers
-from qnoise.optimizers import spsa as spsa_module
-from qnoise.optimizers.adam_spsa import PRESETS
-from qnoise.problems import get_problem
-from qnoise.simulator import Simulator
+from crlqas.qnoise.ansatz import hardware_efficient
+from crlqas.qnoise.channels import depolarizing
+from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.measurement import gaussian_shot_noise
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.optimizers import EnergyFunction, get_optimizer, list_optimizers
+from crlqas.qnoise.optimizers import spsa as spsa_module
+from crlqas.qnoise.optimizers.adam_spsa import PRESETS
+from crlqas.qnoise.problems import get_problem
+from crlqas.qnoise.simulator import Simulator
 
 H2 = get_problem("h2-2q")
 

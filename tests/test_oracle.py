@@ -5,12 +5,12 @@ import pytest
 
 from helpers import (random_circuit, random_hamiltonian, random_noise_model, random_params,
                      random_unitary)
-from qnoise import channels, oracle
-from qnoise.channels import ReadoutError
-from qnoise.circuit import Circuit
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.paulis import pauli_matrix
+from crlqas.qnoise import channels, oracle
+from crlqas.qnoise.channels import ReadoutError
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.paulis import pauli_matrix
 
 ATOL = 1e-12
 

@@ -8,11 +8,11 @@ import warnings
 import numpy as np
 import pytest
 
-from qnoise.errors import ValidationError
-from qnoise.problems import (CHEMICAL_ACCURACY, Problem, UnknownProblemError, get_problem,
+from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.problems import (CHEMICAL_ACCURACY, Problem, UnknownProblemError, get_problem,
                              list_problems, load_problem, register_problem)
-from qnoise.problems import _cli, molecules, spin
-from qnoise.problems.generate import SHIPPED, core_orbital_count, select_orbitals
+from crlqas.qnoise.problems import _cli, molecules, spin
+from crlqas.qnoise.problems.generate import SHIPPED, core_orbital_count, select_orbitals
 
 SHIPPED_IDS = [s.id for s in SHIPPED]
 QUBITS = {"h2-2q": 2, "h2-3q": 3, "h2-4q": 4, "lih-4q-1.2": 4, "lih-4q-2.2": 4, "lih-4q-3.4": 4,
@@ -170,7 +170,7 @@ def test_active_space_selection():
 
 
 def test_generator_rejects_bad_input_before_needing_pyscf(capsys):
-    from qnoise.problems.generate import main
+    from crlqas.qnoise.problems.generate import main
 
     assert main(["--id", "x", "--geometry", "H 0 0 0; H 0 0"]) == 2
     assert "4 fields" in capsys.readouterr().err
@@ -250,7 +250,7 @@ def test_h2_equals_full_ci():
 def test_generator_reproduces_shipped_files_and_handles_new_molecules(tmp_path, capsys):
     pytest.importorskip("pyscf")
     pytest.importorskip("qiskit_nature")
-    from qnoise.problems.generate import SHIPPED_BY_ID, MoleculeSpec, build_record, dumps, main
+    from crlqas.qnoise.problems.generate import SHIPPED_BY_ID, MoleculeSpec, build_record, dumps, main
 
     for pid in ("h2-3q", "lih-4q-2.2"):
         new, old = build_record(SHIPPED_BY_ID[pid]), molecules.load_record(pid)

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from helpers import (random_channel_spec, make_channel, random_circuit, random_hamiltonian,
                      random_noise_model, random_params)
-from qnoise import oracle
-from qnoise.circuit import Circuit
-from qnoise.simulator import Simulator
+from crlqas.qnoise import oracle
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.simulator import Simulator
 
 SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 seeds = st.integers(min_value=0, max_value=2**32 - 1)

@@ -1,4 +1,4 @@
-"""qnoise.qiskit_bridge: circuits both ways, OpenQASM 2/3 loading, unsupported operations."""
+"""crlqas.qnoise.qiskit_bridge: circuits both ways, OpenQASM 2/3 loading, unsupported operations."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from qiskit.circuit import Parameter  # noqa: E402
 from qiskit.circuit.library import UnitaryGate  # noqa: E402
 from qiskit.quantum_info import Operator, Statevector  # noqa: E402
 
-from qnoise.circuit import Circuit  # noqa: E402
-from qnoise.errors import ParameterError, ValidationError  # noqa: E402
-from qnoise.hamiltonian import Hamiltonian  # noqa: E402
-from qnoise.qiskit_bridge import from_qiskit, load_qasm, to_qiskit  # noqa: E402
-from qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise.circuit import Circuit  # noqa: E402
+from crlqas.qnoise.errors import ParameterError, ValidationError  # noqa: E402
+from crlqas.qnoise.hamiltonian import Hamiltonian  # noqa: E402
+from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm, to_qiskit  # noqa: E402
+from crlqas.qnoise.simulator import Simulator  # noqa: E402
 
 pytestmark = pytest.mark.qiskit
 
@@ -125,7 +125,7 @@ def test_symbolic_round_trip_keeps_parameters():
 
 @pytest.mark.parametrize("version", [2, 3])
 def test_to_qasm_bound_round_trip(version):
-    from qnoise.qiskit_bridge import to_qasm
+    from crlqas.qnoise.qiskit_bridge import to_qasm
 
     c = sample_circuit().append("sxdg", 0).append("id", 2)
     p = np.array([0.3, -1.1])
@@ -141,7 +141,7 @@ def test_to_qasm_bound_round_trip(version):
 
 def test_to_qasm3_parametric_inputs():
     pytest.importorskip("qiskit_qasm3_import")
-    from qnoise.qiskit_bridge import qasm_parameter_values, to_qasm
+    from crlqas.qnoise.qiskit_bridge import qasm_parameter_values, to_qasm
 
     c = Circuit(2)
     c.ry(0).rx(1).cx(0, 1).rz(1, param=0).rz(0, angle=0.25)
@@ -155,7 +155,7 @@ def test_to_qasm3_parametric_inputs():
 
 
 def test_to_qasm_errors():
-    from qnoise.qiskit_bridge import to_qasm
+    from crlqas.qnoise.qiskit_bridge import to_qasm
 
     c = Circuit(2).ry(0)
     with pytest.raises(ParameterError, match="OpenQASM 2 needs bound angles"):
@@ -169,8 +169,8 @@ def test_to_qasm_errors():
 
 def test_to_qasm2_matches_agents_exporter():
     """The bridge's exporter can replace agents/qasm.py: the same program for the QAS gate set."""
-    agents_qasm = pytest.importorskip("agents.qasm")
-    from qnoise.qiskit_bridge import to_qasm
+    agents_qasm = pytest.importorskip("crlqas.agents.qasm")
+    from crlqas.qnoise.qiskit_bridge import to_qasm
 
     c = Circuit(3).ry(1).rx(0).cx(1, 0).rz(2, angle=0.3).h(2).cz(0, 2).swap(1, 2)
     p = np.array([0.1, -0.4])
@@ -180,8 +180,8 @@ def test_to_qasm2_matches_agents_exporter():
 def test_hamiltonian_sparse_pauli_op_round_trip():
     from qiskit.quantum_info import SparsePauliOp
 
-    from qnoise.problems import get_problem
-    from qnoise.qiskit_bridge import from_sparse_pauli_op, to_sparse_pauli_op
+    from crlqas.qnoise.problems import get_problem
+    from crlqas.qnoise.qiskit_bridge import from_sparse_pauli_op, to_sparse_pauli_op
 
     h = get_problem("h2-2q").hamiltonian
     op = to_sparse_pauli_op(h)
@@ -191,7 +191,7 @@ def test_hamiltonian_sparse_pauli_op_round_trip():
     assert back == h and back.constant == pytest.approx(h.constant)
     op2 = SparsePauliOp.from_list([("XZI", 0.5), ("IIZ", -0.25), ("III", 0.1)])
     assert np.allclose(to_sparse_pauli_op(from_sparse_pauli_op(op2)).to_matrix(), op2.to_matrix())
-    from qnoise.errors import HamiltonianError
+    from crlqas.qnoise.errors import HamiltonianError
 
     with pytest.raises(HamiltonianError):
         from_sparse_pauli_op(SparsePauliOp.from_list([("XY", 1j)]))

@@ -3,13 +3,13 @@
 import numpy as np
 import pytest
 
-from qnoise import channels as ch
-from qnoise import simulator as simmod
-from qnoise.circuit import Circuit
-from qnoise.errors import ParameterError, QubitError, SimulatorMemoryError, ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.simulator import Simulator
+from crlqas.qnoise import channels as ch
+from crlqas.qnoise import simulator as simmod
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import ParameterError, QubitError, SimulatorMemoryError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.simulator import Simulator
 
 
 def _circuit():

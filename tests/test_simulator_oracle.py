@@ -10,13 +10,13 @@ import pytest
 
 from helpers import (ONE_QUBIT_FIXED, TWO_QUBIT, make_channel, random_channel_spec, random_circuit, random_hamiltonian,
                      random_noise_model, random_params, random_unitary)
-from qnoise import oracle
-from qnoise.channels import ReadoutError
-from qnoise.circuit import Circuit
-from qnoise.errors import ParameterError, QubitError, ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.simulator import Simulator
+from crlqas.qnoise import oracle
+from crlqas.qnoise.channels import ReadoutError
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import ParameterError, QubitError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.simulator import Simulator
 
 TOL = {
     "state": 1e-12,          # PTM vector entries, density-matrix entries
@@ -227,7 +227,7 @@ def test_gradient_vs_finite_differences(n, seed):
 @pytest.mark.parametrize("n,seed", [(1, 2), (3, 0), (5, 1)])
 def test_gradient_low_memory_parameter_shift_path(monkeypatch, n, seed):
     """Circuits too large for the adjoint tape use the parameter-shift rule: force that path."""
-    import qnoise.simulator as simulator_module
+    import crlqas.qnoise.simulator as simulator_module
 
     monkeypatch.setattr(simulator_module, "ADJOINT_MEMORY_BYTES", 0, raising=False)
     c, nm, h, params, _ = random_case(n, seed)
@@ -322,7 +322,7 @@ def test_noiseless(n, seed, engine, model):
 
 
 def test_noiseless_model_with_identity_channels_is_noiseless():
-    from qnoise import channels
+    from crlqas.qnoise import channels
 
     rng = np.random.default_rng(2)
     c = random_circuit(3, 12, rng)

@@ -7,12 +7,12 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from qnoise._kernels import statevector as K
-from qnoise.circuit import Circuit, Instruction
-from qnoise.errors import ParameterError, QubitError, ValidationError
-from qnoise.gates import gate_unitary
-from qnoise.paulis import pauli_matrix
-from qnoise.statevector import StatevectorEngine, compile_circuit
+from crlqas.qnoise._kernels import statevector as K
+from crlqas.qnoise.circuit import Circuit, Instruction
+from crlqas.qnoise.errors import ParameterError, QubitError, ValidationError
+from crlqas.qnoise.gates import gate_unitary
+from crlqas.qnoise.paulis import pauli_matrix
+from crlqas.qnoise.statevector import StatevectorEngine, compile_circuit
 
 FIXED_1Q = ("h", "x", "y", "z", "s", "sdg", "t", "tdg", "sx", "sxdg", "id")
 ALL_KINDS = ("rx", "ry", "rz") + FIXED_1Q + ("cx", "cz", "swap", "unitary1", "unitary2", "diag2")
@@ -160,7 +160,7 @@ def test_empty_circuit_and_hamiltonian():
 
 
 def test_real_hamiltonian_class():
-    hmod = pytest.importorskip("qnoise.hamiltonian")
+    hmod = pytest.importorskip("crlqas.qnoise.hamiltonian")
     h = hmod.Hamiltonian({"ZZI": 1.0, "XYZ": -0.4, "IIX": 0.25, "YYI": 0.7}, constant=-0.3)
     rng = np.random.default_rng(1)
     c = random_circuit(3, 30, rng)
@@ -264,7 +264,7 @@ def test_probabilities_match_dense_rotation(n, seed):
 @pytest.mark.parametrize("n,terms", [(3, 64), (4, 40), (5, 12)])
 def test_dense_hamiltonians_and_lazy_diagonals(n, terms, lazy, monkeypatch):
     """Many terms per x-mask group (Walsh path) and few (direct path); precomputed or per call."""
-    import qnoise.statevector as sv
+    import crlqas.qnoise.statevector as sv
 
     if lazy:
         monkeypatch.setattr(sv, "MAX_DIAGONAL_ENTRIES", 0)
@@ -286,7 +286,7 @@ def test_dense_hamiltonians_and_lazy_diagonals(n, terms, lazy, monkeypatch):
 
 
 def test_parallel_batch_matches_serial(monkeypatch):
-    import qnoise.statevector as sv
+    import crlqas.qnoise.statevector as sv
 
     rng = np.random.default_rng(5)
     c = random_circuit(4, 30, rng)

@@ -7,15 +7,15 @@ import json
 import numpy as np
 import pytest
 
-from agents.cli import main as cli_main
-from qnoise.ansatz import from_spec, hardware_efficient
-from qnoise.channels import depolarizing
-from qnoise.circuit import Circuit
-from qnoise.errors import ValidationError
-from qnoise.hamiltonian import Hamiltonian
-from qnoise.noise_model import NoiseModel
-from qnoise.problems import get_problem
-from qnoise.vqe import VQEResult, run_vqe
+from crlqas.cli import main as cli_main
+from crlqas.qnoise.ansatz import from_spec, hardware_efficient
+from crlqas.qnoise.channels import depolarizing
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.noise_model import NoiseModel
+from crlqas.qnoise.problems import get_problem
+from crlqas.qnoise.vqe import VQEResult, run_vqe
 
 H2 = get_problem("h2-2q")
 

@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from qnoise import channels
-from qnoise.errors import ValidationError
-from qnoise.workloads import (Workload, load_workload, load_workloads, parse_workload,
+from crlqas.qnoise import channels
+from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.workloads import (Workload, load_workload, load_workloads, parse_workload,
                               thermal_parameters, workload_paths)
 
 from conftest import DATA_DIR
@@ -26,7 +26,7 @@ def _raw(name: str = "qas_n2_g20_thermal") -> dict:
 
 @pytest.mark.parametrize("name", WORKLOADS)
 def test_reference_energy(name):
-    from qnoise.simulator import Simulator
+    from crlqas.qnoise.simulator import Simulator
 
     w = load_workload(DATA_DIR / f"{name}.json")
     assert isinstance(w, Workload) and w.name == name
@@ -37,7 +37,7 @@ def test_reference_energy(name):
 @pytest.mark.parametrize("name", ["qas_n2_g20_depol", "qas_n2_g20_thermal", "qas_n4_g40_thermal"])
 def test_reference_energy_oracle(name):
     """The dense Kraus reference agrees too: the loader, not the simulator, is under test."""
-    from qnoise import oracle
+    from crlqas.qnoise import oracle
 
     w = load_workload(DATA_DIR / f"{name}.json")
     e = oracle.energy(w.circuit, w.reference_params, w.hamiltonian, w.noise_model)
@@ -60,7 +60,7 @@ def test_fields_and_little_endian_labels():
 
 def test_little_endian_single_term():
     """'ZI' in the file is Z on qubit 0: after X on qubit 0, <Z_0> = -1."""
-    from qnoise.simulator import Simulator
+    from crlqas.qnoise.simulator import Simulator
 
     raw = {"n_qubits": 2, "gates": [{"op": "rx", "qubits": [0], "param": 0}],
            "noise": {"model": "depol", "p1": 0.0, "p2": 0.0},

@@ -1,6 +1,6 @@
 """IBM-calibrated device noise models, named presets, and conversion to native gates.
 
->>> from qnoise.devices import noise_preset, list_presets, device_preset
+>>> from crlqas.qnoise.devices import noise_preset, list_presets, device_preset
 >>> "mumbai-median" in list_presets()
 True
 >>> nm = noise_preset("depol-1e-3")        # a qnoise.NoiseModel; no Qiskit needed
@@ -22,7 +22,7 @@ With Qiskit (``pip install 'crlqas[qiskit]'``), any ``BackendV2`` (the fake back
 * ``reduce``: ``"median"``, ``"max"``, ``"10max"``: one uniform value per quantity
   (:mod:`qnoise.devices.reduce`), as the paper did for IBM Mumbai.
 
-Presets (:func:`list_presets`) are JSON files written by ``python -m qnoise.devices.generate --all``.
+Presets (:func:`list_presets`) are JSON files written by ``python -m crlqas.qnoise.devices.generate --all``.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def __getattr__(name: str):
     """Submodules load on first use, so that ``import qnoise.devices`` stays light (the CLI)."""
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'qnoise.devices' has no attribute {name!r}")
+    raise AttributeError(f"module 'crlqas.qnoise.devices' has no attribute {name!r}")
 
 
 def from_calibration(calibration: Calibration, mode: str = "native", layout=None, reduce=None,

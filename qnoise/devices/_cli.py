@@ -15,7 +15,7 @@ _NOISE_HELP = ("noise preset (see 'crlqas noise list'), a qnoise-device-model/1 
 
 
 def register(subparsers) -> None:
-    from qnoise._cli import group
+    from crlqas.qnoise._cli import group
 
     sub = group(subparsers, "noise", "noise models: presets and IBM-calibrated device models")
     p = sub.add_parser("list", help="list the noise presets",
@@ -64,7 +64,7 @@ def _device_options(p) -> None:
 def _layout(text):
     if text is None or text == "best":
         return text
-    from qnoise.errors import QubitError
+    from crlqas.qnoise.errors import QubitError
 
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -73,7 +73,7 @@ def _layout(text):
 
 
 def _load(args, width=None):
-    from qnoise.devices import load_device
+    from crlqas.qnoise.devices import load_device
 
     layout = _layout(args.layout)
     k = args.num_qubits or width
@@ -89,7 +89,7 @@ def _dump(obj) -> None:
 
 
 def _list(args) -> int:
-    from qnoise.devices import device_preset, list_presets
+    from crlqas.qnoise.devices import device_preset, list_presets
 
     rows = []
     for name in list_presets():
@@ -136,11 +136,11 @@ def _show(args) -> int:
 
 
 def _hamiltonian(args):
-    from qnoise.errors import ValidationError
-    from qnoise.hamiltonian import Hamiltonian
+    from crlqas.qnoise.errors import ValidationError
+    from crlqas.qnoise.hamiltonian import Hamiltonian
 
     if args.problem:
-        from qnoise.problems import get_problem
+        from crlqas.qnoise.problems import get_problem
 
         prob = get_problem(args.problem)
         return prob.hamiltonian, prob.e0
@@ -152,8 +152,8 @@ def _hamiltonian(args):
 
 
 def _circuit(args):
-    from qnoise.errors import ParameterError
-    from qnoise.qiskit_bridge import from_qiskit, load_qasm
+    from crlqas.qnoise.errors import ParameterError
+    from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm
 
     qc = load_qasm(args.qasm)
     values = None
@@ -166,8 +166,8 @@ def _circuit(args):
 
 
 def _energy(args) -> int:
-    from qnoise.errors import QubitError
-    from qnoise.simulator import Simulator
+    from crlqas.qnoise.errors import QubitError
+    from crlqas.qnoise.simulator import Simulator
 
     circuit, params = _circuit(args)
     ham, e0 = _hamiltonian(args)

@@ -4,9 +4,9 @@ Every preset is a :class:`~qnoise.devices.model.DeviceModel` written with sorted
 floats and no timestamp, so ``--all`` regenerates every file bit-for-bit from the fake backends
 of ``qiskit_ibm_runtime.fake_provider`` (same package data) and ``--check`` verifies it::
 
-    python -m qnoise.devices.generate --all [--check] [--out DIR]
-    python -m qnoise.devices.generate --name mumbai-median
-    python -m qnoise.devices.generate --list
+    python -m crlqas.qnoise.devices.generate --all [--check] [--out DIR]
+    python -m crlqas.qnoise.devices.generate --name mumbai-median
+    python -m crlqas.qnoise.devices.generate --list
 
 Presets:
 
@@ -119,7 +119,7 @@ def generate(names, out_dir: Path, check: bool) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m qnoise.devices.generate",
+    parser = argparse.ArgumentParser(prog="python -m crlqas.qnoise.devices.generate",
                                      description="Regenerate the shipped noise presets from Qiskit's fake backends.")
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every preset")

@@ -1,7 +1,7 @@
 """Named noise presets, shipped as ``qnoise/data/noise/<name>.json`` (no Qiskit needed to load).
 
 Each file is a :class:`~qnoise.devices.model.DeviceModel` in its ``qnoise-device-model/1`` JSON
-form, written by :mod:`qnoise.devices.generate` (``python -m qnoise.devices.generate --all``).
+form, written by :mod:`qnoise.devices.generate` (``python -m crlqas.qnoise.devices.generate --all``).
 """
 
 from __future__ import annotations

@@ -30,4 +30,4 @@ __all__ = sorted(_LAZY)
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'qnoise.ibm' has no attribute {name!r}")
+    raise AttributeError(f"module 'crlqas.qnoise.ibm' has no attribute {name!r}")

@@ -65,7 +65,7 @@ def register(subparsers) -> None:
 def _layout(text):
     if text is None or text == "best":
         return "best"
-    from qnoise.errors import QubitError
+    from crlqas.qnoise.errors import QubitError
 
     try:
         return [int(x) for x in text.split(",") if x.strip()]
@@ -74,9 +74,9 @@ def _layout(text):
 
 
 def _inputs(args):
-    from qnoise.errors import ValidationError
-    from qnoise.ibm.source import load_source
-    from qnoise.problems import get_problem
+    from crlqas.qnoise.errors import ValidationError
+    from crlqas.qnoise.ibm.source import load_source
+    from crlqas.qnoise.problems import get_problem
 
     src = load_source(args.run, args.qasm, args.params)
     problem_id = args.problem or src.problem
@@ -99,7 +99,7 @@ def _print(out: dict, as_json: bool, skip=()) -> None:
 
 
 def _verify(args) -> int:
-    from qnoise.ibm.verify import verify
+    from crlqas.qnoise.ibm.verify import verify
 
     src, ham, e0, problem = _inputs(args)
     out = {"problem": problem, "source": src.origin}
@@ -110,7 +110,7 @@ def _verify(args) -> int:
 
 
 def _submit(args) -> int:
-    from qnoise.ibm.submit import submit, write_record
+    from crlqas.qnoise.ibm.submit import submit, write_record
 
     src, ham, e0, problem = _inputs(args)
     record = submit(src.circuit, src.params, ham, args.backend, shots=args.shots, precision=args.precision,

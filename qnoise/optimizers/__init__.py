@@ -25,7 +25,7 @@ __all__ = sorted(_LAZY)
 def __getattr__(name: str):
     if name in _LAZY:
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'qnoise.optimizers' has no attribute {name!r}")
+    raise AttributeError(f"module 'crlqas.qnoise.optimizers' has no attribute {name!r}")
 
 
 def __dir__():

@@ -1,6 +1,6 @@
 """Optimizers by name: :func:`get_optimizer` and :func:`list_optimizers`.
 
->>> from qnoise.optimizers import get_optimizer
+>>> from crlqas.qnoise.optimizers import get_optimizer
 >>> get_optimizer("adam-spsa", preset="lih-4q").hyper["a"]
 1.8658
 

@@ -1,6 +1,6 @@
 """Registry of named problems: qubit Hamiltonians with exact reference energies.
 
->>> from qnoise.problems import get_problem
+>>> from crlqas.qnoise.problems import get_problem
 >>> p = get_problem("h2-2q")
 >>> p.num_qubits, round(p.e0, 6)
 (2, -1.13727)
@@ -119,7 +119,7 @@ def _spin_problem(model: str, n: int, h: float | None, periodic: bool) -> Proble
     e0, e1 = spin.spin_energies(model, n, h if h is not None else 1.0, 1.0, periodic)
     return Problem(id=pid, num_qubits=n, hamiltonian=ham, e0=e0, e1=e1,
                    lower_bound=ham.lower_bound, description=desc, mapping="spin model (none)",
-                   source=f"qnoise.problems.spin; energies: {how}", kind="spin",
+                   source=f"crlqas.qnoise.problems.spin; energies: {how}", kind="spin",
                    metadata={"model": model, "h": h, "J": 1.0, "periodic": periodic})
 
 

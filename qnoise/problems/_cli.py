@@ -13,7 +13,7 @@ import sys
 
 def register(subparsers) -> None:
     try:
-        from qnoise._cli import group
+        from crlqas.qnoise._cli import group
     except ImportError:  # pragma: no cover - the shared helper is missing
         group = None
     help_ = "named problems: molecular and spin-chain Hamiltonians with exact energies"
@@ -83,8 +83,8 @@ def _show(args) -> int:
 
 
 def main(argv=None) -> int:
-    """Stand-alone entry (``python -m qnoise.problems._cli list``), same as ``crlqas problems``."""
-    from qnoise.errors import CrlqasError
+    """Stand-alone entry (``python -m crlqas.qnoise.problems._cli list``), same as ``crlqas problems``."""
+    from crlqas.qnoise.errors import CrlqasError
 
     parser = argparse.ArgumentParser(prog="crlqas")
     register(parser.add_subparsers(title="commands", metavar="COMMAND"))

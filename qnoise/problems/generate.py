@@ -19,8 +19,8 @@ Pipeline for one molecule (:func:`build_record`):
 The JSON is written with sorted keys, ``repr`` floats and no timestamp, so ``--all`` regenerates
 every shipped file bit-for-bit (same library versions and platform) and ``--check`` verifies it::
 
-    python -m qnoise.problems.generate --all [--check]
-    python -m qnoise.problems.generate --id lih-4q-1.6 --geometry "Li 0 0 0; H 0 0 1.6" \\
+    python -m crlqas.qnoise.problems.generate --all [--check]
+    python -m crlqas.qnoise.problems.generate --id lih-4q-1.6 --geometry "Li 0 0 0; H 0 0 1.6" \\
         --freeze-core --remove-orbitals pi --mapping parity --two-qubit-reduction --out lih.json
 """
 
@@ -263,7 +263,7 @@ def build_record(spec: MoleculeSpec) -> dict:
                       "core_orbitals": core, "active_orbitals": active,
                       "active_electrons": [na, nb], "hf_bitstring": hf_bits},
         "generator": asdict(spec),
-        "source": (f"qnoise.problems.generate with PySCF {pyscf.__version__} and qiskit-nature "
+        "source": (f"crlqas.qnoise.problems.generate with PySCF {pyscf.__version__} and qiskit-nature "
                    f"{_nature_version()}"),
     }
 
@@ -323,7 +323,7 @@ def _parse_removed(text):
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m qnoise.problems.generate", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m crlqas.qnoise.problems.generate", description=__doc__.split("\n")[0])
     p.add_argument("--all", action="store_true", help="regenerate every shipped problem file")
     p.add_argument("--check", action="store_true", help="with --all: compare instead of writing")
     p.add_argument("--out-dir", default=str(DATA_DIR), help="with --all: output folder")

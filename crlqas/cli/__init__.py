@@ -15,7 +15,7 @@ import importlib
 import sys
 
 #: modules with a ``register(subparsers)`` function, in help order
-REGISTRARS = ("qnoise._cli", "qnoise.problems._cli", "qnoise.devices._cli", "qnoise.ibm._cli", "qnoise.optimizers._cli", "envs._cli", "agents._cli")
+REGISTRARS = ("crlqas.qnoise._cli", "crlqas.qnoise.problems._cli", "crlqas.qnoise.devices._cli", "crlqas.qnoise.ibm._cli", "crlqas.qnoise.optimizers._cli", "crlqas.envs._cli", "crlqas.agents._cli")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,7 +42,7 @@ def _version() -> str:
 
 def main(argv=None) -> int:
     """Run ``crlqas`` with ``argv`` (default ``sys.argv[1:]``); returns the exit status."""
-    from qnoise.errors import CrlqasError
+    from crlqas.qnoise.errors import CrlqasError
 
     parser = build_parser()
     try:
