@@ -29,8 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crlqas.qnoise._io import atomic_write_json as _atomic_write_json
-from crlqas.qnoise._io import atomic_write_text
+from crlqas.qnoise.fileio import atomic_write_json as _atomic_write_json
+from crlqas.qnoise.fileio import atomic_write_text
 
 EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
                    "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
@@ -159,12 +159,11 @@ def circuit_record(info: dict, e0: float | None, episode: int, timesteps: int, w
 def write_circuit(best_dir: Path, name: str, record: dict) -> None:
     """``best/<name>.json`` and ``best/<name>.qasm`` (atomically)."""
     from crlqas.qnoise.circuit import Circuit
-
-    from .qasm import to_qasm2
+    from crlqas.qnoise.qiskit_bridge import to_qasm  # Qiskit-free
 
     atomic_write_json(Path(best_dir) / f"{name}.json", record)
     circuit = Circuit.from_dict(record["circuit"])
-    atomic_write_text(Path(best_dir) / f"{name}.qasm", to_qasm2(circuit, record["angles"]))
+    atomic_write_text(Path(best_dir) / f"{name}.qasm", to_qasm(circuit, record["angles"]))
 
 
 # ---------------------------------------------------------------------------- checkpoints

@@ -87,7 +87,7 @@ def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, jso
                "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
                            "platform": platform.platform()},
                "results": results}
-        from crlqas.qnoise._io import atomic_write_json
+        from crlqas.qnoise.fileio import atomic_write_json
 
         atomic_write_json(json_out, doc, indent=2)
     return 0

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._io import atomic_write_json
+from .fileio import atomic_write_json
 from .errors import ValidationError, require
 from .workloads import Workload, load_workloads, thermal_parameters
 

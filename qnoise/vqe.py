@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from ._io import atomic_write_json
+from .fileio import atomic_write_json
 from .errors import ValidationError
 
 DEFAULT_INIT_SCALE = 0.1

@@ -167,16 +167,6 @@ def test_to_qasm_errors():
         to_qasm(c2, [])
 
 
-def test_to_qasm2_matches_agents_exporter():
-    """The bridge's exporter can replace agents/qasm.py: the same program for the QAS gate set."""
-    agents_qasm = pytest.importorskip("crlqas.agents.qasm")
-    from crlqas.qnoise.qiskit_bridge import to_qasm
-
-    c = Circuit(3).ry(1).rx(0).cx(1, 0).rz(2, angle=0.3).h(2).cz(0, 2).swap(1, 2)
-    p = np.array([0.1, -0.4])
-    assert Operator(load_qasm(to_qasm(c, p))).equiv(Operator(load_qasm(agents_qasm.to_qasm2(c, p))))
-
-
 def test_hamiltonian_sparse_pauli_op_round_trip():
     from qiskit.quantum_info import SparsePauliOp
 

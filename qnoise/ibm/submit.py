@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from .._io import atomic_write_json
+from ..fileio import atomic_write_json
 from ..errors import ValidationError, require
 from .isa import check_width, transpile_isa
 from .runtime import FORMAT, MODES, estimator_options, get_backend, is_fake, run_estimator

@@ -1,4 +1,5 @@
-"""Atomic file writes: nothing a user produced is left half-written.
+"""Atomic file writes (public: every layer writes results through these): nothing a user produced is
+left half-written.
 
 The data goes to a temporary file in the destination's directory, is flushed to disk, and then
 replaces the destination with ``os.replace`` (atomic on POSIX and Windows), so a crash leaves either
