@@ -32,8 +32,8 @@ from stable_baselines3.common.buffers import NStepReplayBuffer
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 from torch.nn import functional as F
 
-__all__ = ["MaskedDQN", "MaskedNStepReplayBuffer", "MaskedReplayBufferSamples", "paper_gamma",
-           "paper_dqn_kwargs", "cpu_dqn_kwargs", "dqn_kwargs", "PROFILES", "env_action_masks"]
+__all__ = ["PROFILES", "MaskedDQN", "MaskedNStepReplayBuffer", "MaskedReplayBufferSamples", "cpu_dqn_kwargs",
+           "dqn_kwargs", "env_action_masks", "paper_dqn_kwargs", "paper_gamma"]
 
 #: agent profiles of ``[agent] profile``: the paper's network and schedules, or a CPU-sized variant
 PROFILES = ("paper", "cpu")
@@ -241,8 +241,18 @@ class MaskedDQN(DQN):
                 info["next_action_mask"] = masks[i]
         super()._store_transition(replay_buffer, buffer_action, new_obs, reward, dones, infos)
 
+    def request_stop(self) -> None:
+        """End the current ``learn()`` cleanly before the next env step (for a callback's
+        ``_on_step``: returning ``False`` there would drop the step's transition and last
+        observation, so a checkpoint taken afterwards would not resume exactly)."""
+        self._stop_requested = True
+
+    def learn(self, *args, **kwargs):
+        self._stop_requested = False
+        return super().learn(*args, **kwargs)
+
     def collect_rollouts(self, *args, **kwargs):
-        if self._stop_requested:  # set by a callback between steps: stop before acting again
+        if self._stop_requested:  # set by request_stop() between steps: stop before acting again
             from stable_baselines3.common.type_aliases import RolloutReturn
 
             return RolloutReturn(0, 0, continue_training=False)
@@ -276,7 +286,7 @@ class MaskedDQN(DQN):
         self._update_learning_rate(self.policy.optimizer)
         losses = []
         for _ in range(gradient_steps):
-            data = self.replay_buffer.sample(batch_size, env=self._vec_normalize_env)
+            data = self.replay_buffer.sample(batch_size, env=self.get_vec_normalize_env())
             target = self.td_target(data)
             current = th.gather(self.q_net(data.observations), 1, data.actions.long())
             loss = F.smooth_l1_loss(current, target)

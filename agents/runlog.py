@@ -13,15 +13,24 @@ Layout of one seed's directory (``RUN/seed_<S>/``)::
     checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl
     summary.json            written at the end of the run
 
+and the run directory ``RUN/`` holds ``config.json`` (the run's configuration; ``env.problem`` names
+the problem) next to the ``seed_<S>/`` directories.
+
 A checkpoint directory is written under a temporary name and renamed when complete; the manifest
 is replaced (``os.replace``) only after that, so a run killed at any moment leaves a complete
 checkpoint that ``--resume`` can use.
+
+This module owns the run-directory format: the writers above and the readers of best circuits
+(:func:`best_circuit_records`, :func:`best_from_run`, :func:`record_circuit`, :func:`run_problem`),
+used by ``crlqas verify/submit --run``.  It needs numpy and crlqas.qnoise only (torch is imported
+by :class:`EpisodeLog` when it is created), so reading a run stays light.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -164,6 +173,92 @@ def write_circuit(best_dir: Path, name: str, record: dict) -> None:
     atomic_write_json(Path(best_dir) / f"{name}.json", record)
     circuit = Circuit.from_dict(record["circuit"])
     atomic_write_text(Path(best_dir) / f"{name}.qasm", to_qasm(circuit, record["angles"]))
+
+
+# ---------------------------------------------------------------------------- reading best circuits
+def best_circuit_records(run_dir) -> list[Path]:
+    """The best-circuit record files (``best/<name>.json``) under ``run_dir``, sorted.
+
+    ``run_dir`` is a run directory (every ``seed_<S>/best/<name>.json``), one seed directory
+    (``best/<name>.json``), its ``best/`` directory, or one record file (returned alone).
+    """
+    path = Path(run_dir)
+    if path.is_file():
+        return [path]
+    found = []
+    for pattern in ("*.json", "best/*.json", "seed_*/best/*.json"):
+        found += sorted(p for p in path.glob(pattern) if p.parent.name == "best" or path.name == "best")
+    return sorted(set(found))
+
+
+def _record_score(rec: dict) -> tuple:
+    """Sort key of a record: ``(|error|, number of gates)``; a missing error counts as infinite."""
+    err = rec.get("error")
+    if err is None and rec.get("e0") is not None and rec.get("energy") is not None:
+        err = rec["energy"] - rec["e0"]
+    err = math.inf if err is None or not math.isfinite(float(err)) else abs(float(err))
+    return err, int(rec.get("num_gates", len(rec.get("circuit", {}).get("gates", []))))
+
+
+def best_from_run(run_dir) -> tuple[dict, Path]:
+    """``(record, path)`` of the best circuit record under ``run_dir``.
+
+    Candidates: :func:`best_circuit_records` (every record kind, ``best_energy``,
+    ``first_accurate``, ``shortest_accurate``, ``greedy``, of every seed) that parse as JSON objects
+    with ``circuit`` and ``angles``.  The pick is the lowest ``|energy - e0|`` (the record's
+    ``error``: the energy under the run's noise model), then the fewest gates; ties go to the first
+    path in sorted order.  Raises :class:`~crlqas.qnoise.errors.ValidationError` when ``run_dir``
+    does not exist or holds no record.
+    """
+    from crlqas.qnoise.errors import ValidationError
+
+    path = Path(run_dir)
+    if not path.exists():
+        raise ValidationError(f"run directory {run_dir} does not exist")
+    best = None
+    for rec_path in best_circuit_records(path):
+        try:
+            rec = json.loads(rec_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            continue
+        if not isinstance(rec, dict) or "circuit" not in rec or "angles" not in rec:
+            continue
+        key = _record_score(rec)
+        if best is None or key < best[0]:
+            best = (key, rec, rec_path)
+    if best is None:
+        raise ValidationError(f"no best-circuit records (seed_<S>/best/<name>.json with 'circuit' and "
+                              f"'angles') under {run_dir}; is it a 'crlqas train' run directory?")
+    return best[1], best[2]
+
+
+def record_circuit(record: dict, path=None):
+    """``(Circuit, parameter values)`` of a best-circuit record (its ``circuit`` and ``angles``);
+    ``path`` (the record's file) names it in the error raised for a malformed circuit."""
+    from crlqas.qnoise.circuit import Circuit
+    from crlqas.qnoise.errors import ValidationError
+
+    try:
+        circuit = Circuit.from_dict(record["circuit"])
+    except (TypeError, AttributeError):
+        raise ValidationError(f"malformed circuit in {path if path is not None else 'the record'}") from None
+    return circuit, circuit.check_parameters(record["angles"])
+
+
+def run_problem(path) -> str | None:
+    """The problem id (``env.problem`` of ``config.json``) of the run holding ``path`` (the run
+    directory, a seed directory, its ``best/`` directory or a record file); ``None`` when there is none or it is
+    unreadable.  ``path`` and up to three of its parents are searched for ``config.json``."""
+    path = Path(path)
+    for d in (path, *path.parents[:3]):
+        cfg = d / "config.json" if d.is_dir() else None
+        if cfg is not None and cfg.exists():
+            try:
+                env = json.loads(cfg.read_text()).get("env", {})
+            except (OSError, json.JSONDecodeError, AttributeError):
+                return None
+            return env.get("problem") if isinstance(env, dict) else None
+    return None
 
 
 # ---------------------------------------------------------------------------- checkpoints

@@ -25,8 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-
 
 @dataclass
 class Args:
@@ -55,20 +53,6 @@ def bench_circuit(seed: int = 0):
     return c
 
 
-def noise_model():
-    from crlqas.qnoise.errors import CrlqasError
-
-    try:
-        from crlqas.qnoise.devices import noise_preset
-
-        return noise_preset("depol-1e-3")
-    except (ImportError, AttributeError, CrlqasError):  # the preset is not there: same model by hand
-        from crlqas.qnoise.channels import depolarizing
-        from crlqas.qnoise.noise_model import NoiseModel
-
-        return NoiseModel("depol-1e-3").add_all_qubit_error(depolarizing(1e-3, 1), ["rx", "ry", "rz"])
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seed", type=int, default=Args.seed)
@@ -78,6 +62,7 @@ def main(argv=None) -> int:
     ns = ap.parse_args(argv)
     args = Args(seed=ns.seed, repeats=ns.repeats, python_loop=not ns.no_python_loop, json=ns.json)
 
+    from crlqas.qnoise.devices import noise_preset
     from crlqas.qnoise.optimizers import EnergyFunction, get_optimizer
     from crlqas.qnoise.problems import get_problem
     from crlqas.qnoise.simulator import Simulator
@@ -88,12 +73,9 @@ def main(argv=None) -> int:
     x0 = np.zeros(circuit.num_parameters)
     print(f"circuit: {circuit.count_ops()}  terms={problem.hamiltonian.num_terms}  "
           f"stages={opt.stage_budgets(args.budget)}  load average {os.getloadavg()[0]:.2f}")
-    report = {}
-    for fuse in (None, False):
-        sim = Simulator(circuit, problem.hamiltonian, noise_model(), fuse_two_qubit=fuse)
-        label = "fuse_two_qubit=" + ("auto" if fuse is None else str(fuse))
-        print(f"-- Simulator({label}): {sim.program.ops.shape[0]} ops, noise {sim.noise_model!r}")
-        report[label] = run_one(args, sim, problem, opt, x0, EnergyFunction(sim, shots=args.shots))
+    sim = Simulator(circuit, problem.hamiltonian, noise_preset("depol-1e-3"))
+    print(f"-- Simulator: {sim.program.ops.shape[0]} ops, noise {sim.noise_model!r}")
+    report = run_one(args, sim, problem, opt, x0, EnergyFunction(sim, shots=args.shots))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1)

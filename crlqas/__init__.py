@@ -12,25 +12,15 @@ and :mod:`crlqas.cli`, the ``crlqas`` command line on top of them.  In the sourc
 layers are the top-level folders ``qnoise/``, ``envs/`` and ``agents/``; ``pyproject.toml`` maps
 them to ``crlqas.qnoise``, ``crlqas.envs`` and ``crlqas.agents``.
 
-Importing :mod:`crlqas` imports none of the layers; ``crlqas.qnoise`` and the others load on first
-attribute access.
+Importing :mod:`crlqas` loads only the light, lazy ``crlqas.qnoise`` package; ``crlqas.envs``,
+``crlqas.agents`` and ``crlqas.cli`` load on first attribute access.
 """
 
 from __future__ import annotations
 
-import importlib
+from .qnoise.lazy import attach
 
 __version__ = "0.1.0"
 
-_LAYERS = ("qnoise", "envs", "agents", "cli")
-__all__ = ["__version__", *_LAYERS]
-
-
-def __getattr__(name: str):
-    if name in _LAYERS:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__, __all__ = attach(__name__, submodules=("qnoise", "envs", "agents", "cli"),
+                                       eager=("__version__",))

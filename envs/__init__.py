@@ -22,9 +22,9 @@ Ids (keyword arguments of ``gym.make`` override the variant's settings, see
 
 from __future__ import annotations
 
-import importlib
-
 import gymnasium
+
+from crlqas.qnoise.lazy import attach
 
 ENTRY_POINT = "crlqas.envs.qas_env:QASEnv"
 
@@ -41,11 +41,12 @@ VARIANTS: dict[str, dict] = {
                                  optimizer_options={"preset": "lih-6q"}),
 }
 
-_LAZY = {"QASEnv": "qas_env", "QASConfig": "config", "MovingThresholdCurriculum": "curriculum",
-         "FixedScheduleCurriculum": "curriculum", "CurriculumWrapper": "wrappers",
-         "push_threshold": "wrappers"}
-
-__all__ = ["ENTRY_POINT", "VARIANTS", "register_envs", *sorted(_LAZY)]
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {"QASEnv": "qas_env", "QASConfig": "config", "MovingThresholdCurriculum": "curriculum",
+     "FixedScheduleCurriculum": "curriculum", "CurriculumWrapper": "wrappers", "push_threshold": "wrappers"},
+    eager=("ENTRY_POINT", "VARIANTS", "register_envs"),
+)
 
 
 def register_envs() -> None:
@@ -54,12 +55,6 @@ def register_envs() -> None:
         if env_id not in gymnasium.registry:
             gymnasium.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs),
                                disable_env_checker=False)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 register_envs()

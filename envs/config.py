@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.fileio import plain_fields
 
 CHOICES = {
     "reference": ("lower_bound", "e0"),
@@ -29,7 +30,6 @@ CHOICES = {
     "halting_redraw": ("episode", "once"),
     "illegal_action": ("allow", "error"),
 }
-NOISELESS_NAMES = ("noiseless", "none", "ideal")
 DEFAULT_PROBLEM = "h2-2q"
 
 
@@ -169,6 +169,7 @@ class QASConfig:
         ``lower_bound``, ``e_ref``, ``chemical_accuracy``, ``noise_model`` (or None),
         ``coupling_pairs`` (or None for all-to-all), ``threshold`` (initial), ``problem_id``."""
         from crlqas.qnoise.problems import CHEMICAL_ACCURACY, get_problem
+        from crlqas.qnoise.vqe import resolve_noise
 
         from .encoding import coupling_pairs
 
@@ -199,8 +200,11 @@ class QASConfig:
             threshold = (e0 - e_ref) + chem
         pairs = coupling_pairs(self.coupling_map, n, bool(self.coupling_symmetric))
         self._check_optimizer()
+        noise_model, _ = resolve_noise(self.noise)
+        if noise_model is not None and noise_model.is_ideal():
+            noise_model = None
         return SimpleNamespace(hamiltonian=ham, num_qubits=n, e0=e0, lower_bound=lb, e_ref=float(e_ref),
-                               chemical_accuracy=chem, noise_model=resolve_noise(self.noise, n),
+                               chemical_accuracy=chem, noise_model=noise_model,
                                coupling_pairs=pairs, threshold=float(threshold), problem_id=pid)
 
     def _check_optimizer(self) -> None:
@@ -215,23 +219,11 @@ class QASConfig:
 
     # ------------------------------------------------------------------ (de)serialisation
     def to_dict(self) -> dict:
-        """Plain data; raises ValidationError for a noise model object that has no ``to_dict``."""
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            if f.name == "hamiltonian" and v is not None:
-                v = v.to_dict()
-            elif f.name == "noise" and v is not None and not isinstance(v, str):
-                if not hasattr(v, "to_dict"):
-                    raise ValidationError("a NoiseModel object cannot be written to a config file; use a "
-                                          "preset name (qnoise.devices.noise_preset) instead")
-                v = v.to_dict()
-            elif isinstance(v, tuple):
-                v = [list(p) if isinstance(p, tuple) else p for p in v]
-            elif isinstance(v, dict):
-                v = dict(v)
-            out[f.name] = v
-        return out
+        """Plain data; raises ValidationError for a noise model object (write a preset name)."""
+        if self.noise is not None and not isinstance(self.noise, str):
+            raise ValidationError("a NoiseModel object cannot be written to a config file; use a "
+                                  "preset name (qnoise.devices.noise_preset) instead")
+        return plain_fields(self)
 
     @classmethod
     def from_dict(cls, data: dict) -> "QASConfig":
@@ -245,64 +237,11 @@ class QASConfig:
             hints = [f"{u!r} (did you mean {difflib.get_close_matches(u, known, 1)[0]!r}?)"
                      if difflib.get_close_matches(u, known, 1) else repr(u) for u in unknown]
             raise ValidationError(f"unknown QAS config key(s) {', '.join(hints)}; allowed: {', '.join(sorted(known))}")
-        data = dict(data)
         if isinstance(data.get("noise"), dict):
-            from crlqas.qnoise.noise_model import NoiseModel
-
-            if not hasattr(NoiseModel, "from_dict"):
-                raise ValidationError("noise models cannot be read from dicts yet; use a preset name")
-            data["noise"] = NoiseModel.from_dict(data["noise"])
+            raise ValidationError("noise models cannot be read from dicts; use a preset name")
         return cls(**data)
 
     def replace(self, **changes) -> "QASConfig":
         from dataclasses import replace
 
         return replace(self, **changes)
-
-
-def resolve_noise(noise, num_qubits: int):
-    """A :class:`~qnoise.NoiseModel` or ``None`` from a preset name, a model or ``None``."""
-    from crlqas.qnoise.noise_model import NoiseModel
-
-    if noise is None or (isinstance(noise, str) and noise.lower() in NOISELESS_NAMES):
-        return None
-    if isinstance(noise, NoiseModel):
-        return None if noise.is_ideal() else noise
-    if not isinstance(noise, str):
-        raise ValidationError(f"noise must be None, a preset name or a qnoise NoiseModel; got {type(noise).__name__}")
-    try:
-        from crlqas.qnoise.devices import noise_preset
-    except ImportError:
-        noise_preset = None
-    if noise_preset is None:
-        return _fallback_preset(noise)
-    try:
-        model = noise_preset(noise)
-    except ValidationError:
-        try:  # "depol-<p>" while qnoise.devices does not ship it
-            return _fallback_preset(noise)
-        except ValidationError:
-            pass
-        raise
-    return None if model is None or model.is_ideal() else model
-
-
-def _fallback_preset(name: str):
-    """``depol-<p1>[-<p2>]`` (1q depolarizing p1 on rotations, 2q p2 on CNOTs) until
-    :mod:`qnoise.devices` provides presets."""
-    from crlqas.qnoise import channels
-    from crlqas.qnoise.noise_model import NoiseModel
-
-    import re
-
-    num = r"(\d+(?:\.\d*)?(?:e-?\d+)?)"
-    m = re.fullmatch(rf"depol(?:arizing)?-{num}(?:-{num})?", name.lower())
-    if m:
-        p1, p2 = float(m.group(1)), float(m.group(2) or 0.0)
-        model = NoiseModel(name)
-        model.add_all_qubit_error(channels.depolarizing(p1), ["rx", "ry", "rz"])
-        if p2:
-            model.add_all_qubit_error(channels.depolarizing(p2, 2), ["cx"])
-        return model
-    raise ValidationError(f"unknown noise preset {name!r}; allowed now: noiseless, depol-<p1>[-<p2>] "
-                          f"(qnoise.devices is not available), or pass a NoiseModel")

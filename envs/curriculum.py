@@ -12,8 +12,9 @@ end of every episode::
 
 Offsets are *signed* ``E - E_ref`` (``info["episode_best_offset"]`` of :class:`envs.qas_env.QASEnv`);
 the curriculum keeps the lowest one seen, which is the paper's "lowest energy" minus ``E_ref``.
-:class:`envs.wrappers.CurriculumWrapper` (one env) and ``agents.curriculum_callback`` (SB3 vector
-envs) apply a curriculum to envs. ``state_dict``/``load_state_dict`` checkpoint it.
+:class:`envs.wrappers.SharedCurriculumDriver` applies a curriculum to an env or a vector env
+(:class:`envs.wrappers.CurriculumWrapper` and ``agents.curriculum_callback`` for SB3 are adapters of
+it). ``state_dict``/``load_state_dict`` checkpoint it.
 """
 
 from __future__ import annotations

@@ -36,7 +36,6 @@ import numpy as np
 
 from crlqas.qnoise.errors import QubitError, ValidationError
 
-AXES = ("x", "y", "z")
 ROTATION_GATES = ("rx", "ry", "rz")
 
 
@@ -182,19 +181,3 @@ class MomentEncoder:
             for d, a, q, p in self._rot_slots:
                 out[d, self.n + 3 + a, q] = wrap_angle(float(angles[p]))
         return out
-
-
-def encode_gates(num_qubits: int, max_steps: int, actions, angles=None, with_angles: bool = False):
-    """Encoding of a whole gate sequence (a list of :class:`GateAction`), for tests and tools.
-
-    Rotations take parameter indices 0, 1, ... in order.
-    """
-    enc = MomentEncoder(num_qubits, max_steps, with_angles)
-    p = 0
-    for act in actions:
-        if act.kind == "rot":
-            enc.add(act, p)
-            p += 1
-        else:
-            enc.add(act)
-    return enc.tensor(angles)

@@ -49,11 +49,3 @@ class ActionMasker:
         """Boolean array over the action table; ``True`` where the action is allowed."""
         return np.fromiter((self.is_legal(i) for i in range(len(self.actions))), dtype=bool,
                            count=len(self.actions))
-
-
-def mask_for_sequence(num_qubits: int, actions: list[GateAction], applied) -> np.ndarray:
-    """The mask after applying the action indices ``applied`` (for tests and tools)."""
-    m = ActionMasker(num_qubits, actions)
-    for i in applied:
-        m.add(actions[i])
-    return m.mask()

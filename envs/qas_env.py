@@ -361,4 +361,4 @@ class QASEnv(gym.Env):
 
 
 def _noise_name(noise):
-    return noise if noise is None or isinstance(noise, str) else getattr(noise, "name", "custom")
+    return noise if noise is None or isinstance(noise, str) else noise.name

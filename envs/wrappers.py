@@ -1,14 +1,17 @@
-"""Applying a curriculum to envs, single or vectorised, for any agent.
+"""Applying a curriculum to envs, single or vectorised, for any agent: one driver, one loop.
 
-* :class:`CurriculumWrapper`: a Gymnasium wrapper. At every episode end it calls
-  ``curriculum.on_episode_end(info["success"], info["episode_best_offset"])`` and pushes the new
-  threshold into the wrapped env (``env.unwrapped.set_threshold``), so the next episode uses it.
-  Inside a vector env each sub-env then has its *own* curriculum copy.
-* For one curriculum shared by all sub-envs of a vector env, keep the curriculum in the main
-  process, feed it the episode ends found in the step ``infos`` (:func:`episode_ends`) and push the
-  threshold with :func:`push_threshold` (``env_method("set_threshold", x)`` for SB3 vector envs,
-  ``call("set_threshold", x)`` for Gymnasium ones). ``agents.curriculum_callback.CurriculumCallback``
-  does this for stable-baselines3; a threshold pushed mid-episode applies from the next step.
+* :class:`SharedCurriculumDriver` is the one place a curriculum is driven: it owns one curriculum,
+  feeds it the episode ends of each (vector) step (:meth:`~SharedCurriculumDriver.update`, or
+  :meth:`~SharedCurriculumDriver.episode_end` for a single episode), counts them and pushes the
+  threshold into its env(s) with :func:`push_threshold` (``env_method("set_threshold", x)`` for SB3
+  vector envs, ``call("set_threshold", x)`` for Gymnasium ones, ``unwrapped.set_threshold`` for a
+  single env); ``state_dict``/``load_state_dict`` checkpoint it.  Used for one curriculum shared by
+  all sub-envs of a vector env (kept in the main process; a threshold pushed mid-episode applies
+  from the next step) and, through ``agents.curriculum_callback.CurriculumCallback``, by
+  stable-baselines3.
+* :class:`CurriculumWrapper`: a Gymnasium wrapper around a driver of the wrapped env. At every
+  episode end it reports the episode to the driver and pushes the threshold, so the next episode
+  uses it. Inside a vector env each sub-env then has its *own* curriculum copy.
 
 Never use ``set_attr("threshold", x)`` on an SB3 vector env: it sets an attribute of the outer
 wrapper (e.g. ``Monitor``), not of the env.
@@ -24,7 +27,8 @@ from .curriculum import Curriculum
 
 
 class CurriculumWrapper(gym.Wrapper):
-    """Drive the wrapped QAS env's success threshold from ``curriculum``.
+    """Drive the wrapped QAS env's success threshold from ``curriculum`` (through a
+    :class:`SharedCurriculumDriver` of the wrapped env, :attr:`driver`).
 
     ``info`` of the last step of an episode gets ``"curriculum_threshold"`` (the threshold for the
     next episode). The wrapped env must have ``set_threshold`` (e.g. :class:`envs.qas_env.QASEnv`).
@@ -35,21 +39,22 @@ class CurriculumWrapper(gym.Wrapper):
         if not hasattr(env.unwrapped, "set_threshold"):
             raise ValidationError(f"CurriculumWrapper needs an env with set_threshold(x); got "
                                   f"{type(env.unwrapped).__name__}")
-        if not all(hasattr(curriculum, a) for a in ("threshold", "on_episode_end")):
-            raise ValidationError("curriculum must have a threshold attribute and on_episode_end(success, best_offset)")
-        self.curriculum = curriculum
-        env.unwrapped.set_threshold(curriculum.threshold)
+        self.driver = SharedCurriculumDriver(env, curriculum)
+
+    @property
+    def curriculum(self) -> Curriculum:
+        return self.driver.curriculum
 
     def reset(self, *, seed=None, options=None):
-        self.env.unwrapped.set_threshold(self.curriculum.threshold)
+        self.driver.push()
         return self.env.reset(seed=seed, options=options)
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
         if terminated or truncated:
-            self.curriculum.on_episode_end(bool(info.get("success", False)), info.get("episode_best_offset"))
-            self.env.unwrapped.set_threshold(self.curriculum.threshold)
-            info = dict(info, curriculum_threshold=self.curriculum.threshold)
+            self.driver.episode_end(bool(info.get("success", False)), info.get("episode_best_offset"))
+            self.driver.push()
+            info = dict(info, curriculum_threshold=self.driver.threshold)
         return obs, reward, terminated, truncated, info
 
 
@@ -95,18 +100,55 @@ def push_threshold(vec_env, threshold: float) -> None:
 
 
 class SharedCurriculumDriver:
-    """Agent-agnostic driver of one curriculum over a vector env: call :meth:`update` after each
-    vector step with the done flags and per-env infos; it returns whether the threshold changed."""
+    """Agent-agnostic driver of one curriculum over an env or all sub-envs of a vector env.
+
+    Call :meth:`update` after each vector step with the done flags and per-env infos; it returns
+    whether the threshold changed (and then pushes it).  ``vec_env`` may be ``None`` and be given
+    later with :meth:`attach` (an SB3 callback knows its training env only when training starts).
+    :attr:`episodes_seen` counts the episode ends fed to the curriculum.
+    """
 
     def __init__(self, vec_env, curriculum: Curriculum):
-        self.vec_env, self.curriculum = vec_env, curriculum
-        push_threshold(vec_env, curriculum.threshold)
+        if not all(hasattr(curriculum, a) for a in ("threshold", "on_episode_end")):
+            raise ValidationError("curriculum must have a threshold attribute and on_episode_end(success, best_offset)")
+        self.vec_env, self.curriculum = None, curriculum
+        self.episodes_seen = 0
+        if vec_env is not None:
+            self.attach(vec_env)
+
+    @property
+    def threshold(self) -> float:
+        return self.curriculum.threshold
+
+    def attach(self, vec_env) -> None:
+        """Drive ``vec_env`` from now on and push the current threshold into it."""
+        self.vec_env = vec_env
+        self.push()
+
+    def push(self) -> None:
+        """Set the current threshold in the env(s) (nothing while no env is attached)."""
+        if self.vec_env is not None:
+            push_threshold(self.vec_env, self.curriculum.threshold)
+
+    def episode_end(self, success: bool, best_offset: float | None = None) -> float:
+        """Feed one episode end to the curriculum (no push); returns the new threshold."""
+        self.curriculum.on_episode_end(success, best_offset)
+        self.episodes_seen += 1
+        return self.curriculum.threshold
 
     def update(self, dones, infos) -> bool:
+        """Feed the episode ends of one vector step; push the threshold if it changed."""
         before = self.curriculum.threshold
         for _, success, best in episode_ends(dones, infos):
-            self.curriculum.on_episode_end(success, best)
+            self.episode_end(success, best)
         if self.curriculum.threshold != before:
-            push_threshold(self.vec_env, self.curriculum.threshold)
+            self.push()
             return True
         return False
+
+    def state_dict(self) -> dict:
+        return {"curriculum": self.curriculum.state_dict(), "episodes_seen": self.episodes_seen}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.curriculum.load_state_dict(state["curriculum"])
+        self.episodes_seen = int(state.get("episodes_seen", 0))

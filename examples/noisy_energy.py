@@ -10,8 +10,7 @@ Run: ``python examples/noisy_energy.py`` (see ``Args`` for the knobs).
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -25,13 +24,6 @@ class Args:
     p1: float = 0.01     # depolarizing probability after each 1-qubit rotation
     p2: float = 0.05     # depolarizing probability after each CNOT (2-qubit channel)
     field: float = 0.5   # coefficient of the transverse-field terms XI and IX
-
-
-def parse_args() -> Args:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in fields(Args):
-        parser.add_argument(f"--{f.name}", type=type(f.default), default=f.default)
-    return Args(**vars(parser.parse_args()))
 
 
 def main(args: Args) -> None:
@@ -58,4 +50,6 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    from _args import parse_args  # examples/_args.py: the Args fields as command-line options
+
+    main(parse_args(Args, __doc__))

@@ -11,7 +11,6 @@ directory holds the logs (progress.csv, eval.csv, TensorBoard), checkpoints and 
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 
 
@@ -38,8 +37,6 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for name, default in vars(Args()).items():
-        p.add_argument(f"--{name.replace('_', '-')}", dest=name,
-                       type=type(default) if default is not None else int, default=default)
-    main(Args(**vars(p.parse_args())))
+    from _args import parse_args  # examples/_args.py: the Args fields as command-line options
+
+    main(parse_args(Args, __doc__))

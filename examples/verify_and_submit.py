@@ -12,7 +12,6 @@ For a real device use an ``ibm_<name>`` backend with ``QISKIT_IBM_TOKEN`` set (o
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,8 @@ class Args:
 
 
 def main(args: Args) -> None:
-    from crlqas.qnoise.ibm.source import load_source
+    from crlqas.agents.runlog import best_from_run, record_circuit, run_problem
+    from crlqas.qnoise.ibm.source import CircuitSource
     from crlqas.qnoise.ibm.submit import submit, write_record
     from crlqas.qnoise.ibm.verify import verify
     from crlqas.qnoise.problems import get_problem
@@ -39,7 +39,9 @@ def main(args: Args) -> None:
 
         print(f"no run at {args.run}: training the h2-2q preset (60 episodes, seed 100) ...")
         train(load_preset("h2-2q"), args.run, seeds=[100], episodes=60)
-    src = load_source(run=args.run)
+    record, path = best_from_run(args.run)   # lowest |E - E0| over seeds and record kinds
+    circuit, params = record_circuit(record, path)
+    src = CircuitSource(circuit, params, str(path), run_problem(path), record)
     problem = src.problem or "h2-2q"
     prob = get_problem(problem)
     print(f"circuit: {src.origin} ({src.circuit.count_ops()}), problem {problem}")
@@ -65,7 +67,6 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    for name, default in vars(Args()).items():
-        p.add_argument(f"--{name}", type=type(default), default=default)
-    main(Args(**vars(p.parse_args())))
+    from _args import parse_args  # examples/_args.py: the Args fields as command-line options
+
+    main(parse_args(Args, __doc__))

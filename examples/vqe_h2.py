@@ -13,8 +13,7 @@ Run: ``python examples/vqe_h2.py`` (see ``Args`` for the knobs); the same from t
 
 from __future__ import annotations
 
-import argparse
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from crlqas.qnoise import channels
 from crlqas.qnoise.noise_model import NoiseModel
@@ -35,13 +34,6 @@ class Args:
     plot: str = ""                # if set, write the energy history plot here
 
 
-def parse_args() -> Args:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    for f in fields(Args):
-        parser.add_argument(f"--{f.name}", type=type(f.default), default=f.default)
-    return Args(**vars(parser.parse_args()))
-
-
 def main(args: Args) -> None:
     noise = (NoiseModel("depolarizing")
              .add_all_qubit_error(channels.depolarizing(args.p1, 1), ["rx", "ry", "rz"])
@@ -58,4 +50,6 @@ def main(args: Args) -> None:
 
 
 if __name__ == "__main__":
-    main(parse_args())
+    from _args import parse_args  # examples/_args.py: the Args fields as command-line options
+
+    main(parse_args(Args, __doc__))

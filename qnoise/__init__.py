@@ -12,11 +12,10 @@ Import is fast: the submodules (and Numba) load on first use of a name.
 
 from __future__ import annotations
 
-import importlib
+from .lazy import attach
 
-__version__ = "0.1.0"
 
-_LAZY = {
+__getattr__, __dir__, __all__ = attach(__name__, {
     "Circuit": "circuit", "Instruction": "circuit",
     "Channel": "channels", "ReadoutError": "channels",
     "NoiseModel": "noise_model",
@@ -25,22 +24,7 @@ _LAZY = {
     "load_workload": "workloads", "Workload": "workloads",
     "get_problem": "problems", "list_problems": "problems",
     "run_vqe": "vqe", "get_optimizer": "optimizers", "noise_preset": "devices",
-}
-_SUBMODULES = {"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
+}, submodules={"channels", "conversions", "paulis", "gates", "errors", "oracle", "measurement",
                "hamiltonian", "simulator", "circuit", "noise_model", "workloads", "statevector",
                "problems", "compiler", "optimizers", "vqe", "ansatz", "devices",
-               "qiskit_bridge", "ibm"}
-
-__all__ = sorted(_LAZY) + sorted(_SUBMODULES)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    if name in _SUBMODULES:
-        return importlib.import_module(f".{name}", __name__)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+               "qiskit_bridge", "ibm", "fileio", "lazy"})

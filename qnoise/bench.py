@@ -64,14 +64,13 @@ class WorkloadResult:
 
 
 def default_workloads_dir() -> Path:
-    """``../shared/bench/workloads`` relative to the CWD if present, else the bundled copies."""
-    here = Path(__file__).resolve().parent
-    for cand in (Path.cwd() / ".." / "shared" / "bench" / "workloads", here / "data" / "workloads",
-                 here.parent / "tests" / "data"):
+    """``../shared/bench/workloads`` relative to the CWD if present, else the copies in ``tests/data``."""
+    for cand in (Path.cwd() / ".." / "shared" / "bench" / "workloads",
+                 Path(__file__).resolve().parent.parent / "tests" / "data"):
         if cand.is_dir() and any(cand.glob("*.json")):
             return cand
-    raise ValidationError("no workloads found (looked for ../shared/bench/workloads, qnoise/data/workloads "
-                          "and tests/data); pass --workloads FILES_OR_DIR")
+    raise ValidationError("no workloads found (looked for ../shared/bench/workloads and tests/data); "
+                          "pass --workloads FILES_OR_DIR")
 
 
 def resolve_peers(spec: str | None) -> list[str]:
@@ -351,8 +350,8 @@ def results_to_json(results: list[WorkloadResult], settings: BenchSettings) -> d
 
 def bench_simulator(workloads=None, peers: str | None = None, settings: BenchSettings | None = None,
                     json_out=None, stream=None) -> int:
-    stream = stream or sys.stdout
     """Entry point of ``crlqas bench simulator``; returns 1 when an energy is off by > 1e-8."""
+    stream = stream or sys.stdout
     settings = settings or BenchSettings()
     ws = load_workloads(workloads if workloads else default_workloads_dir())
     results = run_bench(ws, resolve_peers(peers), settings, stream)

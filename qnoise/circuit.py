@@ -31,10 +31,6 @@ class Instruction:
     def is_rotation(self) -> bool:
         return self.name in ROTATIONS
 
-    @property
-    def is_parametric(self) -> bool:
-        return self.param is not None
-
     def to_dict(self) -> dict:
         out: dict = {"op": self.name, "qubits": list(self.qubits)}
         if self.param is not None:

@@ -2,17 +2,15 @@
 
 Noise is folded into gate PTMs once, here: a fixed gate becomes ``N @ U`` (U its PTM, N the
 channel the noise model attaches), a rotation becomes the three parts ``N @ R_cc``, ``N @ R_cs``,
-``N @ R_ss`` of ``R(theta) = c^2 R_cc + c s R_cs + s^2 R_ss``.  Gates are then fused into blocks:
+``N @ R_ss`` of ``R(theta) = c^2 R_cc + c s R_cs + s^2 R_ss``.  Gates are then grouped into blocks:
+consecutive one-qubit gates on a qubit (nothing else touching it in between) form one block, and
+so do consecutive two-qubit gates on the same pair.  One-qubit gates are never fused into a
+two-qubit block: measured on the shared QAS workloads (n = 2..10), a dense 16x16 block costs about
+2.5 sparse two-qubit passes (noisy CX: 16-32 non-zeros) and 3-8 one-qubit passes, so that fusion
+lost everywhere there.
 
-* consecutive one-qubit gates on a qubit (nothing else touching it in between) form one block;
-* with ``fuse_two_qubit`` (off by default, see ``FUSE_TWO_QUBIT_MIN_QUBITS``) the pending one-qubit
-  blocks of both qubits and the following one-qubit gates are absorbed into a two-qubit block, and
-  repeated two-qubit gates on the same pair too.  Measured on the shared QAS workloads (n = 2..10),
-  a dense 16x16 block costs about 2.5 sparse two-qubit passes (noisy CX: 16-32 non-zeros) and
-  3-8 one-qubit passes, so fusing loses everywhere there.
-
-Runs of fixed factors are multiplied at compile time; a block without rotations becomes one fixed
-op, stored as diagonal, sparse (<= ``SPARSE_MAX_NNZ`` non-zeros) or dense.
+Runs of fixed factors are multiplied at compile time; a block without rotations (every two-qubit
+block) becomes one fixed op, stored as diagonal, sparse (<= ``SPARSE_MAX_NNZ`` non-zeros) or dense.
 """
 
 from __future__ import annotations
@@ -22,8 +20,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._kernels.program import (BLOCK1, BLOCK2, DIAG1, DIAG2, F_FIX4, F_FIX16, F_ROT, FIX1, FIX2,
-                               GATHER2, SPARSE2)
+from ._kernels.program import BLOCK1, DIAG1, DIAG2, F_FIX4, F_ROT, FIX1, FIX2, GATHER2, SPARSE2
 from ._kernels.ptm import WS_SIZE
 from .circuit import Circuit
 from .conversions import unitary_to_ptm
@@ -35,8 +32,6 @@ SPARSE_MAX_NNZ = 64
 #: (n = 4, noisy CX under thermal relaxation, 25 non-zeros: 0.41 us instead of 0.53 us per op)
 GATHER_MAX_QUBITS = 4
 assert 4**GATHER_MAX_QUBITS <= WS_SIZE
-#: smallest n for which ``fuse_two_qubit=None`` means True (``None``: never by default)
-FUSE_TWO_QUBIT_MIN_QUBITS = None
 _SWAP_DIGITS = np.array([(j >> 2) | ((j & 3) << 2) for j in range(16)])
 
 
@@ -45,7 +40,6 @@ class Program:
     """Arrays of a compiled circuit (see :mod:`qnoise._kernels.program` for the layout)."""
 
     num_qubits: int
-    num_parameters: int
     ops: np.ndarray
     factors: np.ndarray
     mats: np.ndarray
@@ -82,34 +76,33 @@ class _Block:
 
     def __init__(self, qubits):
         self.qubits = qubits  # (q,) or (lo, hi)
-        self.factors = []  # ("fix4", slot, m) | ("fix16", m) | ("rot", slot, parts, occ)
+        self.factors = []  # one-qubit block: ("fix", m) | ("rot", parts, occ); two-qubit: ("fix", m)
 
 
-def _gate_factor(ins, noise_model: NoiseModel | None, occ: int, block_qubits):
-    """The (noise-folded) factor of one instruction in a block's local frame."""
+def _gate_factor(ins, noise_model: NoiseModel | None, occ: int):
+    """The (noise-folded) factor of one instruction in its block's local frame."""
     channel = noise_model.gate_channel(ins.name, ins.qubits) if noise_model is not None else None
     noise = None if channel is None else channel.ptm
     if len(ins.qubits) == 1:
-        slot = block_qubits.index(ins.qubits[0])
         if ins.is_rotation and ins.param is not None:
             parts = rotation_parts(GATES[ins.name].pauli)
             if noise is not None:
                 parts = np.einsum("ab,kbc->kac", noise, parts)
-            return ("rot", slot, parts, occ)
+            return ("rot", parts, occ)
         u = gate_unitary(ins.name, ins.angle) if ins.matrix is None else ins.matrix
         m = _fixed_ptm(ins.name) if ins.matrix is None and not ins.is_rotation else unitary_to_ptm(u)
-        return ("fix4", slot, m if noise is None else noise @ m)
+        return ("fix", m if noise is None else noise @ m)
     u = gate_unitary(ins.name) if ins.matrix is None else ins.matrix
     m = _fixed_ptm(ins.name) if ins.matrix is None else unitary_to_ptm(u)
     if noise is not None:
         m = noise @ m
     if ins.qubits[0] > ins.qubits[1]:
         m = _swap_local(m)
-    return ("fix16", m)
+    return ("fix", m)
 
 
-def _schedule(circuit: Circuit, noise_model, fuse_two_qubit: bool) -> tuple[list[_Block], list[int]]:
-    blocks: list[_Block | None] = []
+def _schedule(circuit: Circuit, noise_model) -> tuple[list[_Block], list[int]]:
+    blocks: list[_Block] = []
     last = [-1] * circuit.num_qubits
     occ_param: list[int] = []
     for ins in circuit.instructions:
@@ -117,50 +110,34 @@ def _schedule(circuit: Circuit, noise_model, fuse_two_qubit: bool) -> tuple[list
         qs = ins.qubits
         if len(qs) == 1:
             b = last[qs[0]]
-            if b < 0 or (len(blocks[b].qubits) == 2 and not fuse_two_qubit):
+            if b < 0 or len(blocks[b].qubits) == 2:
                 blocks.append(_Block(qs))
                 b = last[qs[0]] = len(blocks) - 1
         else:
             pair = tuple(sorted(qs))
-            b0, b1 = last[pair[0]], last[pair[1]]
-            if b0 >= 0 and b0 == b1 and blocks[b0].qubits == pair:
-                b = b0
-            else:
-                new = _Block(pair)
-                if fuse_two_qubit:
-                    for q, bq in zip(pair, (b0, b1)):
-                        if bq >= 0 and blocks[bq].qubits == (q,):
-                            new.factors += [(f[0], pair.index(q), *f[2:]) for f in blocks[bq].factors]
-                            blocks[bq] = None
-                blocks.append(new)
+            b = last[pair[0]]
+            if b < 0 or b != last[pair[1]] or blocks[b].qubits != pair:
+                blocks.append(_Block(pair))
                 b = last[pair[0]] = last[pair[1]] = len(blocks) - 1
-        factor = _gate_factor(ins, noise_model, occ, blocks[b].qubits)
+        factor = _gate_factor(ins, noise_model, occ)
         if factor[0] == "rot":
             occ_param.append(ins.param)
         blocks[b].factors.append(factor)
-    return [b for b in blocks if b is not None], occ_param
-
-
-def _as_full(factor, d):
-    if factor[0] == "fix16" or d == 4:
-        return factor[-1] if factor[0] == "fix16" else factor[2]
-    m4 = factor[2]
-    return np.kron(np.eye(4), m4) if factor[1] == 0 else np.kron(m4, np.eye(4))
+    return blocks, occ_param
 
 
 def _merge_fixed(block: _Block) -> list:
-    """Multiply runs of fixed factors; keep 4x4 slot factors where a run has only one of them."""
-    d = 4 ** len(block.qubits)
+    """Multiply runs of fixed factors (a run of one factor is kept as it is)."""
     out, run = [], []
 
     def flush():
         if len(run) == 1:
             out.append(run[0])
         elif run:
-            m = np.eye(d)
+            m = np.eye(4 ** len(block.qubits))
             for f in run:
-                m = _as_full(f, d) @ m
-            out.append(("fix16", m) if d == 16 else ("fix4", 0, m))
+                m = f[1] @ m
+            out.append(("fix", m))
         run.clear()
 
     for f in block.factors:
@@ -175,7 +152,7 @@ def _merge_fixed(block: _Block) -> list:
 
 def _head_first(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Non-zeros of ``m`` with, when every row has one, the largest of each row first in row order
-    (the unrolled small-state kernel, ``ptm._monomial_small``), then the rest in row-major order."""
+    (the order :func:`_gather_entries` builds on), then the rest in row-major order."""
     rows, cols = np.nonzero(m)
     if len(np.unique(rows)) != m.shape[0]:
         return rows, cols
@@ -233,62 +210,56 @@ class _Builder:
     def fixed_op(self, qubits, m):
         if len(qubits) == 1:
             if np.count_nonzero(m - np.diag(np.diag(m))) == 0:
-                self.ops.append((DIAG1, qubits[0], 0, self.put(np.diag(m)), 0, 0))
+                self.ops.append((DIAG1, qubits[0], 0, self.put(np.diag(m)), 0))
             else:
-                self.ops.append((FIX1, qubits[0], 0, self.put(m), 0, 0))
+                self.ops.append((FIX1, qubits[0], 0, self.put(m), 0))
             return
         lo, hi = qubits
         if np.count_nonzero(m - np.diag(np.diag(m))) == 0:
-            self.ops.append((DIAG2, lo, hi, self.put(np.diag(m)), 0, 0))
+            self.ops.append((DIAG2, lo, hi, self.put(np.diag(m)), 0))
         elif self.n <= GATHER_MAX_QUBITS and np.count_nonzero(m) <= SPARSE_MAX_NNZ and \
                 (g := _gather_entries(self.n, lo, hi, m)) is not None:
             start = sum(len(v) for v in self.vals)
             self.rc.append(g[0])
             self.vals.append(g[1])
-            self.ops.append((GATHER2, lo, hi, start, start + len(g[1]), 0))
+            self.ops.append((GATHER2, lo, hi, start, start + len(g[1])))
         elif np.count_nonzero(m) <= SPARSE_MAX_NNZ:
             rows, cols = _head_first(m)
             start = sum(len(v) for v in self.vals)
             self.rc.append(np.stack([rows, cols], axis=1))
             self.vals.append(m[rows, cols])
-            self.ops.append((SPARSE2, lo, hi, start, start + len(rows), 0))
+            self.ops.append((SPARSE2, lo, hi, start, start + len(rows)))
         else:
-            self.ops.append((FIX2, lo, hi, self.put(m), 0, 0))
+            self.ops.append((FIX2, lo, hi, self.put(m), 0))
 
-    def block_op(self, qubits, factors):
+    def block_op(self, q, factors):
+        """A one-qubit ``BLOCK1`` op (the factors of a block with rotations)."""
         start = len(self.factors)
         for f in factors:
             if f[0] == "rot":
-                self.factors.append((F_ROT, f[1], f[3], self.put(f[2])))
-            elif f[0] == "fix4":
-                self.factors.append((F_FIX4, f[1], 0, self.put(f[2])))
+                self.factors.append((F_ROT, f[2], self.put(f[1])))
             else:
-                self.factors.append((F_FIX16, 0, 0, self.put(f[1])))
-        kind = BLOCK1 if len(qubits) == 1 else BLOCK2
-        self.ops.append((kind, qubits[0], qubits[-1] if len(qubits) == 2 else 0, start,
-                         len(self.factors), 0))
+                self.factors.append((F_FIX4, 0, self.put(f[1])))
+        self.ops.append((BLOCK1, q, 0, start, len(self.factors)))
 
 
-def compile_program(circuit: Circuit, noise_model: NoiseModel | None = None,
-                    fuse_two_qubit: bool | None = None) -> Program:
+def compile_program(circuit: Circuit, noise_model: NoiseModel | None = None) -> Program:
     """Compile ``circuit`` under ``noise_model`` (validated by the caller)."""
     n = circuit.num_qubits
-    if fuse_two_qubit is None:
-        fuse_two_qubit = FUSE_TWO_QUBIT_MIN_QUBITS is not None and n >= FUSE_TWO_QUBIT_MIN_QUBITS
-    blocks, occ_param = _schedule(circuit, noise_model, fuse_two_qubit)
+    blocks, occ_param = _schedule(circuit, noise_model)
     b = _Builder(n)
     for block in blocks:
         factors = _merge_fixed(block)
         if len(factors) == 1 and factors[0][0] != "rot":
-            b.fixed_op(block.qubits, _as_full(factors[0], 4 ** len(block.qubits)))
-        else:
-            b.block_op(block.qubits, factors)
+            b.fixed_op(block.qubits, factors[0][1])
+        else:  # only one-qubit blocks hold rotations
+            b.block_op(block.qubits[0], factors)
     rc = np.concatenate(b.rc).astype(np.int64) if b.rc else np.zeros((0, 2), dtype=np.int64)
     vals = np.concatenate(b.vals) if b.vals else np.zeros(0)
     return Program(
-        num_qubits=n, num_parameters=circuit.num_parameters,
-        ops=np.array(b.ops, dtype=np.int64).reshape(-1, 6),
-        factors=np.array(b.factors, dtype=np.int64).reshape(-1, 4),
+        num_qubits=n,
+        ops=np.array(b.ops, dtype=np.int64).reshape(-1, 5),
+        factors=np.array(b.factors, dtype=np.int64).reshape(-1, 3),
         mats=np.concatenate(b.mats) if b.mats else np.zeros(0),
         sparse_rc=rc, sparse_val=vals, occ_param=np.array(occ_param, dtype=np.int64))
 

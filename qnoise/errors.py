@@ -36,6 +36,14 @@ class HamiltonianError(ValidationError):
     """A Hamiltonian is not Hermitian, has complex coefficients, or a wrong qubit count."""
 
 
+class InputFileError(ValidationError):
+    """A file a user passed cannot be read, is not UTF-8 text, or is not in the expected format."""
+
+
+class OutputPathError(ValidationError):
+    """A result cannot be written where the user asked (checked before any work starts)."""
+
+
 class SimulatorMemoryError(CrlqasError, MemoryError):
     """The requested simulation does not fit in the memory limit."""
 

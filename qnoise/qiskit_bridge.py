@@ -104,7 +104,7 @@ class _Reader:
             return
         if a not in self.index:
             self.index[a] = len(self.values)
-            self.values.append(self.given[self.free[a]] if self.given is not None else math.nan)
+            self.values.append(self.given[self.free[a]])  # from_qiskit demands values for free parameters
         self.circuit.append(name, q, param=self.index[a])
 
     def fixed(self, name, value, q):

@@ -72,7 +72,7 @@ class _Observable:
 
 class Simulator:
     def __init__(self, circuit: Circuit, hamiltonian: Hamiltonian, noise_model: NoiseModel | None = None,
-                 *, engine: str = "auto", fuse_two_qubit: bool | None = None, threads: int | None = 1):
+                 *, engine: str = "auto", threads: int | None = 1):
         if not isinstance(circuit, Circuit):
             raise ValidationError(f"circuit must be a qnoise Circuit; got {type(circuit).__name__}")
         if not isinstance(hamiltonian, Hamiltonian):
@@ -112,7 +112,7 @@ class Simulator:
             from ._kernels import program as K
             from .compiler import compile_program
 
-            self.program = compile_program(circuit, noise_model, fuse_two_qubit)
+            self.program = compile_program(circuit, noise_model)
             self._h_val = self.observable.coeffs * math.sqrt(2.0**n)
             self._args = self.program.kernel_args
             self._energy_kernel = K.energy
@@ -251,7 +251,7 @@ class Simulator:
         if nt > 1:  # large state, several threads (bit-identical)
             K.run_par(x, *self._args, thetas, K.workspace_par(nt), nt)
         else:
-            K.run(x, *self._args, thetas, K.workspace(self.circuit.num_qubits))
+            K.run(x, *self._args, thetas, K.workspace())
         return x
 
     def statevector(self, params=None) -> np.ndarray:

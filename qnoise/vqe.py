@@ -24,12 +24,12 @@ Initial parameters default to ``uniform(-0.1, 0.1)`` per angle (near the all-zer
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .fileio import atomic_write_json
 from .errors import ValidationError
+from .fileio import atomic_write_json, plain_fields
 
 DEFAULT_INIT_SCALE = 0.1
 
@@ -64,17 +64,11 @@ class VQEResult:
     optimizer_info: dict = field(repr=False, default_factory=dict)
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        for key, val in out.items():
-            if isinstance(val, np.ndarray):
-                out[key] = val.tolist()
-        out["optimizer_info"] = _jsonable(out["optimizer_info"])
-        out["optimizer_options"] = _jsonable(out["optimizer_options"])
-        return out
+        return plain_fields(self)
 
     def write_json(self, path) -> None:
         """Write :meth:`to_dict` to ``path`` atomically (temporary file + rename)."""
-        write_json_atomic(path, self.to_dict())
+        atomic_write_json(path, self.to_dict())
 
     def summary(self) -> str:
         lines = [f"problem            {self.problem or '(custom Hamiltonian)'}  ({self.num_qubits} qubits, "
@@ -91,22 +85,6 @@ class VQEResult:
                   f"evaluations        {self.nfev} / {self.budget}  ({self.nit} iterations)",
                   f"time               {self.time_s:.3f} s"]
         return "\n".join(lines)
-
-
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, (np.floating, np.integer, np.bool_)):
-        return obj.item()
-    return obj
-
-
-def write_json_atomic(path, data) -> None:
-    atomic_write_json(path, data)
 
 
 # ---------------------------------------------------------------------- inputs
@@ -135,15 +113,12 @@ def resolve_noise(noise):
     if noise is None:
         return None, "noiseless"
     if isinstance(noise, NoiseModel):
-        return noise, getattr(noise, "name", "custom")
+        return noise, noise.name
     if isinstance(noise, str):
         if noise.strip().lower() in ("noiseless", "none", "ideal"):
             return None, "noiseless"
-        try:
-            from .devices import noise_preset
-        except ImportError:
-            raise ValidationError(f"noise presets (like {noise!r}) need qnoise.devices.noise_preset, "
-                                  f"which is not available; pass a NoiseModel instead") from None
+        from .devices import noise_preset
+
         return noise_preset(noise), noise
     raise ValidationError(f"noise must be None, a NoiseModel or a preset name; got {type(noise).__name__}")
 
@@ -263,5 +238,4 @@ def plot_history(result: VQEResult, path) -> None:
     plt.close(fig)
 
 
-__all__ = ["VQEResult", "run_vqe", "plot_history", "write_json_atomic", "resolve_problem", "resolve_noise",
-           "resolve_circuit"]
+__all__ = ["VQEResult", "run_vqe", "plot_history", "resolve_problem", "resolve_noise", "resolve_circuit"]

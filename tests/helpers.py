@@ -42,6 +42,14 @@ def random_kraus(num_qubits: int, rng, rank: int = 3, strength: float | None = N
     return [np.sqrt(1 - s) * np.eye(d, dtype=complex)] + [np.sqrt(s) * k for k in ops]
 
 
+def random_density_matrix(num_qubits: int, rng) -> np.ndarray:
+    """A random full-rank density matrix (``A A^dagger / Tr``, A complex Ginibre)."""
+    d = 2**num_qubits
+    a = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
+    rho = a @ a.conj().T
+    return rho / np.trace(rho).real
+
+
 def random_pauli_probs(num_qubits: int, rng, total_error: float | None = None) -> dict[str, float]:
     labels = ["".join(t) for t in itertools.product("IXYZ", repeat=num_qubits)]
     err = rng.uniform(0.005, 0.08) if total_error is None else total_error
@@ -229,6 +237,15 @@ def random_labels(n: int, num_terms: int, rng, allow_identity: bool = True) -> l
         seen.add(lab)
         labels.append(lab)
     return labels
+
+
+def random_pauli_sum(n: int, num_terms: int, rng, constant: float = 0.0):
+    """``num_terms`` uniformly random labels (repeats merge, all-identity ones join the constant) with
+    standard-normal coefficients."""
+    from crlqas.qnoise.hamiltonian import Hamiltonian
+
+    labels = ["".join(rng.choice(list("IXYZ"), size=n)) for _ in range(num_terms)]
+    return Hamiltonian([(lab, rng.normal()) for lab in labels], constant=constant, num_qubits=n)
 
 
 def random_hamiltonian(n: int, num_terms: int, rng, constant: float | None = None):

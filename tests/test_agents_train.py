@@ -153,7 +153,8 @@ def test_stop_after_consecutive_accurate_greedy_evaluations(tmp_path, capsys):
     first = s["first_greedy_accurate"]
     assert first is not None and first["episode"] <= s["episodes"] - 2
     sdir = tmp_path / "run" / "seed_3"
-    evals = list(csv.DictReader(open(sdir / "eval.csv")))
+    with open(sdir / "eval.csv", newline="") as fh:
+        evals = list(csv.DictReader(fh))
     assert [int(r["episode"]) for r in evals] == list(range(int(evals[0]["episode"]), s["episodes"] + 1, 2))
     rec = json.loads((sdir / "best" / "greedy.json").read_text())
     assert abs(rec["error"]) <= 1.6e-3 and rec["greedy_streak"] >= 1

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from helpers import random_kraus, random_pauli_probs, random_unitary
+from helpers import random_density_matrix, random_kraus, random_pauli_probs, random_unitary
 from crlqas.qnoise import channels, conversions, oracle
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.errors import ChannelError, ValidationError
@@ -30,13 +30,6 @@ def ptm_by_definition(kraus) -> np.ndarray:
             assert abs(v.imag) < 1e-13
             out[i, j] = v.real
     return out
-
-
-def random_density_matrix(num_qubits, rng) -> np.ndarray:
-    d = 2**num_qubits
-    a = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
-    rho = a @ a.conj().T
-    return rho / np.trace(rho)
 
 
 def apply_ptm(ptm, rho) -> np.ndarray:

@@ -168,6 +168,26 @@ def test_shared_driver_with_gymnasium_vector_env():
     assert changed and cur.episodes == 2 and list(venv.call("get_threshold")) == [1e-6, 1e-6]
 
 
+def test_driver_counts_episodes_attaches_later_and_checkpoints():
+    cur = FixedScheduleCurriculum([40.0, 1e-6], [2, 5])
+    driver = SharedCurriculumDriver(None, cur)  # no env yet (an SB3 callback attaches at training start)
+    assert not driver.update([True, False], [{"success": True}, {}])  # counted, threshold unchanged
+    assert driver.episodes_seen == 1 and cur.episodes == 1
+    env = small_env()
+    driver.attach(env)
+    assert env.get_threshold() == 40.0
+    assert driver.update([True], [{}]) and env.get_threshold() == 1e-6 and driver.episodes_seen == 2
+    other = SharedCurriculumDriver(None, FixedScheduleCurriculum([40.0, 1e-6], [2, 5]))
+    other.load_state_dict(driver.state_dict())
+    assert set(driver.state_dict()) == {"curriculum", "episodes_seen"}
+    assert (other.threshold, other.episodes_seen, other.curriculum.episodes) == (1e-6, 2, 2)
+    # the wrapper is a driver of its env: the same counting
+    wrapped = CurriculumWrapper(small_env(), FixedScheduleCurriculum([50.0, 1e-9], [1, 2]))
+    wrapped.reset(seed=0)
+    wrapped.step(3)
+    assert wrapped.driver.episodes_seen == 1 and wrapped.curriculum is wrapped.driver.curriculum
+
+
 def test_episode_ends_reads_infos():
     infos = [{"success": True, "episode_best_offset": 0.1}, {}, {"episode_best_offset": 0.3}]
     assert episode_ends([True, False, True], infos) == [(0, True, 0.1), (2, False, 0.3)]

@@ -8,15 +8,30 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-from crlqas.envs.encoding import (GateAction, MomentEncoder, action_table, all_to_all_actions, coupling_pairs,
-                           encode_gates)
-from crlqas.envs.masks import mask_for_sequence
+from crlqas.envs.encoding import GateAction, MomentEncoder, action_table, all_to_all_actions, coupling_pairs
+from crlqas.envs.masks import ActionMasker
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.errors import QubitError, ValidationError
 
 
 def cx(c, t):
     return GateAction("cx", (c, t))
+
+
+def encode_gates(num_qubits, max_steps, actions):
+    """The moment tensor of a whole gate sequence."""
+    enc = MomentEncoder(num_qubits, max_steps)
+    for act in actions:
+        enc.add(act)
+    return enc.tensor()
+
+
+def mask_for_sequence(num_qubits, actions, applied):
+    """The mask after applying the action indices ``applied``."""
+    m = ActionMasker(num_qubits, actions)
+    for i in applied:
+        m.add(actions[i])
+    return m.mask()
 
 
 def rot(q, a):

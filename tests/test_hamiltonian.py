@@ -4,27 +4,12 @@ import json
 import numpy as np
 import pytest
 
+from helpers import random_density_matrix, random_pauli_sum
+from crlqas.qnoise import oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.errors import HamiltonianError, QubitError, SimulatorMemoryError, ValidationError
 from crlqas.qnoise.hamiltonian import Hamiltonian, bit_parity
 from crlqas.qnoise.paulis import PAULI_MATRICES, pauli_matrix
-
-HADAMARD = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
-SDG = np.diag([1, -1j])
-# U such that measuring Z after U measures the Pauli of that code
-ROTATION = {0: np.eye(2), 1: HADAMARD, 2: HADAMARD @ SDG, 3: np.eye(2)}
-
-
-def random_hamiltonian(rng, n, num_terms, constant=0.3):
-    labels = ["".join(rng.choice(list("IXYZ"), size=n)) for _ in range(num_terms)]
-    return Hamiltonian([(lab, rng.normal()) for lab in labels], constant=constant, num_qubits=n)
-
-
-def random_rho(rng, n):
-    d = 2**n
-    a = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
-    rho = a @ a.conj().T
-    return rho / np.trace(rho).real
 
 
 def kron_label(label):
@@ -97,7 +82,7 @@ def test_to_matrix_convention_against_kron():
 @pytest.mark.parametrize("n", range(1, 7))
 def test_sparse_equals_dense_equals_kron(n):
     rng = np.random.default_rng(n)
-    h = random_hamiltonian(rng, n, 3 * n)
+    h = random_pauli_sum(n, 3 * n, rng, constant=0.3)
     dense = h.to_matrix()
     expected = h.constant * np.eye(2**n, dtype=complex)
     for lab, w in zip(h.labels, h.coeffs):
@@ -124,7 +109,7 @@ def test_bit_parity():
 # ---------------------------------------------------------------------- spectrum
 @pytest.mark.parametrize("n", [1, 3, 5])
 def test_eigenvalues_vs_numpy(n):
-    h = random_hamiltonian(np.random.default_rng(10 + n), n, 4 * n)
+    h = random_pauli_sum(n, 4 * n, np.random.default_rng(10 + n), constant=0.3)
     ref = np.linalg.eigvalsh(h.to_matrix())
     np.testing.assert_allclose(h.eigenvalues(2 if n > 1 else 1), ref[: 2 if n > 1 else 1], atol=1e-10)
     assert h.ground_energy() == pytest.approx(ref[0])
@@ -164,7 +149,7 @@ def test_eigenvalues_validates_k():
 def test_qwc_groups_partition_and_commute():
     rng = np.random.default_rng(7)
     for n in range(1, 6):
-        h = random_hamiltonian(rng, n, 6 * n)
+        h = random_pauli_sum(n, 6 * n, rng, constant=0.3)
         groups = h.qwc_groups()
         seen = np.concatenate([pos for _, pos in groups])
         assert sorted(seen.tolist()) == list(range(h.num_terms))
@@ -193,10 +178,7 @@ def measured_term(rho, label, errors):
     """Brute force: rotate into the term's basis, read through assignment errors, parity mean."""
     n = len(label)
     codes = ["IXYZ".index(ch) for ch in reversed(label)]  # codes[q] for qubit q
-    u = np.ones((1, 1))
-    for q in reversed(range(n)):
-        u = np.kron(u, ROTATION[codes[q]])
-    p = np.diag(u @ rho @ u.conj().T).real
+    p = oracle.measured_distribution(rho, codes)  # ideal outcome probabilities in the term's basis
     total = 0.0
     for true in range(2**n):
         for meas in range(2**n):
@@ -212,12 +194,12 @@ def measured_term(rho, label, errors):
 @pytest.mark.parametrize("n", range(1, 5))
 def test_readout_folded_vs_brute_force(n):
     rng = np.random.default_rng(100 + n)
-    h = random_hamiltonian(rng, n, 3 * n, constant=0.7)
+    h = random_pauli_sum(n, 3 * n, rng, constant=0.7)
     errors = [ReadoutError(*rng.uniform(0, 0.2, 2)) for _ in range(n)]
     if n > 1:
         errors[0] = None
         errors[-1] = ReadoutError(0.05, 0.05)  # symmetric: a_q = 0
-    rho = random_rho(rng, n)
+    rho = random_density_matrix(n, rng)
     brute = h.constant + sum(w * measured_term(rho, lab, errors) for lab, w in zip(h.labels, h.coeffs))
     idx, coeffs, const = h.readout_folded(errors)
     folded = const + sum(w * np.trace(pauli_matrix(int(i), n) @ rho).real for i, w in zip(idx, coeffs))
@@ -274,7 +256,7 @@ def test_sparse_pauli_op_round_trip():
     pytest.importorskip("qiskit")
     from qiskit.quantum_info import SparsePauliOp
 
-    h = random_hamiltonian(np.random.default_rng(5), 3, 8, constant=0.4)
+    h = random_pauli_sum(3, 8, np.random.default_rng(5), constant=0.4)
     op = h.to_sparse_pauli_op()
     np.testing.assert_allclose(op.to_matrix(), h.to_matrix(), atol=1e-12)
     assert Hamiltonian.from_sparse_pauli_op(op) == h

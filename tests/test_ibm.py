@@ -1,4 +1,5 @@
-"""crlqas.qnoise.ibm: run-directory sources, Aer verification, fake-backend submission, and the error paths.
+"""crlqas.qnoise.ibm: circuit sources (QASM; a run's best circuit through the CLI), Aer verification,
+fake-backend submission, and the error paths.
 
 Offline: fake backends run in qiskit-ibm-runtime's local testing mode; QiskitRuntimeService is
 replaced by stubs wherever an IBM device name is used, and the missing-credential path must raise
@@ -21,7 +22,7 @@ from crlqas.qnoise.errors import MissingDependencyError, ParameterError, Validat
 from crlqas.qnoise.ibm import runtime  # noqa: E402
 from crlqas.qnoise.ibm.errors import (CircuitTooWideError, CredentialsError, JobFailedError,  # noqa: E402
                                JobTimeoutError, ServiceError, UnknownBackendError)
-from crlqas.qnoise.ibm.source import best_from_run, load_source  # noqa: E402
+from crlqas.qnoise.ibm.source import CircuitSource, from_qasm  # noqa: E402
 from crlqas.qnoise.ibm.submit import submit, write_record  # noqa: E402
 from crlqas.qnoise.ibm.verify import verify  # noqa: E402
 from crlqas.qnoise.problems import get_problem  # noqa: E402
@@ -65,17 +66,20 @@ def no_credentials(monkeypatch, tmp_path, no_service):
 
 
 # ---------------------------------------------------------------------- sources
-def test_best_circuit_over_seeds(tmp_path):
+def test_best_circuit_over_seeds(tmp_path, monkeypatch):
+    """``--run`` resolves to the best record over seeds and kinds (agents.runlog) and the run's problem."""
+    from crlqas.cli import build_parser
+    from crlqas.cli import ibm as cli_ibm
+
     write_run(tmp_path / "run", {100: 0.02, 101: -0.003, 102: 0.01})
-    rec, path = best_from_run(tmp_path / "run")
-    assert path.parts[-3:] == ("seed_101", "best", "best_energy.json") and rec["error"] == -0.003
-    src = load_source(run=tmp_path / "run")
+    args = build_parser().parse_args(["verify", "--run", str(tmp_path / "run"), "--backend", "fake_manila"])
+    src = cli_ibm._source(args)
+    assert isinstance(src, CircuitSource) and src.record["error"] == -0.003
+    assert src.origin.endswith("seed_101/best/best_energy.json")
     assert src.problem == "h2-2q" and np.allclose(src.params, ANGLES) and src.circuit == h2_circuit()
-    assert load_source(run=tmp_path / "run" / "seed_100").record["error"] == 0.02
-    with pytest.raises(ValidationError, match="no best-circuit records"):
-        best_from_run(tmp_path)
-    with pytest.raises(ValidationError, match="exactly one"):
-        load_source()
+    assert src.info()["run_error"] == -0.003 and src.info()["problem"] == "h2-2q"
+    args.run = str(tmp_path / "run" / "seed_100")
+    assert cli_ibm._source(args).record["error"] == 0.02
 
 
 def test_qasm_source_with_free_parameters(tmp_path):
@@ -83,10 +87,13 @@ def test_qasm_source_with_free_parameters(tmp_path):
 
     path = tmp_path / "c.qasm"
     path.write_text(to_qasm(h2_circuit(), version=3))
-    src = load_source(qasm=path, params="0.1,0.2")
-    assert src.problem is None and np.allclose(src.params, [0.1, 0.2])
+    src = from_qasm(path, params="0.1,0.2")
+    assert src.problem is None and np.allclose(src.params, [0.1, 0.2]) and src.origin == str(path)
+    assert np.allclose(from_qasm(path, [0.3, 0.4]).params, [0.3, 0.4])
     with pytest.raises(ParameterError):
-        load_source(qasm=path)
+        from_qasm(path)
+    with pytest.raises(ParameterError, match="comma-separated"):
+        from_qasm(path, params="0.1,x")
 
 
 # ---------------------------------------------------------------------- verify
@@ -287,3 +294,8 @@ def test_cli_verify_and_submit(tmp_path, capsys, no_credentials):
     assert main(["submit", "--run", str(tmp_path / "run"), "--backend", "ibm_brisbane"]) == 2
     err = capsys.readouterr().err
     assert "QISKIT_IBM_TOKEN" in err and "Traceback" not in err
+    assert main(["verify", "--run", str(tmp_path), "--backend", "fake_manila"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("crlqas: error: no best-circuit records") and "Traceback" not in err
+    assert main(["verify", "--run", str(tmp_path / "run"), "--backend", "fake_manila", "--layout", "0,x"]) == 2
+    assert "--layout must be comma-separated qubit indices" in capsys.readouterr().err

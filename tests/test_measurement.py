@@ -1,6 +1,8 @@
 import numpy as np
 import pytest
 
+from helpers import random_density_matrix, random_pauli_sum
+from crlqas.qnoise import oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.errors import QubitError, ValidationError
 from crlqas.qnoise.hamiltonian import Hamiltonian
@@ -8,38 +10,15 @@ from crlqas.qnoise.measurement import (apply_readout, as_generator, gaussian_sho
                                 sampled_expectations)
 from crlqas.qnoise.paulis import pauli_matrix
 
-HADAMARD = np.array([[1, 1], [1, -1]], dtype=complex) / np.sqrt(2)
-ROTATION = {0: np.eye(2), 1: HADAMARD, 2: HADAMARD @ np.diag([1, -1j]), 3: np.eye(2)}
-
-
-def random_rho(rng, n):
-    d = 2**n
-    a = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))
-    rho = a @ a.conj().T
-    return rho / np.trace(rho).real
-
-
 def probabilities_of(rho):
-    n = rho.shape[0].bit_length() - 1
-
-    def probabilities(basis):
-        u = np.ones((1, 1))
-        for q in reversed(range(n)):
-            u = np.kron(u, ROTATION[int(basis[q])])
-        return np.diag(u @ rho @ u.conj().T).real.copy()
-
-    return probabilities
+    """The engine callback ``probabilities(basis)`` of a density matrix (ideal measurement)."""
+    return lambda basis: oracle.measured_distribution(rho, basis)
 
 
 def exact_energy(h, rho, readout_errors=None):
     idx, coeffs, const = h.readout_folded(readout_errors)
     n = h.num_qubits
     return const + sum(w * np.trace(pauli_matrix(int(i), n) @ rho).real for i, w in zip(idx, coeffs))
-
-
-def random_hamiltonian(rng, n, num_terms):
-    labels = ["".join(rng.choice(list("IXYZ"), size=n)) for _ in range(num_terms)]
-    return Hamiltonian([(lab, rng.normal()) for lab in labels], constant=-0.4, num_qubits=n)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -98,8 +77,8 @@ def test_shots_validated(shots):
 @pytest.mark.parametrize("n, with_readout", [(1, False), (2, True), (3, False), (3, True)])
 def test_sampled_energy_mean_matches_exact(n, with_readout):
     rng = np.random.default_rng(20 + n)
-    h = random_hamiltonian(rng, n, 4 * n)
-    rho = random_rho(rng, n)
+    h = random_pauli_sum(n, 4 * n, rng, constant=-0.4)
+    rho = random_density_matrix(n, rng)
     errors = [ReadoutError(*rng.uniform(0, 0.15, 2)) for _ in range(n)] if with_readout else None
     exact = exact_energy(h, rho, errors)
     probs = probabilities_of(rho)
@@ -122,8 +101,8 @@ def test_sampled_energy_reproducible_and_exact_for_eigenstate():
 
 def test_sampled_expectations_standard_errors():
     rng = np.random.default_rng(4)
-    h = random_hamiltonian(rng, 2, 6)
-    rho = random_rho(rng, 2)
+    h = random_pauli_sum(2, 6, rng, constant=-0.4)
+    rho = random_density_matrix(2, rng)
     shots = 400
     runs = np.array([sampled_expectations(probabilities_of(rho), h, shots, s)[0] for s in range(300)])
     exact = np.array([np.trace(pauli_matrix(int(i), 2) @ rho).real for i in h.indices])

@@ -11,7 +11,7 @@ import pytest
 from crlqas.qnoise.errors import ValidationError
 from crlqas.qnoise.problems import (CHEMICAL_ACCURACY, Problem, UnknownProblemError, get_problem,
                              list_problems, load_problem, register_problem)
-from crlqas.qnoise.problems import _cli, molecules, spin
+from crlqas.qnoise.problems import molecules, spin
 from crlqas.qnoise.problems.generate import SHIPPED, core_orbital_count, select_orbitals
 
 SHIPPED_IDS = [s.id for s in SHIPPED]
@@ -200,18 +200,20 @@ def test_load_from_path_and_register(tmp_path):
 
 
 def test_cli_list_and_show(capsys):
-    assert _cli.main(["list", "--json"]) == 0
+    from crlqas.cli import main
+
+    assert main(["problems", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["id"] for r in rows} >= set(QUBITS)
     assert set(rows[0]) == {"id", "num_qubits", "num_terms", "constant", "e0", "e1", "lower_bound",
                             "description"}
-    assert _cli.main(["show", "h2-2q", "--json", "--terms"]) == 0
+    assert main(["problems", "show", "h2-2q", "--json", "--terms"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["num_qubits"] == 2 and len(info["terms"]) == info["num_terms"] == 4
-    assert _cli.main(["show", "lih-4q-1.2"]) == 0
+    assert main(["problems", "show", "lih-4q-1.2"]) == 0
     assert "frozen core" in capsys.readouterr().out
-    assert _cli.main(["list"]) == 0 and "tfim-<n>-<h>" in capsys.readouterr().out
-    assert _cli.main(["show", "h2-5q"]) == 2
+    assert main(["problems", "list"]) == 0 and "tfim-<n>-<h>" in capsys.readouterr().out
+    assert main(["problems", "show", "h2-5q"]) == 2
     assert "h2-2q" in capsys.readouterr().err
 
 

@@ -205,14 +205,6 @@ def test_random_noisy_circuit(n, seed):
     np.testing.assert_allclose(g, sim.gradient(params), atol=energy_tol(h, "gradient_shift"), rtol=0)
 
 
-@pytest.mark.parametrize("n,seed", [(2, 0), (3, 1), (4, 0), (5, 1)])
-@pytest.mark.parametrize("fuse", [False, True])
-def test_random_noisy_circuit_fusion_modes(n, seed, fuse):
-    c, nm, h, params, _ = random_case(n, seed)
-    sim = Simulator(c, h, nm, fuse_two_qubit=fuse)
-    assert_matches_oracle(sim, c, params, h, nm, check_gradient=n <= 3)
-
-
 @pytest.mark.parametrize("n,seed", [(1, 0), (2, 1), (3, 2)])
 def test_gradient_vs_finite_differences(n, seed):
     c, nm, h, params, _ = random_case(n, seed)

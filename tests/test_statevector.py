@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from helpers import random_unitary
 from crlqas.qnoise._kernels import statevector as K
 from crlqas.qnoise.circuit import Circuit, Instruction
 from crlqas.qnoise.errors import ParameterError, QubitError, ValidationError
@@ -19,12 +20,6 @@ ALL_KINDS = ("rx", "ry", "rz") + FIXED_1Q + ("cx", "cz", "swap", "unitary1", "un
 
 
 # ---------------------------------------------------------------------------- references
-def haar(dim, rng):
-    z = rng.normal(size=(dim, dim)) + 1j * rng.normal(size=(dim, dim))
-    q, r = np.linalg.qr(z)
-    return q * (np.diag(r) / np.abs(np.diag(r)))
-
-
 def embed(u, qubits, n):
     """Full 2^n matrix of ``u`` on ``qubits`` (first listed = local bit 0)."""
     b = np.arange(2**n)
@@ -60,6 +55,16 @@ def dense_energy(h, psi):
     return float(np.vdot(psi, m @ psi).real) + h.constant
 
 
+def append_two_qubit(c, kind, pair, rng):
+    """``cx``/``cz``/``swap``, or a Haar-random ``unitary2`` or a diagonal ``diag2`` unitary, on ``pair``."""
+    if kind == "unitary2":
+        c.unitary(random_unitary(4, rng), pair)
+    elif kind == "diag2":
+        c.unitary(np.diag(np.exp(1j * rng.uniform(0, 6, 4))), pair)
+    else:
+        c.append(kind, pair)
+
+
 def random_circuit(n, num_gates, rng, kinds=ALL_KINDS):
     c = Circuit(n)
     pool = [k for k in kinds if n >= 2 or k not in ("cx", "cz", "swap", "unitary2", "diag2")]
@@ -78,13 +83,9 @@ def random_circuit(n, num_gates, rng, kinds=ALL_KINDS):
         elif k in FIXED_1Q:
             c.append(k, q)
         elif k == "unitary1":
-            c.unitary(haar(2, rng), [q])
-        elif k == "unitary2":
-            c.unitary(haar(4, rng), pair)
-        elif k == "diag2":
-            c.unitary(np.diag(np.exp(1j * rng.uniform(0, 6, 4))), pair)
+            c.unitary(random_unitary(2, rng), [q])
         else:
-            c.append(k, pair)
+            append_two_qubit(c, k, pair, rng)
     return c
 
 
@@ -114,13 +115,8 @@ def test_two_qubit_targets(name, pair):
     rng = np.random.default_rng(7)
     c = Circuit(5)
     for q in range(5):
-        c.unitary(haar(2, rng), [q])  # generic input state
-    if name == "unitary2":
-        c.unitary(haar(4, rng), pair)
-    elif name == "diag2":
-        c.unitary(np.diag(np.exp(1j * rng.uniform(0, 6, 4))), pair)
-    else:
-        c.append(name, pair)
+        c.unitary(random_unitary(2, rng), [q])  # generic input state
+    append_two_qubit(c, name, pair, rng)
     c.ry(pair[0]).rx(pair[1])
     p = np.array([0.4, -1.1])
     np.testing.assert_allclose(StatevectorEngine(c).state(p), dense_state(c, p), atol=1e-12, rtol=0)
@@ -132,7 +128,7 @@ def test_each_one_qubit_gate(name, q):
     rng = np.random.default_rng(3)
     c = Circuit(4)
     for k in range(4):
-        c.unitary(haar(2, rng), [k])
+        c.unitary(random_unitary(2, rng), [k])
     c.append(name, q)
     p = np.array([0.83]) if name.startswith("r") else np.zeros(0)
     np.testing.assert_allclose(StatevectorEngine(c, fuse=False).state(p), dense_state(c, p),

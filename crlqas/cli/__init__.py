@@ -1,8 +1,20 @@
 """The ``crlqas`` command line.
 
-``crlqas <command> [...]``; ``crlqas --help`` lists the commands.  Each package contributes its
-commands through a ``register(subparsers)`` function listed in :data:`REGISTRARS`; those modules
-import nothing heavy (no numba, torch, qiskit) at import time, so the help is instant.
+``crlqas <command> [...]``; ``crlqas --help`` lists the commands.  The whole command line lives in
+this package, one module per command group, each with a ``register(subparsers)`` function listed
+in :data:`COMMANDS`:
+
+* :mod:`crlqas.cli.bench`: ``bench simulator``, ``bench env``;
+* :mod:`crlqas.cli.problems`: ``problems list|show``;
+* :mod:`crlqas.cli.noise`: ``noise list|show``, ``energy``;
+* :mod:`crlqas.cli.ibm`: ``verify``, ``submit``;
+* :mod:`crlqas.cli.vqe`: ``vqe``, ``optimizers``;
+* :mod:`crlqas.cli.train`: ``train``, ``report``;
+
+and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf parser sets
+``handler=function(args) -> int``.  These modules import nothing heavy (no numpy, numba, torch,
+qiskit, nor the ``crlqas.qnoise/envs/agents`` packages) at import time: handlers import what they
+need when they run, so building the parser and ``crlqas --help`` are instant.
 
 Errors a user can cause (:class:`qnoise.errors.CrlqasError`) are printed as
 ``crlqas: error: <message>`` on stderr with exit status 2 and no traceback.
@@ -14,8 +26,8 @@ import argparse
 import importlib
 import sys
 
-#: modules with a ``register(subparsers)`` function, in help order
-REGISTRARS = ("crlqas.qnoise._cli", "crlqas.qnoise.problems._cli", "crlqas.qnoise.devices._cli", "crlqas.qnoise.ibm._cli", "crlqas.qnoise.optimizers._cli", "crlqas.envs._cli", "crlqas.agents._cli")
+#: modules of this package with a ``register(subparsers)`` function, in help order
+COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,8 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "verify or submit circuits on IBM devices.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for name in REGISTRARS:
-        importlib.import_module(name).register(subparsers)
+    for name in COMMANDS:
+        importlib.import_module(f".{name}", __name__).register(subparsers)
     return parser
 
 

@@ -2,9 +2,10 @@
 
 Program layout (built by :mod:`qnoise.compiler`):
 
-* ``ops[k] = (kind, q0, q1, start, end, 0)``; ``q0 < q1`` for two-qubit ops.
-* ``factors[f] = (ftype, slot, occurrence, offset)`` for the fused blocks ``BLOCK1``/``BLOCK2``;
-  a block's matrix is ``F_m ... F_1`` over its factors ``start..end-1``.
+* ``ops[k] = (kind, q0, q1, start, end)``; ``q0 < q1`` for two-qubit ops.
+* ``factors[f] = (ftype, occurrence, offset)`` for the one-qubit blocks ``BLOCK1`` (consecutive
+  gates on a qubit, rotations among them); a block's matrix is ``F_m ... F_1`` over its factors
+  ``start..end-1``.
 * ``GATHER2`` (small states): a fixed two-qubit op as a whole-state matrix, its non-zeros at
   ``sparse_rc[start:end]`` / ``sparse_val[start:end]`` (see :func:`qnoise._kernels.ptm.apply_gather`).
 * ``mats``: flat float64 buffer of matrices (row-major); ``sparse_rc``/``sparse_val``: non-zeros.
@@ -21,8 +22,8 @@ from .ptm import (SCRATCH, WS_SIZE, apply_1q, apply_1q_par, apply_2q, apply_2q_p
                   apply_2q_sparse_par, apply_diag_1q, apply_diag_1q_par, apply_diag_2q, apply_diag_2q_par,
                   apply_gather)
 
-FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, BLOCK2, GATHER2 = 0, 1, 2, 3, 4, 5, 6, 7
-F_FIX4, F_FIX16, F_ROT = 0, 1, 2
+FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, GATHER2 = 0, 1, 2, 3, 4, 5, 6
+F_FIX4, F_ROT = 0, 1
 
 
 @kernel
@@ -45,70 +46,6 @@ def half_angles(params, occ_param, thetas_out):
 
 
 @kernel
-def _factor(fac, mats, thetas, d):
-    """The factor as a 4x4 (``d == 4``) or 16x16 (``d == 16``, slot-embedded) matrix."""
-    ftype, slot, occ, off = fac[0], fac[1], fac[2], fac[3]
-    if ftype == F_FIX16:
-        return mats[off:off + 256].reshape(16, 16).copy()
-    f4 = np.empty((4, 4))
-    if ftype == F_FIX4:
-        f4[:, :] = mats[off:off + 16].reshape(4, 4)
-    else:
-        c, s = np.cos(0.5 * thetas[occ]), np.sin(0.5 * thetas[occ])
-        cc, cs, ss = c * c, c * s, s * s
-        for i in range(16):
-            f4.ravel()[i] = cc * mats[off + i] + cs * mats[off + 16 + i] + ss * mats[off + 32 + i]
-    if d == 4:
-        return f4
-    return embed(f4, slot)
-
-
-@kernel
-def embed(f4, slot):
-    """16x16 matrix of a 4x4 acting on local slot 0 (low digit) or 1 (high digit)."""
-    out = np.zeros((16, 16))
-    for h in range(4):
-        for a in range(4):
-            for b in range(4):
-                if slot == 0:
-                    out[4 * h + a, 4 * h + b] = f4[a, b]
-                else:
-                    out[4 * a + h, 4 * b + h] = f4[a, b]
-    return out
-
-
-@kernel
-def _left_mul_slot(m, f4, slot):
-    """``m <- (f4 on slot) @ m`` for a 16x16 ``m`` (1024 multiply-adds instead of 4096)."""
-    tmp = np.empty(4)
-    for j in range(16):
-        for h in range(4):
-            for a in range(4):
-                acc = 0.0
-                for b in range(4):
-                    acc += f4[a, b] * (m[4 * h + b, j] if slot == 0 else m[4 * b + h, j])
-                tmp[a] = acc
-            for a in range(4):
-                if slot == 0:
-                    m[4 * h + a, j] = tmp[a]
-                else:
-                    m[4 * a + h, j] = tmp[a]
-
-
-@kernel
-def block_matrix(op, factors, mats, thetas):
-    d = 4 if op[0] == BLOCK1 else 16
-    m = _factor(factors[op[3]], mats, thetas, d)
-    for f in range(op[3] + 1, op[4]):
-        fac = factors[f]
-        if d == 16 and fac[0] != F_FIX16:
-            _left_mul_slot(m, _factor(fac, mats, thetas, 4), fac[1])
-        else:
-            m = _factor(fac, mats, thetas, d) @ m
-    return m
-
-
-@kernel
 def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
     """The 4x4 matrix of a ``BLOCK1`` op (transposed if asked), built in ``ws`` scratch without
     allocating; returns a (4, 4) view of ``ws``."""
@@ -116,9 +53,9 @@ def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
     f = ws[SCRATCH + 80:SCRATCH + 96]
     t = ws[SCRATCH + 96:SCRATCH + 112].reshape(4, 4)
     for k in range(op[3], op[4]):
-        off = factors[k, 3]
+        off = factors[k, 2]
         if factors[k, 0] == F_ROT:
-            th = 0.5 * thetas[factors[k, 2]]
+            th = 0.5 * thetas[factors[k, 1]]
             c, s = np.cos(th), np.sin(th)
             cc, cs, ss = c * c, c * s, s * s
             for i in range(16):
@@ -145,8 +82,8 @@ def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
 
 
 @kernel
-def workspace(n):
-    """Scratch for the two-qubit kernels (``WS_SIZE`` floats, independent of ``n``)."""
+def workspace():
+    """Scratch for the two-qubit kernels (``WS_SIZE`` floats, whatever the number of qubits)."""
     return np.empty(WS_SIZE)
 
 
@@ -171,16 +108,8 @@ def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws)
             apply_2q_sparse(x, q0, q1, r, c, sparse_val[start:end], ws)
     elif kind == GATHER2:
         apply_gather(x, sparse_rc[start:end], sparse_val[start:end], transpose, ws)
-    elif kind == BLOCK1:
+    else:  # BLOCK1
         apply_1q(x, q0, block_matrix_1q(op, factors, mats, thetas, transpose, ws))
-    else:
-        m = block_matrix(op, factors, mats, thetas)
-        if transpose:
-            m = m.T.copy()
-        if kind == BLOCK1:
-            apply_1q(x, q0, m)
-        else:
-            apply_2q(x, q0, q1, m, ws)
 
 
 @kernel
@@ -210,7 +139,7 @@ def _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param
 def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
     x = np.empty(4**n)
     return _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val,
-                        x, np.empty(occ_param.shape[0]), workspace(n))
+                        x, np.empty(occ_param.shape[0]), workspace())
 
 
 @kernel
@@ -220,7 +149,7 @@ def energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, 
     out = np.empty(rows)
     x = np.empty(4**n)
     thetas = np.empty(occ_param.shape[0])
-    ws = workspace(n)
+    ws = workspace()
     for r in range(rows):
         out[r] = _energy_into(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param,
                               h_idx, h_val, x, thetas, ws)
@@ -232,7 +161,7 @@ def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_id
     """Energies for explicit per-occurrence angles (parameter-shift gradients)."""
     out = np.empty(thetas2d.shape[0])
     x = np.empty(4**n)
-    ws = workspace(n)
+    ws = workspace()
     for r in range(thetas2d.shape[0]):
         run(x, n, ops, factors, mats, sparse_rc, sparse_val, thetas2d[r], ws)
         out[r] = observable(x, h_idx, h_val)
@@ -243,8 +172,9 @@ def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_id
 # Multi-threaded runner for large states: the same programs, each op's kernel split over ``nt``
 # threads (:mod:`qnoise._kernels.ptm` ``*_par``), bit-identical to the serial runner.  ``nt`` is
 # an argument: the Python front (:class:`qnoise.simulator.Simulator`) reads
-# ``numba.get_num_threads()`` and calls these only when ``nt > 1`` and the state is at least
-# ``ptm.PARALLEL_MIN_SIZE``; with ``NUMBA_NUM_THREADS=1`` the serial kernels above run unchanged.
+# ``numba.get_num_threads()`` and calls these only when ``nt > 1`` and the state has at least
+# ``simulator.PARALLEL_MIN_QUBITS`` qubits; with ``NUMBA_NUM_THREADS=1`` the serial kernels above
+# run unchanged.
 
 @kernel
 def workspace_par(nt):
@@ -271,9 +201,9 @@ def apply_op_par(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose,
             apply_2q_sparse_par(x, q0, q1, c, r, sparse_val[start:end], ws, nt)
         else:
             apply_2q_sparse_par(x, q0, q1, r, c, sparse_val[start:end], ws, nt)
-    elif kind == GATHER2 or kind == BLOCK2:  # small states / fusion: serial
+    elif kind == GATHER2:  # small states: serial
         apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws)
-    else:
+    else:  # BLOCK1
         apply_1q_par(x, q0, block_matrix_1q(op, factors, mats, thetas, transpose, ws), nt)
 
 
@@ -312,8 +242,8 @@ def energies_par(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_par
 # three arrays instead of ten arguments (Numba's dispatcher costs ~0.2 us per array argument).
 # Built by :func:`qnoise.compiler.pack_program`; layout of ``ibuf`` (int64):
 #
-# * ``ibuf[0] = n``; ``ibuf[1:7]`` the bounds of the int sections ``ops`` (rows of 6),
-#   ``factors`` (rows of 4), ``sparse_rc`` (rows of 2), ``occ_param``, ``h_idx``;
+# * ``ibuf[0] = n``; ``ibuf[1:7]`` the bounds of the int sections ``ops`` (rows of 5),
+#   ``factors`` (rows of 3), ``sparse_rc`` (rows of 2), ``occ_param``, ``h_idx``;
 # * ``ibuf[7:11]`` the bounds of the float sections of ``fbuf``: ``mats``, ``sparse_val``,
 #   ``h_val``; ``fbuf[ibuf[10]]`` is the observable's constant.
 
@@ -325,8 +255,8 @@ def unpack(ibuf, fbuf):
     """Views ``(n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, constant)``."""
     a0, a1, a2, a3, a4, a5 = ibuf[1], ibuf[2], ibuf[3], ibuf[4], ibuf[5], ibuf[6]
     b0, b1, b2, b3 = ibuf[7], ibuf[8], ibuf[9], ibuf[10]
-    ops = ibuf[a0:a1].reshape((a1 - a0) // 6, 6)
-    factors = ibuf[a1:a2].reshape((a2 - a1) // 4, 4)
+    ops = ibuf[a0:a1].reshape((a1 - a0) // 5, 5)
+    factors = ibuf[a1:a2].reshape((a2 - a1) // 3, 3)
     sparse_rc = ibuf[a2:a3].reshape((a3 - a2) // 2, 2)
     return (ibuf[0], ops, factors, fbuf[b0:b1], sparse_rc, fbuf[b1:b2], ibuf[a3:a4], ibuf[a4:a5],
             fbuf[b2:b3], fbuf[b3])

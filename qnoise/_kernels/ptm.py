@@ -130,13 +130,6 @@ def apply_diag_1q(x, q, d):
 
 
 @kernel
-def offsets(lo, hi, off):
-    """``off[j]``: vector offset of local index ``j = p_lo + 4 p_hi``."""
-    for j in range(16):
-        off[j] = (j & 3) * (1 << (2 * lo)) + (j >> 2) * (1 << (2 * hi))
-
-
-@kernel
 def chunk_shape(size, lo, hi):
     """``(A, B, C, na, nb, nc)``: the groups of ``(lo, hi)`` are ``A`` high blocks x ``B`` low
     blocks x ``C`` contiguous elements; a chunk takes ``na x nb x nc`` of them."""
@@ -280,58 +273,10 @@ def _sparse_small(x, lo, hi, rows, cols, vals, ws):
 
 
 @kernel
-def _monomial_small(x, lo, hi, rows, cols, vals, ws):
-    """Group-at-a-time product for a matrix whose first 16 non-zeros are one per row in row order
-    (row ``j``'s head ``vals[j]`` in column ``cols[j]``: a noisy CX under diagonal noise), fully
-    unrolled, plus any further non-zeros accumulated afterwards (thermal relaxation adds 9)."""
-    sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    v = ws[SCRATCH + 128:SCRATCH + 144]
-    v0, v1, v2, v3, v4, v5, v6, v7 = vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6], vals[7]
-    v8, v9, v10, v11 = vals[8], vals[9], vals[10], vals[11]
-    v12, v13, v14, v15 = vals[12], vals[13], vals[14], vals[15]
-    c0, c1, c2, c3, c4, c5, c6, c7 = cols[0], cols[1], cols[2], cols[3], cols[4], cols[5], cols[6], cols[7]
-    c8, c9, c10, c11 = cols[8], cols[9], cols[10], cols[11]
-    c12, c13, c14, c15 = cols[12], cols[13], cols[14], cols[15]
-    nnz = rows.shape[0]
-    span = 3 * sh + 3 * sl + 1
-    for a in range(0, x.shape[0], 4 * sh):
-        for b in range(a, a + sh, 4 * sl):
-            for i in range(b, b + sl):
-                y = x[i:i + span]
-                for j in range(16):
-                    v[j] = y[(j & 3) * sl + (j >> 2) * sh]
-                y[0], y[sl], y[2 * sl], y[3 * sl] = v0 * v[c0], v1 * v[c1], v2 * v[c2], v3 * v[c3]
-                y[sh], y[sh + sl], y[sh + 2 * sl], y[sh + 3 * sl] = v4 * v[c4], v5 * v[c5], v6 * v[c6], v7 * v[c7]
-                y[2 * sh], y[2 * sh + sl] = v8 * v[c8], v9 * v[c9]
-                y[2 * sh + 2 * sl], y[2 * sh + 3 * sl] = v10 * v[c10], v11 * v[c11]
-                y[3 * sh], y[3 * sh + sl] = v12 * v[c12], v13 * v[c13]
-                y[3 * sh + 2 * sl], y[3 * sh + 3 * sl] = v14 * v[c14], v15 * v[c15]
-                for e in range(16, nnz):
-                    r = rows[e]
-                    y[(r & 3) * sl + (r >> 2) * sh] += vals[e] * v[cols[e]]
-
-
-@kernel
-def _is_monomial(rows):
-    """True when the first 16 non-zeros are one per row, listed in row order 0..15 (the compiler
-    puts them first, see :func:`qnoise.compiler._head_first`; any columns, repeats allowed), and
-    at most 16 more follow."""
-    if rows.shape[0] < 16 or rows.shape[0] > 32:
-        return False
-    for j in range(16):
-        if rows[j] != j:
-            return False
-    return True
-
-
-@kernel
 def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
     """``x <- M x`` for a 16x16 matrix given by its non-zeros (``ws`` as for :func:`apply_2q`)."""
     if x.shape[0] <= SMALL_SIZE:
-        if _is_monomial(rows):
-            _monomial_small(x, lo, hi, rows, cols, vals, ws)
-        else:
-            _sparse_small(x, lo, hi, rows, cols, vals, ws)
+        _sparse_small(x, lo, hi, rows, cols, vals, ws)
         return
     a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
     buf, out = _blocks(ws)
@@ -408,27 +353,6 @@ def outer_1q(lam, x, q, g):
                 g[a, b] += acc
 
 
-@kernel
-def outer_2q(lam, x, lo, hi, g, ws):
-    """``g[a, b] += sum_groups lam[a] x[b]`` over the 16-tuples of qubits ``lo < hi``."""
-    a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
-    lb, xb = _blocks(ws)
-    n = na * nb * nc
-    for a0 in range(0, a, na):
-        for b0 in range(0, b, nb):
-            for c0 in range(0, c, nc):
-                _move(lam, lb, lo, hi, a0, na, b0, nb, c0, nc, True)
-                _move(x, xb, lo, hi, a0, na, b0, nb, c0, nc, True)
-                for r in range(16):
-                    lr = lb[r]
-                    for s in range(16):
-                        xs = xb[s]
-                        acc = 0.0
-                        for i in range(n):
-                            acc += lr[i] * xs[i]
-                        g[r, s] += acc
-
-
 # ---------------------------------------------------------------------------------------------
 # Multi-threaded variants for large states (``qnoise._kernels.program.run_par``).  Each takes the
 # thread count ``nt`` as an argument (never a global: cached code must not depend on one) and
@@ -436,10 +360,6 @@ def outer_2q(lam, x, lo, hi, g, ws):
 # ops, chunks for two-qubit ops) into ``nt`` contiguous shares under ``prange``.  Every output
 # element goes through exactly the serial arithmetic, so results are bit-identical to the serial
 # kernels for any ``nt``.
-
-#: states from this size up are worth splitting (n >= 9: 1 MiB+ per pass; fork/join costs ~us)
-PARALLEL_MIN_SIZE = 4**9
-
 
 @kernel
 def _share(total, nt, t):

@@ -27,25 +27,23 @@ Presets (:func:`list_presets`) are JSON files written by ``python -m crlqas.qnoi
 
 from __future__ import annotations
 
-import importlib
+from typing import TYPE_CHECKING
 
-_LAZY = {
+from ..lazy import attach
+
+if TYPE_CHECKING:
+    from .calibration import Calibration
+    from .model import DeviceModel
+
+# Submodules load on first use, so that importing crlqas.qnoise.devices stays light (the CLI).
+__getattr__, __dir__, __all__ = attach(__name__, {
     "Calibration": "calibration", "UnknownBackendError": "calibration", "calibration_from_backend": "calibration",
     "fake_backend_names": "calibration", "resolve_backend": "calibration",
     "DeviceModel": "model", "GateNoise": "model", "ReadoutSpec": "model", "aer_depolarizing_param": "model",
     "to_native": "native",
     "UnknownPresetError": "presets", "device_preset": "presets", "is_preset": "presets",
     "list_presets": "presets", "noise_preset": "presets", "preset_info": "presets",
-}
-
-__all__ = sorted([*_LAZY, "from_backend", "from_calibration", "load_device"])
-
-
-def __getattr__(name: str):
-    """Submodules load on first use, so that ``import qnoise.devices`` stays light (the CLI)."""
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'crlqas.qnoise.devices' has no attribute {name!r}")
+}, eager=("from_backend", "from_calibration", "load_device"))
 
 
 def from_calibration(calibration: Calibration, mode: str = "native", layout=None, reduce=None,

@@ -94,7 +94,7 @@ def _basis(cal: Calibration) -> tuple:
     return tuple(names + ([two] if two else []))
 
 
-def _common(cal: Calibration, mode, name, layout) -> dict:
+def _common(cal: Calibration, mode, name) -> dict:
     return dict(name=name, mode=mode, source=cal.source, calibration_date=cal.date,
                 basis=_basis(cal) if mode == "native" else None)
 
@@ -114,7 +114,7 @@ def _layout_model(cal: Calibration, mode: str, layout, name: str) -> DeviceModel
     return DeviceModel(gate_noise=tuple(e for e in entries if e is not None), readout=readout,
                        num_qubits=len(layout), layout=tuple(layout), coupling_map=coupling, qubits=qubits,
                        description=f"{cal.name} on physical qubits {list(layout)}, {mode} gate set",
-                       **_common(cal, mode, name, layout))
+                       **_common(cal, mode, name))
 
 
 def _native_entries(cal: Calibration, pos: dict) -> list:
@@ -178,7 +178,7 @@ def _uniform_model(cal: Calibration, v: UniformValues, mode: str, name: str, wid
     return DeviceModel(gate_noise=tuple(entries), readout=readout, num_qubits=width, layout=None,
                        coupling_map=None, qubits=qubits, reduce=v.reduce,
                        description=f"{cal.name}: {v.reduce} over {over}, {mode} gate set, uniform on every qubit",
-                       **_common(cal, mode, name, layout))
+                       **_common(cal, mode, name))
 
 
 def _uniform_relaxation(e: GateNoise) -> GateNoise:

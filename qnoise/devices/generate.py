@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from functools import partial
 from pathlib import Path
 
 from .build import PAPER_1Q, PAPER_2Q
@@ -62,6 +63,20 @@ def _device(name: str, backend: str, reduce=None, layout=None, description: str 
     return replace(model, name=name, description=description or model.description)
 
 
+#: presets reduced over a whole fake backend, paper gate set: name -> (backend, reduction, description)
+REDUCED = {
+    "mumbai-median": ("fake_mumbai", "median",
+                      "IBM Mumbai (FakeMumbaiV2) median of every calibrated number, paper gate set"),
+    "mumbai-max": ("fake_mumbai", "max",
+                   "IBM Mumbai (FakeMumbaiV2) maximum of every calibrated number (T1/T2 too), paper gate set"),
+    "mumbai-10max": ("fake_mumbai", "10max",
+                     "IBM Mumbai (FakeMumbaiV2) 'max' with 10x gate errors and durations, readout unchanged"),
+    "sherbrooke-median": ("fake_sherbrooke", "median",
+                          "IBM Sherbrooke (127-qubit heavy-hex Eagle, ECR) median values, paper gate set"),
+    "torino-median": ("fake_torino", "median",
+                      "IBM Torino (133-qubit heavy-hex Heron, CZ) median values, paper gate set"),
+}
+
 PRESETS = {
     "noiseless": lambda: DeviceModel(name="noiseless", mode="noiseless", description="no noise at all"),
     "depol-1e-3": lambda: _depolarizing("depol-1e-3", 1e-3, None,
@@ -73,21 +88,8 @@ PRESETS = {
     "ourense-calibrated": lambda: _device(
         "ourense-calibrated", "fake_ourense", layout=[0, 1, 2, 3],
         description="FakeOurenseV2 calibration on physical qubits 0-3, paper gate set (Aer's channels)"),
-    "mumbai-median": lambda: _device(
-        "mumbai-median", "fake_mumbai", reduce="median", description=
-        "IBM Mumbai (FakeMumbaiV2) median of every calibrated number, paper gate set"),
-    "mumbai-max": lambda: _device(
-        "mumbai-max", "fake_mumbai", reduce="max", description=
-        "IBM Mumbai (FakeMumbaiV2) maximum of every calibrated number (T1/T2 too), paper gate set"),
-    "mumbai-10max": lambda: _device(
-        "mumbai-10max", "fake_mumbai", reduce="10max", description=
-        "IBM Mumbai (FakeMumbaiV2) 'max' with 10x gate errors and durations, readout unchanged"),
-    "sherbrooke-median": lambda: _device(
-        "sherbrooke-median", "fake_sherbrooke", reduce="median", description=
-        "IBM Sherbrooke (127-qubit heavy-hex Eagle, ECR) median values, paper gate set"),
-    "torino-median": lambda: _device(
-        "torino-median", "fake_torino", reduce="median", description=
-        "IBM Torino (133-qubit heavy-hex Heron, CZ) median values, paper gate set"),
+    **{name: partial(_device, name, backend, reduce=reduce, description=text)
+       for name, (backend, reduce, text) in REDUCED.items()},
 }
 
 

@@ -18,10 +18,11 @@ part), ``e`` clipped to ``d/(d+1)`` and ``p`` to ``4^k/(4^k-1)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 from ..channels import Channel, ReadoutError, depolarizing, thermal_relaxation
 from ..errors import NoiseModelError, QubitError, ValidationError
+from ..fileio import plain_fields
 from ..noise_model import NoiseModel
 
 FORMAT = "qnoise-device-model/1"
@@ -227,21 +228,7 @@ class DeviceModel:
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
-        out = {"format": FORMAT}
-        for f in fields(self):
-            if f.name.startswith("_"):
-                continue
-            v = getattr(self, f.name)
-            if f.name == "gate_noise" or f.name == "readout":
-                v = [x.to_dict() for x in v]
-            elif f.name == "coupling_map" and v is not None:
-                v = [list(e) for e in v]
-            elif f.name == "qubits":
-                v = [dict(q) for q in v]
-            elif isinstance(v, tuple):
-                v = list(v)
-            out[f.name] = v
-        return out
+        return {"format": FORMAT, **plain_fields(self)}
 
     @classmethod
     def from_dict(cls, d: dict) -> "DeviceModel":

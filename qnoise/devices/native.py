@@ -153,10 +153,8 @@ class _Writer:
 
 
 def _two_qubit_gate(basis) -> str | None:
-    two = [g for g in ("cx", "ecr", "cz") if g in basis]
-    if len(two) > 1:
-        return two[0]
-    return two[0] if two else None
+    """The basis's two-qubit gate (the first of cx, ecr, cz it has), or None."""
+    return next((g for g in ("cx", "ecr", "cz") if g in basis), None)
 
 
 def to_native(circuit: Circuit, basis, coupling_map=None) -> Circuit:

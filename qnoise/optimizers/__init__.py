@@ -9,24 +9,12 @@ compiled Adam-SPSA loops).  See :mod:`qnoise.optimizers.registry` for the names.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import attach
 
-_LAZY = {
+__getattr__, __dir__, __all__ = attach(__name__, {
     "get_optimizer": "registry", "list_optimizers": "registry", "DESCRIPTIONS": "registry",
     "OptimizeResult": "base", "Optimizer": "base", "Objective": "base", "IterationInfo": "base",
     "EnergyFunction": "energy",
     "SPSA": "spsa", "AdamSPSA": "adam_spsa", "SPSA3": "adam_spsa", "PRESETS": "adam_spsa",
     "ScipyOptimizer": "scipy_methods", "Rotosolve": "rotosolve", "AQGD": "aqgd",
-}
-
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'crlqas.qnoise.optimizers' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+})

@@ -110,7 +110,7 @@ class AdamSPSA(Optimizer):
         self._info = {"hyper": dict(self.hyper), "compiled": kargs is not None,
                       "stage_budget": [b for b, _ in stages], "stage_shots": [s for _, s in stages]}
         carry = 0
-        for s, (budget, shots) in enumerate(stages):
+        for budget, shots in stages:
             if len(stages) > 1:
                 obj.new_stage(shots)
             iters = min(budget + carry, obj.remaining) // 2

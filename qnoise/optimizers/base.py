@@ -240,7 +240,7 @@ class Optimizer:
             message = "evaluation budget reached"
         except StopRequested:
             message = "stopped by the callback"
-        x_last = getattr(self, "_x_last", None) if x_last is None else x_last
+        x_last = self._x_last if x_last is None else x_last
         if obj.best_x is None and obj.stage_bests:
             obj.best_x, obj.best_fun = obj.stage_bests.pop()
         if obj.best_x is None:  # nothing fitted in the budget: evaluate x0 if possible
@@ -249,7 +249,7 @@ class Optimizer:
             x=obj.best_x, fun=obj.best_fun, nfev=obj.nfev, nit=obj.nit,
             history=np.array(obj.history, dtype=float), history_nfev=np.array(obj.history_nfev, dtype=np.int64),
             message=message, budget=budget, x_last=None if x_last is None else np.asarray(x_last, dtype=float),
-            time_s=time.perf_counter() - t0, info=dict(getattr(self, "_info", {})))
+            time_s=time.perf_counter() - t0, info=dict(self._info))
 
     def _run(self, obj: Objective, x0: np.ndarray, rng: np.random.Generator):  # pragma: no cover
         raise NotImplementedError

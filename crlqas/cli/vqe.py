@@ -1,27 +1,12 @@
-"""``crlqas vqe`` and ``crlqas optimizers``: VQE runs and the optimizer registry from the shell.
-
-``register(subparsers)`` is collected by ``agents/cli.py``; handlers import their modules when they
-run so ``crlqas --help`` stays fast.
-"""
+"""``crlqas vqe`` and ``crlqas optimizers``: VQE runs (:mod:`crlqas.qnoise.vqe`) and the optimizer
+registry (:mod:`crlqas.qnoise.optimizers`) from the shell."""
 
 from __future__ import annotations
 
-import argparse
-
-from .._cli import nonnegative_int, positive_int
 import json
 import sys
 
-
-def _option(text: str) -> tuple[str, object]:
-    if "=" not in text:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE; got {text!r}")
-    key, value = text.split("=", 1)
-    try:
-        parsed = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
-    return key.strip().replace("-", "_"), parsed
+from .args import key_value, nonnegative_int, positive_int
 
 
 def register(subparsers) -> None:
@@ -39,7 +24,7 @@ def register(subparsers) -> None:
     src.add_argument("--qasm", metavar="FILE", help="OpenQASM circuit (its parameters are the initial point)")
     p.add_argument("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')")
     p.add_argument("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)")
-    p.add_argument("--option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+    p.add_argument("--option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                    help="optimizer option (repeatable), e.g. --option c=0.1")
     p.add_argument("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)")
     p.add_argument("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)")
@@ -57,17 +42,16 @@ def register(subparsers) -> None:
 
 
 def _vqe(args) -> int:
-    from ..vqe import plot_history, run_vqe
+    from crlqas.qnoise.vqe import plot_history, run_vqe
 
     options = dict(args.option)
     if args.preset:
         options["preset"] = args.preset
     initial = None
     if args.qasm:
-        from ..qiskit_bridge import from_qiskit, load_qasm
+        from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm
 
-        loaded = load_qasm(args.qasm)  # a QuantumCircuit (older bridges: (Circuit, params))
-        circuit, initial = loaded if isinstance(loaded, tuple) else from_qiskit(loaded)
+        circuit, initial = from_qiskit(load_qasm(args.qasm))
     else:
         circuit = args.ansatz
     result = run_vqe(args.problem, circuit, noise=args.noise, optimizer=args.optimizer, budget=args.budget,
@@ -89,8 +73,8 @@ def _vqe(args) -> int:
 
 
 def _optimizers(args) -> int:
-    from .adam_spsa import PRESET_NOTES, PRESETS
-    from .registry import DESCRIPTIONS
+    from crlqas.qnoise.optimizers.adam_spsa import PRESET_NOTES, PRESETS
+    from crlqas.qnoise.optimizers.registry import DESCRIPTIONS
 
     if args.json:
         json.dump({"optimizers": DESCRIPTIONS, "presets": PRESETS}, sys.stdout, indent=1)

@@ -1,8 +1,5 @@
-"""``crlqas noise list|show`` and ``crlqas energy``: noise presets and noisy energies of a circuit.
-
-``register(subparsers)`` adds the commands (``agents/cli.py`` collects it); nothing heavy is
-imported until a handler runs.
-"""
+"""``crlqas noise list|show`` and ``crlqas energy``: noise presets and device models
+(:mod:`crlqas.qnoise.devices`) and the noisy energy of an OpenQASM circuit."""
 
 from __future__ import annotations
 
@@ -10,14 +7,14 @@ import json
 import math
 import sys
 
+from .args import command_group, float_list, layout
+
 _NOISE_HELP = ("noise preset (see 'crlqas noise list'), a qnoise-device-model/1 JSON file, or a fake "
                "IBM backend name such as fake_sherbrooke (needs qiskit-ibm-runtime)")
 
 
 def register(subparsers) -> None:
-    from crlqas.qnoise._cli import group
-
-    sub = group(subparsers, "noise", "noise models: presets and IBM-calibrated device models")
+    sub = command_group(subparsers, "noise", "noise models: presets and IBM-calibrated device models")
     p = sub.add_parser("list", help="list the noise presets",
                        description="List the shipped noise presets (no Qiskit needed).")
     p.add_argument("--json", action="store_true", help="print JSON")
@@ -61,25 +58,14 @@ def _device_options(p) -> None:
     p.add_argument("--num-qubits", type=int, metavar="K", help="for a backend: logical register width")
 
 
-def _layout(text):
-    if text is None or text == "best":
-        return text
-    from crlqas.qnoise.errors import QubitError
-
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise QubitError(f"--layout must be comma-separated qubit indices or 'best'; got {text!r}") from None
-
-
 def _load(args, width=None):
     from crlqas.qnoise.devices import load_device
 
-    layout = _layout(args.layout)
+    qubits = layout(args.layout)
     k = args.num_qubits or width
-    if layout is None and args.reduce is None and k is not None:
-        layout = "best"
-    return load_device(args.name if hasattr(args, "name") else args.noise, mode=args.mode, layout=layout,
+    if qubits is None and args.reduce is None and k is not None:
+        qubits = "best"
+    return load_device(args.name if hasattr(args, "name") else args.noise, mode=args.mode, layout=qubits,
                        reduce=args.reduce, num_qubits=k)
 
 
@@ -152,17 +138,10 @@ def _hamiltonian(args):
 
 
 def _circuit(args):
-    from crlqas.qnoise.errors import ParameterError
     from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm
 
     qc = load_qasm(args.qasm)
-    values = None
-    if args.params is not None:
-        try:
-            values = [float(v) for v in args.params.split(",") if v.strip()]
-        except ValueError:
-            raise ParameterError(f"--params must be comma-separated numbers; got {args.params!r}") from None
-    return from_qiskit(qc, values)
+    return from_qiskit(qc, float_list(args.params, "--params"))
 
 
 def _energy(args) -> int:

@@ -1,13 +1,9 @@
-"""The agents' subcommands of ``crlqas``: ``train`` and ``report`` (registered by ``agents/cli.py``).
-
-Nothing heavy is imported here; the handlers import torch / stable-baselines3 when they run.
-"""
+"""``crlqas train`` and ``crlqas report``: train the QAS agents and summarise a run
+(:mod:`crlqas.agents`).  Handlers import torch / stable-baselines3 when they run."""
 
 from __future__ import annotations
 
-import argparse
-
-from crlqas.qnoise._cli import positive_int
+from .args import positive_int, seed_list
 
 
 def register(subparsers) -> None:
@@ -25,7 +21,7 @@ def register(subparsers) -> None:
     src.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)")
-    seeds.add_argument("--seeds", type=_seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
+    seeds.add_argument("--seeds", type=seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
     p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
     p.add_argument("--episodes", type=positive_int, metavar="N", help="episodes per seed")
     p.add_argument("--profile", choices=("paper", "cpu"),
@@ -56,22 +52,11 @@ def register(subparsers) -> None:
     r.set_defaults(handler=_report)
 
 
-def _seed_list(text: str) -> list[int]:
-    try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 100,101,102; "
-                                         f"got {text!r}") from None
-    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
-        raise argparse.ArgumentTypeError(f"expected distinct non-negative seeds; got {text!r}")
-    return seeds
-
-
 def _train(args) -> int:
     from crlqas.qnoise.errors import ValidationError
 
     if args.list_presets:
-        from .presets import list_presets, load_preset
+        from crlqas.agents.presets import list_presets, load_preset
 
         for name in list_presets():
             try:
@@ -86,7 +71,7 @@ def _train(args) -> int:
             raise ValidationError("--resume continues a run as configured: do not combine it with "
                                   "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds "
                                   "(use --episodes to extend it)")
-        from .train import resume
+        from crlqas.agents.train import resume
 
         results = resume(args.resume, episodes=args.episodes, parallel=False if args.sequential else None,
                          progress=not args.no_progress)
@@ -95,9 +80,9 @@ def _train(args) -> int:
         if not (args.config or args.preset):
             raise ValidationError("give --config FILE.toml, --preset NAME or --resume DIR "
                                   "(crlqas train --list-presets lists the presets)")
-        from .config import load_config
-        from .presets import load_preset
-        from .train import train
+        from crlqas.agents.config import load_config
+        from crlqas.agents.presets import load_preset
+        from crlqas.agents.train import train
 
         cfg = load_config(args.config) if args.config else load_preset(args.preset)
         if args.profile:
@@ -111,7 +96,7 @@ def _train(args) -> int:
         out = args.out or _default_out(cfg.name)
         results = train(cfg, out, seeds=seeds, episodes=args.episodes,
                         parallel=False if args.sequential else None, progress=not args.no_progress)
-    from .report import print_best
+    from crlqas.agents.report import print_best
 
     print(f"run directory: {out}")
     print_best(results)
@@ -125,6 +110,6 @@ def _default_out(name: str) -> str:
 
 
 def _report(args) -> int:
-    from .report import report
+    from crlqas.agents.report import report
 
     return report(args.run_dir, as_json=args.json, plots=not args.no_plots)

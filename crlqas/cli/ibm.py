@@ -1,7 +1,9 @@
-"""``crlqas verify`` and ``crlqas submit``: a found circuit on an IBM device model and on a device.
+"""``crlqas verify`` and ``crlqas submit``: a found circuit on an IBM device model and on a device
+(:mod:`crlqas.qnoise.ibm`).  Qiskit is imported only when a handler runs.
 
-``register(subparsers)`` adds the commands (``agents/cli.py`` collects it); Qiskit is imported only
-when a handler runs.
+``--run DIR`` is resolved here, through :mod:`crlqas.agents.runlog` (the owner of the run-directory
+format), to a circuit, its parameter values and the run's problem; qnoise's ``verify``/``submit``
+take the circuit and parameters directly.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import json
 import math
 import sys
+
+from .args import layout
 
 _SOURCE_HELP = "the best circuit (lowest |E - E0| over seeds and record kinds) of a 'crlqas train' run"
 _BACKEND_HELP = ("fake_<name> (local testing mode, offline; e.g. fake_manila) or an IBM device ibm_<name> "
@@ -62,23 +66,25 @@ def register(subparsers) -> None:
     p.set_defaults(handler=_submit)
 
 
-def _layout(text):
-    if text is None or text == "best":
-        return "best"
-    from crlqas.qnoise.errors import QubitError
+def _source(args):
+    """The circuit of ``--run DIR`` (the run's best circuit, read by :mod:`crlqas.agents.runlog`) or
+    ``--qasm FILE`` (with ``--params``)."""
+    from crlqas.qnoise.ibm.source import CircuitSource, from_qasm
 
-    try:
-        return [int(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise QubitError(f"--layout must be comma-separated qubit indices or 'best'; got {text!r}") from None
+    if args.run is None:
+        return from_qasm(args.qasm, args.params)
+    from crlqas.agents.runlog import best_from_run, record_circuit, run_problem
+
+    record, path = best_from_run(args.run)
+    circuit, params = record_circuit(record, path)
+    return CircuitSource(circuit, params, str(path), run_problem(path.parent), record)
 
 
 def _inputs(args):
     from crlqas.qnoise.errors import ValidationError
-    from crlqas.qnoise.ibm.source import load_source
     from crlqas.qnoise.problems import get_problem
 
-    src = load_source(args.run, args.qasm, args.params)
+    src = _source(args)
     problem_id = args.problem or src.problem
     if problem_id is None:
         raise ValidationError("--problem is required (the circuit source does not name a problem)")
@@ -103,7 +109,7 @@ def _verify(args) -> int:
 
     src, ham, e0, problem = _inputs(args)
     out = {"problem": problem, "source": src.origin}
-    out.update(verify(src.circuit, src.params, ham, args.backend, _layout(args.layout), args.optimization_level,
+    out.update(verify(src.circuit, src.params, ham, args.backend, layout(args.layout), args.optimization_level,
                       args.shots, args.seed, e0))
     _print(out, args.json)
     return 0
@@ -114,7 +120,7 @@ def _submit(args) -> int:
 
     src, ham, e0, problem = _inputs(args)
     record = submit(src.circuit, src.params, ham, args.backend, shots=args.shots, precision=args.precision,
-                    mode=args.mode, mitigation=args.mitigation, layout=_layout(args.layout),
+                    mode=args.mode, mitigation=args.mitigation, layout=layout(args.layout),
                     optimization_level=args.optimization_level, dry_run=args.dry_run, timeout=args.timeout,
                     retries=args.retries, seed=args.seed, e0=e0, source={"problem": problem, **src.info()})
     if args.out:

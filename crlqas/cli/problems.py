@@ -1,29 +1,16 @@
-"""``crlqas problems list|show``: browse the problem registry from the command line.
-
-``register(subparsers)`` adds the ``problems`` command group (``agents/cli.py`` collects it);
-nothing heavy is imported until a handler runs.
-"""
+"""``crlqas problems list|show``: browse the problem registry (:mod:`crlqas.qnoise.problems`)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
+from .args import command_group
+
 
 def register(subparsers) -> None:
-    try:
-        from crlqas.qnoise._cli import group
-    except ImportError:  # pragma: no cover - the shared helper is missing
-        group = None
-    help_ = "named problems: molecular and spin-chain Hamiltonians with exact energies"
-    if group is not None:
-        sub = group(subparsers, "problems", help_)
-    else:  # pragma: no cover
-        parser = subparsers.add_parser("problems", help=help_, description=help_)
-        parser.set_defaults(handler=lambda args, p=parser: (p.print_help(), 2)[1])
-        sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-
+    sub = command_group(subparsers, "problems",
+                        "named problems: molecular and spin-chain Hamiltonians with exact energies")
     p = sub.add_parser("list", help="list the problem ids",
                        description="List the shipped molecules and example spin chains (any "
                                    "tfim-<n>-<h>[-periodic] / heisenberg-<n>[-periodic] id works).")
@@ -44,7 +31,7 @@ def _fmt(x) -> str:
 
 
 def _list(args) -> int:
-    from . import get_problem, list_problems
+    from crlqas.qnoise.problems import get_problem, list_problems
 
     rows = [get_problem(pid).summary() for pid in list_problems()]
     if args.json:
@@ -61,7 +48,7 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
-    from . import get_problem
+    from crlqas.qnoise.problems import get_problem
 
     info = get_problem(args.id).summary(terms=args.terms)
     if args.json:
@@ -80,21 +67,3 @@ def _show(args) -> int:
         for label, coeff in info["terms"]:
             print(f"  {label}  {coeff: .12f}")
     return 0
-
-
-def main(argv=None) -> int:
-    """Stand-alone entry (``python -m crlqas.qnoise.problems._cli list``), same as ``crlqas problems``."""
-    from crlqas.qnoise.errors import CrlqasError
-
-    parser = argparse.ArgumentParser(prog="crlqas")
-    register(parser.add_subparsers(title="commands", metavar="COMMAND"))
-    args = parser.parse_args(["problems", *(sys.argv[1:] if argv is None else argv)])
-    try:
-        return int(args.handler(args) or 0)
-    except CrlqasError as exc:
-        print(f"crlqas: error: {exc}", file=sys.stderr)
-        return 2
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

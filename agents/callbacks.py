@@ -1,0 +1,260 @@
+"""The training-run callback: episode log, best circuits, greedy evaluations, checkpoints, budget.
+
+:class:`RunCallback` is a stable-baselines3 callback (see :mod:`crlqas.agents.train` for the run it
+serves); it follows SB3's template methods:
+
+* ``__init__``: settings and the run state (``state``: :meth:`RunCallback.state` of a checkpoint,
+  ``None`` for a new run); no files are touched;
+* ``_init_callback`` (start of ``learn``): :meth:`RunCallback.open` opens ``progress.csv``,
+  ``eval.csv`` and TensorBoard (truncated to the checkpoint's episodes on resume) and brings
+  ``best/`` back to the checkpoint's records;
+* ``_on_training_start``: reads the reference energy and chemical accuracy of the training env;
+* ``_on_rollout_start``: a checkpoint every ``checkpoint_every`` episodes (between two env steps);
+* ``_on_step``: per step, the episode's reward, length and best circuit; per episode end, a row of
+  ``progress.csv``, a greedy evaluation every ``eval_every`` episodes, the progress hook, the time
+  limit; stops the run at the episode budget or early (``stop_after_success``, ``max_seconds``);
+* ``_on_training_end``: :meth:`RunCallback.close`.
+
+The only private stable-baselines3 attribute it reads is the model's gradient-update count
+(``_n_updates``, :meth:`RunCallback.learning`): SB3 has no public accessor for it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+
+from .checkpoint import save_checkpoint
+from .runlog import EpisodeLog, EvalLog, circuit_record, write_circuit
+
+__all__ = ["RunCallback", "accepts_masks"]
+
+
+def accepts_masks(model) -> bool:
+    """Does ``model.predict`` take ``action_masks`` (MaskedDQN, MaskablePPO)?"""
+    import inspect
+
+    return "action_masks" in inspect.signature(model.predict).parameters
+
+
+class RunCallback(BaseCallback):
+    """Episode log, best circuits, greedy evaluations, checkpoints and the episode budget of one seed.
+
+    ``seed_path``: the seed's directory; ``episodes``: the episode budget; ``checkpoint_every``:
+    episodes between checkpoints; ``curriculum_cb``: the run's
+    :class:`~crlqas.agents.curriculum_callback.CurriculumCallback` (checkpointed; its threshold is
+    logged) or ``None``; ``progress``: called with every episode row; ``state``: the run state of a
+    checkpoint to resume from; ``log_every``: write every N-th episode row; ``eval_env``,
+    ``eval_every``: the greedy-evaluation env and period (0: none); ``stop_after_success``: stop
+    after that many chemically accurate greedy evaluations in a row (0: never); ``max_seconds``:
+    stop (resumably) after that much time in this invocation (0: no limit).
+    """
+
+    def __init__(self, seed_path, episodes: int, checkpoint_every: int, curriculum_cb=None,
+                 progress=None, state: dict | None = None, log_every: int = 1, eval_env=None,
+                 eval_every: int = 0, stop_after_success: int = 0, max_seconds: float = 0.0):
+        super().__init__(0)
+        self.dir, self.target, self.every = Path(seed_path), episodes, checkpoint_every
+        self.curriculum_cb, self.progress, self.log_every = curriculum_cb, progress, log_every
+        self.eval_env, self.eval_every, self.stop_after = eval_env, eval_every, stop_after_success
+        self.max_seconds = max_seconds
+        self.resumed = state is not None
+        s = state or {}
+        self.episodes = s.get("episodes", 0)
+        self.last_ckpt = s.get("last_ckpt", self.episodes)
+        self.best = s.get("best", {})  # name -> record
+        self.successes = list(s.get("successes", []))
+        self.elapsed0 = s.get("elapsed", 0.0)
+        self.eval_streak = s.get("eval_streak", 0)  # consecutive chemically accurate greedy evals
+        self.last_eval = s.get("last_eval")  # row of the latest greedy evaluation
+        self.first_greedy = s.get("first_greedy")  # first chemically accurate greedy evaluation
+        # False, "success" (final) or "time" (a new invocation, --resume, continues)
+        self.stopped_early = s.get("stopped_early", False) or False
+        if self.stopped_early == "time":
+            self.stopped_early = False
+        self._ep = s.get("ep") or self._new_episode()
+        self._ep["t"] = time.perf_counter()
+        self.log = self.eval_log = None
+        self.e0 = self.chemical_accuracy = None
+        self.t0 = time.perf_counter()
+        self.finished = False
+
+    # ------------------------------------------------------------------------- state
+    @staticmethod
+    def _new_episode():
+        return {"min_error": np.inf, "reward": 0.0, "length": 0, "t": time.perf_counter()}
+
+    def elapsed(self) -> float:
+        return self.elapsed0 + time.perf_counter() - self.t0
+
+    def state(self) -> dict:
+        """The run state a checkpoint holds (``state=`` of a resumed callback)."""
+        return {"episodes": self.episodes, "last_ckpt": self.episodes, "best": self.best,
+                "successes": self.successes[-100:], "elapsed": self.elapsed(), "ep": self._ep,
+                "eval_streak": self.eval_streak, "last_eval": self.last_eval,
+                "stopped_early": self.stopped_early, "first_greedy": self.first_greedy}
+
+    def open(self) -> None:
+        """Open the logs (kept up to the checkpoint's episodes on resume) and, on resume, bring
+        ``best/`` back to the checkpoint's records (files of episodes lost since the checkpoint are
+        removed).  Idempotent."""
+        if self.log is not None:
+            return
+        self.log = EpisodeLog(self.dir, resume_episodes=self.episodes)
+        self.eval_log = EvalLog(self.dir, resume_episodes=self.episodes) if self.eval_every else None
+        if self.resumed:
+            best_dir = self.dir / "best"
+            for f in best_dir.glob("*.*") if best_dir.exists() else []:
+                if f.stem not in self.best:
+                    f.unlink()
+            for name, rec in self.best.items():
+                write_circuit(best_dir, name, rec)
+
+    def close(self) -> None:
+        """Close the logs (idempotent)."""
+        if self.log is not None:
+            self.log.close()
+        if self.eval_log is not None:
+            self.eval_log.close()
+
+    def checkpoint(self) -> None:
+        save_checkpoint(self.dir, self.model, self.curriculum_cb, self.state(), self.eval_env)
+        self.last_ckpt = self.episodes
+
+    def learning(self) -> bool:
+        """Has the agent made a gradient update?  (Before that its greedy policy is its random
+        initialisation: no evaluation then.)"""
+        # private: SB3 exposes the update count only as _n_updates (logged as train/n_updates)
+        return getattr(self.model, "_n_updates", 1) > 0
+
+    # ------------------------------------------------------------------------- SB3 template methods
+    def _init_callback(self) -> None:
+        self.open()
+
+    def _on_training_start(self) -> None:
+        env = self.training_env  # the QAS env's reference energy and chemical accuracy (constants)
+        self.e0, self.chemical_accuracy = (env.get_attr(name, indices=0)[0] if env.has_attr(name) else None
+                                           for name in ("e0", "chemical_accuracy"))
+
+    def _on_rollout_start(self) -> None:
+        if self.episodes - self.last_ckpt >= self.every and not self.finished:
+            self.checkpoint()
+
+    def _on_step(self) -> bool:
+        for info, reward, done in zip(self.locals["infos"], self.locals["rewards"], self.locals["dones"], strict=True):
+            ep = self._ep
+            ep["reward"] += float(reward)
+            ep["length"] += 1
+            if "energy_exact" in info and "circuit" in info:
+                self._track(info)
+            if done:
+                self._episode_end(info)
+        if (self.episodes >= self.target or self.stopped_early) and not self.finished:
+            self.finished = True
+            request_stop = getattr(self.model, "request_stop", None)
+            if request_stop is not None:  # MaskedDQN: stop cleanly between steps
+                request_stop()
+                return True
+            return False
+        return not self.finished
+
+    def _on_training_end(self) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------- per step / episode
+    def _track(self, info) -> None:
+        e0, chem = self.e0, self.chemical_accuracy
+        err = np.inf if e0 is None else abs(float(info["energy_exact"]) - e0)
+        self._ep["min_error"] = min(self._ep["min_error"], err)
+        updates = []
+        if float(info["energy_exact"]) < self.best.get("best_energy", {}).get("energy", np.inf):
+            updates.append("best_energy")
+        if err <= chem:
+            if "first_accurate" not in self.best:
+                updates.append("first_accurate")
+            old = self.best.get("shortest_accurate")
+            if old is None or (len(info["circuit"]), err) < (old["num_gates"], abs(old["error"])):
+                updates.append("shortest_accurate")
+        if updates:
+            rec = circuit_record(info, e0, self.episodes + 1, self.num_timesteps, self.elapsed(), chem)
+            for name in updates:
+                self.best[name] = rec
+                write_circuit(self.dir / "best", name, rec)
+
+    def _episode_end(self, info) -> None:
+        self.episodes += 1
+        success = bool(info.get("success", False))
+        self.successes = [*self.successes, success][-100:]
+        ep, now = self._ep, time.perf_counter()
+        circ = info.get("circuit")
+        best = self.best.get("best_energy", {}).get("error")
+        row = {"episode": self.episodes, "timesteps": self.num_timesteps, "length": ep["length"],
+               "reward": ep["reward"], "energy_error": ep["min_error"],
+               "best_error": abs(best) if best is not None else None,
+               "threshold": info.get("curriculum_threshold", self._threshold(info)),
+               "success": success, "success_rate": float(np.mean(self.successes)),
+               "num_gates": None if circ is None else len(circ),
+               "num_cnots": info.get("num_cnots"), "num_rotations": info.get("num_rotations"),
+               "depth": info.get("depth"), "episode_time": now - ep["t"],
+               "wall_time": self.elapsed(), "epsilon": getattr(self.model, "exploration_rate", None)}
+        if self.episodes % self.log_every == 0 or self.episodes == self.target:
+            self.log.write(row)
+        if self.eval_every and self.episodes % self.eval_every == 0 and self.learning():
+            self.evaluate()
+        self._ep = self._new_episode()  # after the evaluation: episode_time is training only
+        if self.last_eval is not None:
+            row["greedy_error"] = self.last_eval["error"]
+        if self.progress is not None:
+            self.progress(row)
+        if self.max_seconds and time.perf_counter() - self.t0 >= self.max_seconds and not self.stopped_early:
+            self.stopped_early = "time"
+
+    def _threshold(self, info):
+        if self.curriculum_cb is not None:
+            return float(self.curriculum_cb.curriculum.threshold)
+        return info.get("threshold")
+
+    def evaluate(self) -> dict:
+        """One greedy episode (deterministic, masked policy) on the evaluation env."""
+        env = self.eval_env
+        e0, chem = env.e0, env.chemical_accuracy
+        t = time.perf_counter()
+        obs, _ = env.reset()
+        masked = accepts_masks(self.model)
+        best, done, length, reward = None, False, 0, 0.0
+        while not done:
+            kw = {"action_masks": env.action_masks()} if masked else {}
+            action, _ = self.model.predict(obs, deterministic=True, **kw)
+            obs, r, term, trunc, info = env.step(int(np.asarray(action).item()))
+            done, length, reward = term or trunc, length + 1, reward + float(r)
+            err = np.inf if e0 is None else abs(float(info["energy_exact"]) - e0)
+            if best is None or err < best[0]:
+                best = (err, info)
+        err, info = best
+        accurate = bool(err <= chem)
+        self.eval_streak = self.eval_streak + 1 if accurate else 0
+        circ = info["circuit"]
+        row = {"episode": self.episodes, "timesteps": self.num_timesteps, "error": err,
+               "energy": float(info["energy_exact"]), "accurate": accurate, "length": length,
+               "reward": reward, "num_gates": len(circ), "num_cnots": int(circ.num_two_qubit_gates),
+               "depth": int(circ.depth()), "streak": self.eval_streak,
+               "eval_time": time.perf_counter() - t, "wall_time": self.elapsed()}
+        self.last_eval = row
+        if accurate and self.first_greedy is None:
+            self.first_greedy = row
+        self.eval_log.write(row)
+        self.log.scalars({"greedy/error": err, "greedy/num_gates": len(circ),
+                          "greedy/accurate": float(accurate)}, self.episodes)
+        old = self.best.get("greedy")
+        if accurate and (old is None or (len(circ), err) < (old["num_gates"], abs(old["error"]))):
+            # the shortest chemically accurate circuit a greedy evaluation has built
+            rec = circuit_record(info, e0, self.episodes, self.num_timesteps, self.elapsed(), chem)
+            rec["greedy_streak"] = self.eval_streak
+            self.best["greedy"] = rec
+            write_circuit(self.dir / "best", "greedy", rec)
+        if self.stop_after and self.eval_streak >= self.stop_after:
+            self.stopped_early = "success"
+        return row

@@ -1,0 +1,121 @@
+"""Argument types and helpers shared by the ``crlqas`` commands, written once.
+
+* argparse types: :func:`positive_int`, :func:`nonnegative_int` (both accept ``1e7``),
+  :func:`positive_float`, :func:`seed_list` (``100,101,102``), :func:`key_value` (``KEY=VALUE``);
+* :func:`command_group`: a command with subcommands (``crlqas bench simulator``, ...);
+* parsers applied by handlers, which raise :class:`crlqas.qnoise.errors.CrlqasError` subclasses
+  (printed as ``crlqas: error: ...``): :func:`layout` (``--layout Q0,Q1,...|best``),
+  :func:`float_list` (``--params V1,V2,...``).
+
+Nothing here imports numpy or any of the crlqas layers at import time: ``crlqas --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+
+# ---------------------------------------------------------------------- argparse types
+def _number(text: str, kind: str, convert, ok) -> float:
+    try:
+        v = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {kind}; got {text!r}") from None
+    if not ok(v):
+        raise argparse.ArgumentTypeError(f"expected {kind}; got {text!r}")
+    return v
+
+
+def _int(text: str) -> int:
+    """An integer, also written like ``1e7``."""
+    value = float(text) if "e" in text.lower() else int(text)
+    if isinstance(value, float) and not value.is_integer():
+        raise ValueError(text)
+    return int(value)
+
+
+def positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (``1e7`` accepted)."""
+    return _number(text, "a positive integer", _int, lambda v: v >= 1)
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer >= 0."""
+    return _number(text, "a non-negative integer", _int, lambda v: v >= 0)
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    return _number(text, "a positive number", float, lambda v: 0 < v < float("inf"))
+
+
+def seed_list(text: str) -> list[int]:
+    """argparse type: distinct non-negative integers separated by commas (``100,101,102``)."""
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers such as 100,101,102; "
+                                         f"got {text!r}") from None
+    if not seeds or any(s < 0 for s in seeds) or len(set(seeds)) != len(seeds):
+        raise argparse.ArgumentTypeError(f"expected distinct non-negative seeds; got {text!r}")
+    return seeds
+
+
+def key_value(text: str) -> tuple[str, object]:
+    """argparse type: ``KEY=VALUE`` -> ``(key, value)``; the value is parsed as JSON when it is
+    JSON (``0.1``, ``true``, ``[1, 2]``), else kept as text; ``-`` in the key becomes ``_``."""
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE; got {text!r}")
+    key, value = text.split("=", 1)
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError:
+        parsed = value
+    return key.strip().replace("-", "_"), parsed
+
+
+# ---------------------------------------------------------------------- command groups
+def command_group(subparsers, name: str, help: str):
+    """Add command ``name`` with subcommands; returns its sub-subparsers (``add_parser`` them).
+
+    ``crlqas NAME`` alone prints the group's help and exits with status 2.  Each group is built
+    once, by the one module that owns it (e.g. :mod:`crlqas.cli.bench` adds both ``bench``
+    subcommands).
+    """
+    parser = subparsers.add_parser(name, help=help, description=help)
+    parser.set_defaults(handler=lambda args, p=parser: usage(p))
+    return parser.add_subparsers(title="commands", metavar="COMMAND")
+
+
+def usage(parser: argparse.ArgumentParser) -> int:
+    """Print ``parser``'s help; exit status 2 (a command group given without its subcommand)."""
+    parser.print_help()
+    return 2
+
+
+# ---------------------------------------------------------------------- values parsed by handlers
+def layout(text: str | None):
+    """``--layout``: ``None`` (not given), ``"best"``, or a list of physical qubit indices from
+    ``"Q0,Q1,..."``; raises :class:`~crlqas.qnoise.errors.QubitError` otherwise."""
+    if text is None or text == "best":
+        return text
+    from crlqas.qnoise.errors import QubitError
+
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise QubitError(f"--layout must be comma-separated qubit indices or 'best'; got {text!r}") from None
+
+
+def float_list(text: str | None, what: str = "--params") -> list[float] | None:
+    """``"v1,v2,..."`` as floats (``None`` stays ``None``); raises
+    :class:`~crlqas.qnoise.errors.ParameterError` naming ``what`` otherwise."""
+    if text is None:
+        return None
+    try:
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        from crlqas.qnoise.errors import ParameterError
+
+        raise ParameterError(f"{what} must be comma-separated numbers; got {text!r}") from None
