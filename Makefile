@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip
 
 export NUMBA_CACHE_DIR ?= $(CURDIR)/.numba_cache
 
-.PHONY: demo test clean
+.PHONY: demo test lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +36,15 @@ demo: $(VENV)/.installed-demo-rl
 	$(BIN)/crlqas train --preset h2-2q --profile cpu --seed 100 --stop-on-success 3 --out $(DEMO_OUT)
 	$(BIN)/crlqas report $(DEMO_OUT)
 
+# Lint and format check (ruff, configured in pyproject.toml), then the tests.
 test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean:
 	rm -rf .numba_cache .pytest_cache .hypothesis build *.egg-info

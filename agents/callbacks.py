@@ -53,9 +53,20 @@ class RunCallback(BaseCallback):
     stop (resumably) after that much time in this invocation (0: no limit).
     """
 
-    def __init__(self, seed_path, episodes: int, checkpoint_every: int, curriculum_cb=None,
-                 progress=None, state: dict | None = None, log_every: int = 1, eval_env=None,
-                 eval_every: int = 0, stop_after_success: int = 0, max_seconds: float = 0.0):
+    def __init__(
+        self,
+        seed_path,
+        episodes: int,
+        checkpoint_every: int,
+        curriculum_cb=None,
+        progress=None,
+        state: dict | None = None,
+        log_every: int = 1,
+        eval_env=None,
+        eval_every: int = 0,
+        stop_after_success: int = 0,
+        max_seconds: float = 0.0,
+    ):
         super().__init__(0)
         self.dir, self.target, self.every = Path(seed_path), episodes, checkpoint_every
         self.curriculum_cb, self.progress, self.log_every = curriculum_cb, progress, log_every
@@ -92,10 +103,18 @@ class RunCallback(BaseCallback):
 
     def state(self) -> dict:
         """The run state a checkpoint holds (``state=`` of a resumed callback)."""
-        return {"episodes": self.episodes, "last_ckpt": self.episodes, "best": self.best,
-                "successes": self.successes[-100:], "elapsed": self.elapsed(), "ep": self._ep,
-                "eval_streak": self.eval_streak, "last_eval": self.last_eval,
-                "stopped_early": self.stopped_early, "first_greedy": self.first_greedy}
+        return {
+            "episodes": self.episodes,
+            "last_ckpt": self.episodes,
+            "best": self.best,
+            "successes": self.successes[-100:],
+            "elapsed": self.elapsed(),
+            "ep": self._ep,
+            "eval_streak": self.eval_streak,
+            "last_eval": self.last_eval,
+            "stopped_early": self.stopped_early,
+            "first_greedy": self.first_greedy,
+        }
 
     def open(self) -> None:
         """Open the logs (kept up to the checkpoint's episodes on resume) and, on resume, bring
@@ -136,8 +155,9 @@ class RunCallback(BaseCallback):
 
     def _on_training_start(self) -> None:
         env = self.training_env  # the QAS env's reference energy and chemical accuracy (constants)
-        self.e0, self.chemical_accuracy = (env.get_attr(name, indices=0)[0] if env.has_attr(name) else None
-                                           for name in ("e0", "chemical_accuracy"))
+        self.e0, self.chemical_accuracy = (
+            env.get_attr(name, indices=0)[0] if env.has_attr(name) else None for name in ("e0", "chemical_accuracy")
+        )
 
     def _on_rollout_start(self) -> None:
         if self.episodes - self.last_ckpt >= self.every and not self.finished:
@@ -191,15 +211,24 @@ class RunCallback(BaseCallback):
         ep, now = self._ep, time.perf_counter()
         circ = info.get("circuit")
         best = self.best.get("best_energy", {}).get("error")
-        row = {"episode": self.episodes, "timesteps": self.num_timesteps, "length": ep["length"],
-               "reward": ep["reward"], "energy_error": ep["min_error"],
-               "best_error": abs(best) if best is not None else None,
-               "threshold": info.get("curriculum_threshold", self._threshold(info)),
-               "success": success, "success_rate": float(np.mean(self.successes)),
-               "num_gates": None if circ is None else len(circ),
-               "num_cnots": info.get("num_cnots"), "num_rotations": info.get("num_rotations"),
-               "depth": info.get("depth"), "episode_time": now - ep["t"],
-               "wall_time": self.elapsed(), "epsilon": getattr(self.model, "exploration_rate", None)}
+        row = {
+            "episode": self.episodes,
+            "timesteps": self.num_timesteps,
+            "length": ep["length"],
+            "reward": ep["reward"],
+            "energy_error": ep["min_error"],
+            "best_error": abs(best) if best is not None else None,
+            "threshold": info.get("curriculum_threshold", self._threshold(info)),
+            "success": success,
+            "success_rate": float(np.mean(self.successes)),
+            "num_gates": None if circ is None else len(circ),
+            "num_cnots": info.get("num_cnots"),
+            "num_rotations": info.get("num_rotations"),
+            "depth": info.get("depth"),
+            "episode_time": now - ep["t"],
+            "wall_time": self.elapsed(),
+            "epsilon": getattr(self.model, "exploration_rate", None),
+        }
         if self.episodes % self.log_every == 0 or self.episodes == self.target:
             self.log.write(row)
         if self.eval_every and self.episodes % self.eval_every == 0 and self.learning():
@@ -237,17 +266,28 @@ class RunCallback(BaseCallback):
         accurate = bool(err <= chem)
         self.eval_streak = self.eval_streak + 1 if accurate else 0
         circ = info["circuit"]
-        row = {"episode": self.episodes, "timesteps": self.num_timesteps, "error": err,
-               "energy": float(info["energy_exact"]), "accurate": accurate, "length": length,
-               "reward": reward, "num_gates": len(circ), "num_cnots": int(circ.num_two_qubit_gates),
-               "depth": int(circ.depth()), "streak": self.eval_streak,
-               "eval_time": time.perf_counter() - t, "wall_time": self.elapsed()}
+        row = {
+            "episode": self.episodes,
+            "timesteps": self.num_timesteps,
+            "error": err,
+            "energy": float(info["energy_exact"]),
+            "accurate": accurate,
+            "length": length,
+            "reward": reward,
+            "num_gates": len(circ),
+            "num_cnots": int(circ.num_two_qubit_gates),
+            "depth": int(circ.depth()),
+            "streak": self.eval_streak,
+            "eval_time": time.perf_counter() - t,
+            "wall_time": self.elapsed(),
+        }
         self.last_eval = row
         if accurate and self.first_greedy is None:
             self.first_greedy = row
         self.eval_log.write(row)
-        self.log.scalars({"greedy/error": err, "greedy/num_gates": len(circ),
-                          "greedy/accurate": float(accurate)}, self.episodes)
+        self.log.scalars(
+            {"greedy/error": err, "greedy/num_gates": len(circ), "greedy/accurate": float(accurate)}, self.episodes
+        )
         old = self.best.get("greedy")
         if accurate and (old is None or (len(circ), err) < (old["num_gates"], abs(old["error"]))):
             # the shortest chemically accurate circuit a greedy evaluation has built

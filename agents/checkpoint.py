@@ -28,8 +28,7 @@ __all__ = ["load_checkpoint", "save_checkpoint"]
 def _rng_states() -> dict:
     import torch
 
-    return {"python": random.getstate(), "numpy": np.random.get_state(),
-            "torch": torch.get_rng_state()}
+    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
 
 
 def _set_rng_states(s: dict) -> None:
@@ -43,16 +42,20 @@ def _set_rng_states(s: dict) -> None:
 def save_checkpoint(seed_path: Path, model, curriculum_cb, run_state: dict, eval_env=None) -> None:
     """Checkpoint ``model`` (with its training env), the curriculum callback's state, the run state
     (``run_state["episodes"]`` names the checkpoint) and the evaluation env."""
+
     def files(tmp: Path):
         model.save(tmp / "model.zip")
         if getattr(model, "replay_buffer", None) is not None:
             model.save_replay_buffer(tmp / "replay_buffer.pkl")
-        state = {"run": run_state, "rng": _rng_states(),
-                 "action_space_rng": model.action_space.np_random.bit_generator.state,
-                 "curriculum": None if curriculum_cb is None else curriculum_cb.state_dict(),
-                 "envs": pickle.dumps(model.get_env().envs),
-                 "eval_env": None if eval_env is None else pickle.dumps(eval_env),
-                 "algorithm": type(model).__name__}
+        state = {
+            "run": run_state,
+            "rng": _rng_states(),
+            "action_space_rng": model.action_space.np_random.bit_generator.state,
+            "curriculum": None if curriculum_cb is None else curriculum_cb.state_dict(),
+            "envs": pickle.dumps(model.get_env().envs),
+            "eval_env": None if eval_env is None else pickle.dumps(eval_env),
+            "algorithm": type(model).__name__,
+        }
         with open(tmp / "state.pkl", "wb") as fh:
             pickle.dump(state, fh)
 

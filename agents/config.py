@@ -41,7 +41,7 @@ from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["TrainConfig", "RunConfig", "AgentConfig", "load_config", "default_agent_params"]
+__all__ = ["AgentConfig", "RunConfig", "TrainConfig", "default_agent_params", "load_config"]
 
 SECTIONS = ("env", "agent", "curriculum", "run")
 CURRICULUM_KINDS = ("paper", "moving-threshold", "fixed-schedule", "vanilla", "none")
@@ -57,8 +57,7 @@ def _unknown(section: str, given, allowed) -> None:
         for b in bad:
             close = difflib.get_close_matches(b, list(allowed), 1)
             hints.append(f"{b!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
-        raise ValidationError(f"[{section}]: unknown key(s) {', '.join(hints)}; allowed: "
-                              f"{', '.join(sorted(allowed))}")
+        raise ValidationError(f"[{section}]: unknown key(s) {', '.join(hints)}; allowed: {', '.join(sorted(allowed))}")
 
 
 @dataclass(frozen=True)
@@ -85,13 +84,18 @@ class RunConfig:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
             raise ValidationError(f"[run] max_seconds must be a finite number >= 0; got {v!r}")
         if self.stop_after_success and not self.eval_every:
-            raise ValidationError(f"[run] stop_after_success = {self.stop_after_success} counts greedy "
-                                  "evaluations: set eval_every (e.g. eval_every = 5) too")
+            raise ValidationError(
+                f"[run] stop_after_success = {self.stop_after_success} counts greedy "
+                "evaluations: set eval_every (e.g. eval_every = 5) too"
+            )
         seeds = self.seeds
         if isinstance(seeds, int) and not isinstance(seeds, bool):
             seeds = (seeds,)
-        if not isinstance(seeds, (list, tuple)) or not seeds or not all(
-                isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds):
+        if (
+            not isinstance(seeds, (list, tuple))
+            or not seeds
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+        ):
             raise ValidationError(f"[run] seeds must be a non-empty list of integers >= 0; got {self.seeds!r}")
         if len(set(seeds)) != len(seeds):
             raise ValidationError(f"[run] seeds must be distinct; got {list(seeds)}")
@@ -113,8 +117,10 @@ class AgentConfig:
             import difflib
 
             close = difflib.get_close_matches(str(self.profile), PROFILES, 1)
-            raise ValidationError(f"[agent] profile must be one of {', '.join(map(repr, PROFILES))}; got "
-                                  f"{self.profile!r}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+            raise ValidationError(
+                f"[agent] profile must be one of {', '.join(map(repr, PROFILES))}; got "
+                f"{self.profile!r}" + (f" (did you mean {close[0]!r}?)" if close else "")
+            )
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class TrainConfig:
 
     # ------------------------------------------------------------------ loading
     @classmethod
-    def from_dict(cls, data: dict, name: str = "custom") -> "TrainConfig":
+    def from_dict(cls, data: dict, name: str = "custom") -> TrainConfig:
         from crlqas.envs.config import QASConfig
 
         if not isinstance(data, dict):
@@ -137,15 +143,16 @@ class TrainConfig:
             if sec in data and not isinstance(data[sec], dict):
                 raise ValidationError(f"[{sec}] must be a table; got {data[sec]!r}")
         if "env" not in data:
-            raise ValidationError("the config has no [env] section (at least: problem = \"h2-2q\")")
+            raise ValidationError('the config has no [env] section (at least: problem = "h2-2q")')
         try:
             env = QASConfig.from_dict(data["env"])
         except ValidationError as exc:
             raise ValidationError(f"[env] {exc}") from None
         agent_d = dict(data.get("agent", {}))
         _unknown("agent", agent_d, ("name", "params", "profile"))
-        agent = AgentConfig(str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})),
-                            agent_d.get("profile", "paper"))
+        agent = AgentConfig(
+            str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})), agent_d.get("profile", "paper")
+        )
         run_d = dict(data.get("run", {}))
         _unknown("run", run_d, RunConfig.__dataclass_fields__)
         run = RunConfig(**run_d)
@@ -177,8 +184,9 @@ class TrainConfig:
     # ------------------------------------------------------------------ resolution
     def agent_params(self) -> dict:
         """The agent's defaults (the paper's for ``dqn``) updated with ``[agent.params]``."""
-        params = default_agent_params(self.agent.name, self.env.max_steps, self.env.resolve().num_qubits,
-                                      self.agent.profile)
+        params = default_agent_params(
+            self.agent.name, self.env.max_steps, self.env.resolve().num_qubits, self.agent.profile
+        )
         for k, v in self.agent.params.items():
             if k == "policy_kwargs" and isinstance(v, dict):
                 params[k] = {**params.get(k, {}), **v}
@@ -223,23 +231,34 @@ class TrainConfig:
             raise ValidationError(msg if msg.startswith("[curriculum]") else f"[curriculum] {msg}") from None
 
     def to_dict(self, resolved: bool = True) -> dict:
-        return {"name": self.name, "env": self.env.to_dict(),
-                "agent": {"name": self.agent.name, "profile": self.agent.profile,
-                          "params": self.agent_params() if resolved else dict(self.agent.params)},
-                "curriculum": dict(self.curriculum),
-                "run": {"episodes": self.run.episodes, "seeds": list(self.run.seeds),
-                        "checkpoint_every": self.run.checkpoint_every, "parallel": self.run.parallel,
-                        "log_every": self.run.log_every, "eval_every": self.run.eval_every,
-                        "stop_after_success": self.run.stop_after_success,
-                        "max_seconds": self.run.max_seconds}}
+        return {
+            "name": self.name,
+            "env": self.env.to_dict(),
+            "agent": {
+                "name": self.agent.name,
+                "profile": self.agent.profile,
+                "params": self.agent_params() if resolved else dict(self.agent.params),
+            },
+            "curriculum": dict(self.curriculum),
+            "run": {
+                "episodes": self.run.episodes,
+                "seeds": list(self.run.seeds),
+                "checkpoint_every": self.run.checkpoint_every,
+                "parallel": self.run.parallel,
+                "log_every": self.run.log_every,
+                "eval_every": self.run.eval_every,
+                "stop_after_success": self.run.stop_after_success,
+                "max_seconds": self.run.max_seconds,
+            },
+        }
 
-    def with_run(self, **changes) -> "TrainConfig":
+    def with_run(self, **changes) -> TrainConfig:
         try:
             return replace(self, run=replace(self.run, **changes))
         except TypeError as exc:
             raise ValidationError(f"[run] {exc}") from None
 
-    def with_profile(self, profile: str) -> "TrainConfig":
+    def with_profile(self, profile: str) -> TrainConfig:
         """The same config with agent profile ``profile`` (``"paper"`` or ``"cpu"``)."""
         return replace(self, agent=replace(self.agent, profile=profile))
 
@@ -251,8 +270,7 @@ def default_agent_params(name: str, max_steps: int, num_qubits: int, profile: st
         from .dqn import dqn_kwargs
 
         params = dqn_kwargs(max_steps, num_qubits, profile)
-        params["policy_kwargs"] = {"net_arch": params["policy_kwargs"]["net_arch"],
-                                   "activation": "leaky_relu"}
+        params["policy_kwargs"] = {"net_arch": params["policy_kwargs"]["net_arch"], "activation": "leaky_relu"}
         return params
     if name == "maskable-ppo":
         from .ppo import ppo_defaults

@@ -31,8 +31,9 @@ class CurriculumCallback(BaseCallback):
 
     def __init__(self, curriculum, verbose: int = 0):
         super().__init__(verbose)
-        self.driver = curriculum if isinstance(curriculum, SharedCurriculumDriver) \
-            else SharedCurriculumDriver(None, curriculum)
+        self.driver = (
+            curriculum if isinstance(curriculum, SharedCurriculumDriver) else SharedCurriculumDriver(None, curriculum)
+        )
 
     @property
     def curriculum(self):
@@ -51,8 +52,10 @@ class CurriculumCallback(BaseCallback):
             return True
         before = self.driver.threshold
         if self.driver.update(dones, self.locals.get("infos") or []) and self.verbose:
-            print(f"curriculum: threshold {before:.6g} -> {self.driver.threshold:.6g} "
-                  f"after {self.driver.episodes_seen} episodes")
+            print(
+                f"curriculum: threshold {before:.6g} -> {self.driver.threshold:.6g} "
+                f"after {self.driver.episodes_seen} episodes"
+            )
         self.logger.record("curriculum/threshold", self.driver.threshold)
         return True
 

@@ -32,8 +32,17 @@ from stable_baselines3.common.buffers import NStepReplayBuffer
 from stable_baselines3.common.vec_env import VecEnv, VecNormalize
 from torch.nn import functional as F
 
-__all__ = ["PROFILES", "MaskedDQN", "MaskedNStepReplayBuffer", "MaskedReplayBufferSamples", "cpu_dqn_kwargs",
-           "dqn_kwargs", "env_action_masks", "paper_dqn_kwargs", "paper_gamma"]
+__all__ = [
+    "PROFILES",
+    "MaskedDQN",
+    "MaskedNStepReplayBuffer",
+    "MaskedReplayBufferSamples",
+    "cpu_dqn_kwargs",
+    "dqn_kwargs",
+    "env_action_masks",
+    "paper_dqn_kwargs",
+    "paper_gamma",
+]
 
 #: agent profiles of ``[agent] profile``: the paper's network and schedules, or a CPU-sized variant
 PROFILES = ("paper", "cpu")
@@ -51,11 +60,20 @@ def paper_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
     """
     width = 1000 if num_qubits <= 4 else (2000 if num_qubits <= 6 else 5000)
     return dict(
-        learning_rate=3e-4, buffer_size=20_000, learning_starts=1000, batch_size=1000,
-        train_freq=1, gradient_steps=1, target_update_interval=500, gamma=paper_gamma(max_steps),
-        n_steps=5 if num_qubits <= 4 else 6, exploration_initial_eps=1.0,
-        exploration_final_eps=0.05, exploration_decay=0.99995,
-        policy_kwargs=dict(net_arch=[width] * 5, activation_fn=th.nn.LeakyReLU))
+        learning_rate=3e-4,
+        buffer_size=20_000,
+        learning_starts=1000,
+        batch_size=1000,
+        train_freq=1,
+        gradient_steps=1,
+        target_update_interval=500,
+        gamma=paper_gamma(max_steps),
+        n_steps=5 if num_qubits <= 4 else 6,
+        exploration_initial_eps=1.0,
+        exploration_final_eps=0.05,
+        exploration_decay=0.99995,
+        policy_kwargs=dict(net_arch=[width] * 5, activation_fn=th.nn.LeakyReLU),
+    )
 
 
 def cpu_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
@@ -70,9 +88,14 @@ def cpu_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
     """
     kw = paper_dqn_kwargs(max_steps, num_qubits)
     width = 256 if num_qubits <= 4 else 512
-    kw.update(learning_rate=1e-3, batch_size=64, learning_starts=200, target_update_interval=100,
-              exploration_decay=0.999,
-              policy_kwargs=dict(net_arch=[width] * 2, activation_fn=th.nn.LeakyReLU))
+    kw.update(
+        learning_rate=1e-3,
+        batch_size=64,
+        learning_starts=200,
+        target_update_interval=100,
+        exploration_decay=0.999,
+        policy_kwargs=dict(net_arch=[width] * 2, activation_fn=th.nn.LeakyReLU),
+    )
     return kw
 
 
@@ -128,16 +151,16 @@ class MaskedNStepReplayBuffer(NStepReplayBuffer):
         env_indices = np.random.randint(0, self.n_envs, size=batch_inds.shape)
         last_valid_index = self.pos - 1
         original_timeout_values = self.timeouts[last_valid_index].copy()
-        self.timeouts[last_valid_index] = np.logical_or(original_timeout_values,
-                                                        np.logical_not(self.dones[last_valid_index]))
+        self.timeouts[last_valid_index] = np.logical_or(
+            original_timeout_values, np.logical_not(self.dones[last_valid_index])
+        )
         steps = np.arange(self.n_steps).reshape(1, -1)
         indices = (batch_inds[:, None] + steps) % self.buffer_size
         rewards_seq = self._normalize_reward(self.rewards[indices, env_indices[:, None]], env)
         dones_seq = self.dones[indices, env_indices[:, None]]
         truncated_seq = self.timeouts[indices, env_indices[:, None]]
         done_or_truncated = np.logical_or(dones_seq, truncated_seq)
-        done_idx = np.where(done_or_truncated.any(axis=1), done_or_truncated.argmax(axis=1),
-                            self.n_steps - 1)
+        done_idx = np.where(done_or_truncated.any(axis=1), done_or_truncated.argmax(axis=1), self.n_steps - 1)
         mask = np.arange(self.n_steps).reshape(1, -1) <= done_idx[:, None]
         target_q_discounts = self.gamma ** mask.sum(axis=1, keepdims=True).astype(np.float32)
         discounts = self.gamma ** np.arange(self.n_steps, dtype=np.float32).reshape(1, -1)
@@ -170,8 +193,16 @@ class MaskedDQN(DQN):
     action is legal.
     """
 
-    def __init__(self, policy, env, *, exploration_decay: float = 0.99995, n_steps: int = 1,
-                 replay_buffer_kwargs: dict | None = None, **kwargs):
+    def __init__(
+        self,
+        policy,
+        env,
+        *,
+        exploration_decay: float = 0.99995,
+        n_steps: int = 1,
+        replay_buffer_kwargs: dict | None = None,
+        **kwargs,
+    ):
         if not 0.0 < exploration_decay <= 1.0:
             raise ValueError(f"exploration_decay must be in (0, 1]; got {exploration_decay!r}")
         gamma = kwargs.get("gamma", 0.99)
@@ -179,8 +210,9 @@ class MaskedDQN(DQN):
         self.exploration_decay = float(exploration_decay)
         self._stop_requested = False
         kwargs.setdefault("train_freq", 1)
-        super().__init__(policy, env, replay_buffer_class=MaskedNStepReplayBuffer,
-                         replay_buffer_kwargs=rb_kwargs, **kwargs)
+        super().__init__(
+            policy, env, replay_buffer_class=MaskedNStepReplayBuffer, replay_buffer_kwargs=rb_kwargs, **kwargs
+        )
         self.exploration_rate = self.exploration_initial_eps
 
     # ----------------------------------------------------------------------------- acting
@@ -194,16 +226,21 @@ class MaskedDQN(DQN):
             return np.ones((1, self.n_actions), dtype=bool)
         return env_action_masks(self.env, self.n_actions)
 
-    def predict(self, observation, state=None, episode_start=None, deterministic: bool = False,
-                action_masks: np.ndarray | None = None):
+    def predict(
+        self,
+        observation,
+        state=None,
+        episode_start=None,
+        deterministic: bool = False,
+        action_masks: np.ndarray | None = None,
+    ):
         """Epsilon-greedy (``deterministic=False``) or greedy action among the legal ones.
 
         ``action_masks``: bool ``(n_actions,)`` or ``(batch, n_actions)``, ``True`` = legal;
         ``None`` = all legal.
         """
         obs_tensor, vectorized = self.policy.obs_to_tensor(observation)
-        n_batch = next(iter(obs_tensor.values())).shape[0] if isinstance(obs_tensor, dict) \
-            else obs_tensor.shape[0]
+        n_batch = next(iter(obs_tensor.values())).shape[0] if isinstance(obs_tensor, dict) else obs_tensor.shape[0]
         if action_masks is None:
             masks = np.ones((n_batch, self.n_actions), dtype=bool)
         else:
@@ -225,8 +262,9 @@ class MaskedDQN(DQN):
     def _sample_action(self, learning_starts: int, action_noise=None, n_envs: int = 1):
         masks = self.current_action_masks()
         if self.num_timesteps < learning_starts:
-            action = np.array([np.random.choice(np.flatnonzero(m)) if m.any()
-                               else np.random.randint(self.n_actions) for m in masks])
+            action = np.array(
+                [np.random.choice(np.flatnonzero(m)) if m.any() else np.random.randint(self.n_actions) for m in masks]
+            )
         else:
             action, _ = self.predict(self._last_obs, deterministic=False, action_masks=masks)
         action = np.asarray(action).reshape(n_envs)
@@ -260,9 +298,9 @@ class MaskedDQN(DQN):
 
     # ----------------------------------------------------------------------------- schedules
     def _update_exploration(self) -> None:
-        self.exploration_rate = max(self.exploration_final_eps,
-                                    self.exploration_initial_eps
-                                    * self.exploration_decay ** self._n_updates)
+        self.exploration_rate = max(
+            self.exploration_final_eps, self.exploration_initial_eps * self.exploration_decay**self._n_updates
+        )
 
     def _on_step(self) -> None:
         self._n_calls += 1

@@ -16,18 +16,31 @@ import torch as th
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["AGENTS", "make_agent", "agent_class", "ppo_defaults"]
+__all__ = ["AGENTS", "agent_class", "make_agent", "ppo_defaults"]
 
 AGENTS = ("dqn", "maskable-ppo", "sb3:<Algorithm>")
 
-_ACTIVATIONS = {"leaky_relu": th.nn.LeakyReLU, "relu": th.nn.ReLU, "tanh": th.nn.Tanh,
-                "elu": th.nn.ELU, "gelu": th.nn.GELU}
+_ACTIVATIONS = {
+    "leaky_relu": th.nn.LeakyReLU,
+    "relu": th.nn.ReLU,
+    "tanh": th.nn.Tanh,
+    "elu": th.nn.ELU,
+    "gelu": th.nn.GELU,
+}
 
 
 def ppo_defaults(max_steps: int) -> dict[str, Any]:
     """MaskablePPO settings used by the presets' ``agent = "maskable-ppo"`` variant."""
-    return dict(learning_rate=3e-4, n_steps=512, batch_size=128, n_epochs=10, gamma=0.99,
-                gae_lambda=0.95, ent_coef=0.01, policy_kwargs=dict(net_arch=[256, 256]))
+    return dict(
+        learning_rate=3e-4,
+        n_steps=512,
+        batch_size=128,
+        n_epochs=10,
+        gamma=0.99,
+        gae_lambda=0.95,
+        ent_coef=0.01,
+        policy_kwargs=dict(net_arch=[256, 256]),
+    )
 
 
 def agent_class(name: str):
@@ -49,8 +62,9 @@ def agent_class(name: str):
             cls = getattr(module, cls_name, None)
             if isinstance(cls, type):
                 return cls
-        raise ValidationError(f"agent {name!r}: no algorithm {cls_name!r} in stable_baselines3 or "
-                              "sb3_contrib (e.g. sb3:A2C, sb3:QRDQN)")
+        raise ValidationError(
+            f"agent {name!r}: no algorithm {cls_name!r} in stable_baselines3 or sb3_contrib (e.g. sb3:A2C, sb3:QRDQN)"
+        )
     raise ValidationError(f"unknown agent {name!r}; allowed: {', '.join(AGENTS)}")
 
 
@@ -60,14 +74,12 @@ def resolve_policy_kwargs(policy_kwargs: dict | None) -> dict:
     act = kw.pop("activation", None)
     if act is not None:
         if act not in _ACTIVATIONS:
-            raise ValidationError(f"agent.policy_kwargs.activation {act!r}; allowed: "
-                                  f"{', '.join(sorted(_ACTIVATIONS))}")
+            raise ValidationError(f"agent.policy_kwargs.activation {act!r}; allowed: {', '.join(sorted(_ACTIVATIONS))}")
         kw["activation_fn"] = _ACTIVATIONS[act]
     return kw
 
 
-def make_agent(name: str, env, seed: int | None = None, tensorboard_log: str | None = None,
-               **kwargs):
+def make_agent(name: str, env, seed: int | None = None, tensorboard_log: str | None = None, **kwargs):
     """Build agent ``name`` on the (vectorised) ``env`` with hyper-parameters ``kwargs``."""
     cls = agent_class(name)
     kwargs = dict(kwargs)

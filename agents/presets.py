@@ -12,7 +12,7 @@ from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["PRESET_DIR", "list_presets", "preset_path", "load_preset"]
+__all__ = ["PRESET_DIR", "list_presets", "load_preset", "preset_path"]
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["summarize", "report", "plot_curves", "draw_circuit", "print_best"]
+__all__ = ["draw_circuit", "plot_curves", "print_best", "report", "summarize"]
 
 CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate", "greedy")
 
@@ -45,32 +45,55 @@ def summarize(run_dir) -> dict:
             f = sdir / "best" / f"{name}.json"
             if f.exists():
                 rec = json.loads(f.read_text())
-                best[name] = {k: rec.get(k) for k in ("energy", "error", "energy_noiseless", "num_gates",
-                                                      "num_cnots", "num_rotations", "depth", "episode",
-                                                      "wall_time", "timesteps")}
+                best[name] = {
+                    k: rec.get(k)
+                    for k in (
+                        "energy",
+                        "error",
+                        "energy_noiseless",
+                        "num_gates",
+                        "num_cnots",
+                        "num_rotations",
+                        "depth",
+                        "episode",
+                        "wall_time",
+                        "timesteps",
+                    )
+                }
         summary = json.loads((sdir / "summary.json").read_text()) if (sdir / "summary.json").exists() else {}
         first = best.get("first_accurate")
-        seeds.append({
-            "seed": int(sdir.name.split("_")[1]), "dir": str(sdir),
-            "episodes": int(rows[-1]["episode"]) if rows else 0,
-            "finished": bool(summary) and (summary.get("episodes", 0) >= config["run"]["episodes"]
-                                           or summary.get("stopped_early") == "success"),
-            "stopped_early": summary.get("stopped_early") or None,
-            "best_error": None if "best_energy" not in best else best["best_energy"]["error"],
-            "first_accurate_episode": None if first is None else first["episode"],
-            "first_accurate_seconds": None if first is None else first["wall_time"],
-            "final_success_rate": rows[-1]["success_rate"] if rows else None,
-            "final_threshold": rows[-1]["threshold"] if rows else None,
-            "evaluations": len(evals),
-            "greedy_error": evals[-1]["error"] if evals else None,
-            "greedy_accurate_episode": None if first_greedy is None else int(first_greedy["episode"]),
-            "greedy_accurate_seconds": None if first_greedy is None else first_greedy["wall_time"],
-            "circuits": best,
-        })
-    return {"run_dir": str(run), "config": config.get("name"), "problem": config["env"].get("problem"),
-            "noise": config["env"].get("noise"), "agent": config["agent"]["name"],
-            "profile": config["agent"].get("profile", "paper"),
-            "stop_after_success": config["run"].get("stop_after_success", 0), "seeds": seeds}
+        seeds.append(
+            {
+                "seed": int(sdir.name.split("_")[1]),
+                "dir": str(sdir),
+                "episodes": int(rows[-1]["episode"]) if rows else 0,
+                "finished": bool(summary)
+                and (
+                    summary.get("episodes", 0) >= config["run"]["episodes"] or summary.get("stopped_early") == "success"
+                ),
+                "stopped_early": summary.get("stopped_early") or None,
+                "best_error": None if "best_energy" not in best else best["best_energy"]["error"],
+                "first_accurate_episode": None if first is None else first["episode"],
+                "first_accurate_seconds": None if first is None else first["wall_time"],
+                "final_success_rate": rows[-1]["success_rate"] if rows else None,
+                "final_threshold": rows[-1]["threshold"] if rows else None,
+                "evaluations": len(evals),
+                "greedy_error": evals[-1]["error"] if evals else None,
+                "greedy_accurate_episode": None if first_greedy is None else int(first_greedy["episode"]),
+                "greedy_accurate_seconds": None if first_greedy is None else first_greedy["wall_time"],
+                "circuits": best,
+            }
+        )
+    return {
+        "run_dir": str(run),
+        "config": config.get("name"),
+        "problem": config["env"].get("problem"),
+        "noise": config["env"].get("noise"),
+        "agent": config["agent"]["name"],
+        "profile": config["agent"].get("profile", "paper"),
+        "stop_after_success": config["run"].get("stop_after_success", 0),
+        "seeds": seeds,
+    }
 
 
 def _fmt(v, spec=".3e"):
@@ -78,27 +101,47 @@ def _fmt(v, spec=".3e"):
 
 
 def format_table(s: dict) -> str:
-    head = (f"run {s['run_dir']}  config {s['config']}  problem {s['problem']}  noise {s['noise']}  "
-            f"agent {s['agent']} ({s.get('profile', 'paper')} profile)")
-    cols = ("seed", "episodes", "best |err|", "1st chem.acc. ep", "seconds", "best circ g/cx/d",
-            "shortest acc. g/cx/d", "succ rate", "greedy |err|", "greedy acc. ep")
+    head = (
+        f"run {s['run_dir']}  config {s['config']}  problem {s['problem']}  noise {s['noise']}  "
+        f"agent {s['agent']} ({s.get('profile', 'paper')} profile)"
+    )
+    cols = (
+        "seed",
+        "episodes",
+        "best |err|",
+        "1st chem.acc. ep",
+        "seconds",
+        "best circ g/cx/d",
+        "shortest acc. g/cx/d",
+        "succ rate",
+        "greedy |err|",
+        "greedy acc. ep",
+    )
     lines = [head, "  ".join(f"{c:>16s}" for c in cols)]
     for r in s["seeds"]:
         b = r["circuits"].get("best_energy")
         sh = r["circuits"].get("shortest_accurate")
-        size = lambda c: "-" if c is None else f"{c['num_gates']}/{c['num_cnots']}/{c['depth']}"  # noqa: E731
-        vals = (str(r["seed"]), f"{r['episodes']}{'' if r['finished'] else '*'}",
-                _fmt(None if r["best_error"] is None else abs(r["best_error"])),
-                "-" if r["first_accurate_episode"] is None else str(r["first_accurate_episode"]),
-                _fmt(r["first_accurate_seconds"], ".1f"), size(b), size(sh), _fmt(r["final_success_rate"], ".2f"),
-                _fmt(r["greedy_error"]),
-                "-" if r["greedy_accurate_episode"] is None else str(r["greedy_accurate_episode"]))
+        size = lambda c: "-" if c is None else f"{c['num_gates']}/{c['num_cnots']}/{c['depth']}"
+        vals = (
+            str(r["seed"]),
+            f"{r['episodes']}{'' if r['finished'] else '*'}",
+            _fmt(None if r["best_error"] is None else abs(r["best_error"])),
+            "-" if r["first_accurate_episode"] is None else str(r["first_accurate_episode"]),
+            _fmt(r["first_accurate_seconds"], ".1f"),
+            size(b),
+            size(sh),
+            _fmt(r["final_success_rate"], ".2f"),
+            _fmt(r["greedy_error"]),
+            "-" if r["greedy_accurate_episode"] is None else str(r["greedy_accurate_episode"]),
+        )
         lines.append("  ".join(f"{v:>16s}" for v in vals))
     if any(not r["finished"] for r in s["seeds"]):
         lines.append("* not finished (resume with: crlqas train --resume RUN_DIR)")
     if any(r["stopped_early"] == "success" for r in s["seeds"]):
-        lines.append("stopped early: the greedy policy built chemically accurate circuits in "
-                     f"{s.get('stop_after_success') or 'K'} evaluations in a row")
+        lines.append(
+            "stopped early: the greedy policy built chemically accurate circuits in "
+            f"{s.get('stop_after_success') or 'K'} evaluations in a row"
+        )
     return "\n".join(lines)
 
 
@@ -108,15 +151,19 @@ def plot_curves(s: dict, path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    panels = [("progress", "energy_error", "episode best |E - E0| (Ha)", True),
-              ("progress", "best_error", "best |E - E0| so far", True),
-              ("progress", "threshold", "curriculum threshold", True),
-              ("progress", "success_rate", "success rate (last 100)", False),
-              ("progress", "num_gates", "gates at episode end", False),
-              ("progress", "episode_time", "episode time (s)", False)]
+    panels = [
+        ("progress", "energy_error", "episode best |E - E0| (Ha)", True),
+        ("progress", "best_error", "best |E - E0| so far", True),
+        ("progress", "threshold", "curriculum threshold", True),
+        ("progress", "success_rate", "success rate (last 100)", False),
+        ("progress", "num_gates", "gates at episode end", False),
+        ("progress", "episode_time", "episode time (s)", False),
+    ]
     if any(r.get("evaluations") for r in s["seeds"]):
-        panels[4:4] = [("eval", "error", "greedy policy |E - E0| (Ha)", True),
-                       ("eval", "num_gates", "greedy policy: gates", False)]
+        panels[4:4] = [
+            ("eval", "error", "greedy policy |E - E0| (Ha)", True),
+            ("eval", "num_gates", "greedy policy: gates", False),
+        ]
     ncol = (len(panels) + 1) // 2
     fig, axes = plt.subplots(2, ncol, figsize=(4.4 * ncol, 7), constrained_layout=True)
     for ax, (src, key, title, log) in zip(axes.ravel(), panels):
@@ -124,8 +171,13 @@ def plot_curves(s: dict, path: Path) -> Path:
             rows = _read_progress(Path(r["dir"]) / f"{src}.csv")
             ok = [x for x in rows if x.get(key) is not None and abs(x[key]) != float("inf")]
             if ok:
-                ax.plot([x["episode"] for x in ok], [abs(x[key]) for x in ok], lw=1,
-                        marker="." if src == "eval" else None, label=f"seed {r['seed']}")
+                ax.plot(
+                    [x["episode"] for x in ok],
+                    [abs(x[key]) for x in ok],
+                    lw=1,
+                    marker="." if src == "eval" else None,
+                    label=f"seed {r['seed']}",
+                )
         if key in ("energy_error", "best_error", "error"):
             ax.axhline(1.6e-3, color="k", ls="--", lw=0.8, label="chemical accuracy")
         if log:
@@ -159,7 +211,7 @@ def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
         placed.append((d, g))
     depth = max(level, default=0)
     fig, ax = plt.subplots(figsize=(max(4.0, 1.0 + 0.9 * depth), 0.9 + 0.8 * n))
-    y = lambda q: n - 1 - q  # noqa: E731  (qubit 0 on top)
+    y = lambda q: n - 1 - q
     for q in range(n):
         ax.plot([-0.6, depth - 0.4], [y(q), y(q)], color="k", lw=1, zorder=0)
         ax.text(-0.8, y(q), f"q{q}", ha="right", va="center")
@@ -178,16 +230,21 @@ def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
             elif "angle" in g:
                 label += f"\n{g['angle']:.3f}"
             for q in qs:
-                ax.add_patch(plt.Rectangle((d - 0.32, y(q) - 0.3), 0.64, 0.6, facecolor="#cfe2ff",
-                                           edgecolor="k", lw=1, zorder=2))
+                ax.add_patch(
+                    plt.Rectangle((d - 0.32, y(q) - 0.3), 0.64, 0.6, facecolor="#cfe2ff", edgecolor="k", lw=1, zorder=2)
+                )
                 ax.text(d, y(q), label, ha="center", va="center", fontsize=7, zorder=3)
     ax.set_xlim(-1.2, depth)
     ax.set_ylim(-0.7, n - 0.3)
     ax.axis("off")
     err = record.get("error")
-    ax.set_title(title or f"E = {record['energy']:.6f} Ha, |E - E0| = "
-                          f"{abs(err) if err is not None else float('nan'):.2e}, {record['num_gates']} gates, "
-                          f"{record['num_cnots']} CNOTs", fontsize=9)
+    ax.set_title(
+        title
+        or f"E = {record['energy']:.6f} Ha, |E - E0| = "
+        f"{abs(err) if err is not None else float('nan'):.2e}, {record['num_gates']} gates, "
+        f"{record['num_cnots']} CNOTs",
+        fontsize=9,
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.close(fig)
@@ -196,8 +253,11 @@ def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
 
 def _best_seed(s: dict):
     """(seed row, circuit name) of the shortest chemically accurate circuit, else the lowest error."""
-    acc = [(r["circuits"]["shortest_accurate"]["num_gates"], r["seed"], r) for r in s["seeds"]
-           if "shortest_accurate" in r["circuits"]]
+    acc = [
+        (r["circuits"]["shortest_accurate"]["num_gates"], r["seed"], r)
+        for r in s["seeds"]
+        if "shortest_accurate" in r["circuits"]
+    ]
     if acc:
         return min(acc, key=lambda t: t[:2])[2], "shortest_accurate"
     rest = [(abs(r["best_error"]), r["seed"], r) for r in s["seeds"] if r["best_error"] is not None]
@@ -213,8 +273,11 @@ def report(run_dir, as_json: bool = False, plots: bool = True) -> int:
         if row is not None:
             rec = json.loads((Path(row["dir"]) / "best" / f"{name}.json").read_text())
             s["plots"].append(str(draw_circuit(rec, out / "best_circuit.png")))
-            s["best_circuit"] = {"seed": row["seed"], "kind": name,
-                                 "qasm": str(Path(row["dir"]) / "best" / f"{name}.qasm")}
+            s["best_circuit"] = {
+                "seed": row["seed"],
+                "kind": name,
+                "qasm": str(Path(row["dir"]) / "best" / f"{name}.qasm"),
+            }
     if as_json:
         print(json.dumps(s, indent=2))
     else:
@@ -232,13 +295,17 @@ def print_best(results: list[dict]) -> None:
     for r in results:
         acc, be = r.get("first_accurate"), r.get("best_energy")
         err = None if be is None else abs(be["error"]) if be.get("error") is not None else None
-        print(f"seed {r['seed']}: {r['episodes']} episodes, {r['wall_time']:.1f} s, best |E - E0| = "
-              f"{_fmt(err)}" + ("" if acc is None else f", chemically accurate at episode {acc['episode']} "
-                                f"({acc['wall_time']:.1f} s)"))
+        print(
+            f"seed {r['seed']}: {r['episodes']} episodes, {r['wall_time']:.1f} s, best |E - E0| = "
+            f"{_fmt(err)}"
+            + ("" if acc is None else f", chemically accurate at episode {acc['episode']} ({acc['wall_time']:.1f} s)")
+        )
         fg, last = r.get("first_greedy_accurate"), r.get("last_eval")
         if last is not None:
-            line = f"  greedy policy: |E - E0| = {_fmt(last['error'])} with {last['num_gates']} gates at episode " \
-                   f"{last['episode']}"
+            line = (
+                f"  greedy policy: |E - E0| = {_fmt(last['error'])} with {last['num_gates']} gates at episode "
+                f"{last['episode']}"
+            )
             if fg is not None:
                 line += f"; first chemically accurate at episode {fg['episode']} ({fg['wall_time']:.1f} s)"
             if r.get("stopped_early") == "success":
@@ -252,21 +319,27 @@ def print_best(results: list[dict]) -> None:
         name = "shortest_accurate" if r.get("shortest_accurate") else "best_energy"
         rec = r.get(name)
         if rec is not None:
-            key = (0 if name == "shortest_accurate" else 1, rec["num_gates"] if name == "shortest_accurate"
-                   else abs(rec["error"] or 0.0))
+            key = (
+                0 if name == "shortest_accurate" else 1,
+                rec["num_gates"] if name == "shortest_accurate" else abs(rec["error"] or 0.0),
+            )
             if best is None or key < best[0]:
                 best = (key, r, name, rec)
-    names = {"greedy": "shortest chemically accurate circuit built by the trained (greedy) policy",
-             "shortest_accurate": "shortest chemically accurate circuit seen in training",
-             "best_energy": "lowest-energy circuit seen in training"}
+    names = {
+        "greedy": "shortest chemically accurate circuit built by the trained (greedy) policy",
+        "shortest_accurate": "shortest chemically accurate circuit seen in training",
+        "best_energy": "lowest-energy circuit seen in training",
+    }
     for i, item in enumerate((greedy, best) if greedy is not None else (best,)):
         if item is None:
             continue
         _, r, name, rec = item
         qasm = Path(r["dir"]) / "best" / f"{name}.qasm"
-        text = (f"{names[name]} (seed {r['seed']}, episode {rec['episode']}): E = {rec['energy']:.8f} Ha, "
-                f"|E - E0| = {_fmt(abs(rec['error']) if rec['error'] is not None else None)}, {rec['num_gates']} "
-                f"gates, {rec['num_cnots']} CNOTs, depth {rec['depth']}  ({qasm})")
+        text = (
+            f"{names[name]} (seed {r['seed']}, episode {rec['episode']}): E = {rec['energy']:.8f} Ha, "
+            f"|E - E0| = {_fmt(abs(rec['error']) if rec['error'] is not None else None)}, {rec['num_gates']} "
+            f"gates, {rec['num_cnots']} CNOTs, depth {rec['depth']}  ({qasm})"
+        )
         if i == 0:
             print("\n" + text)
             if qasm.exists():

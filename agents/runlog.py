@@ -41,11 +41,39 @@ import numpy as np
 from crlqas.qnoise.fileio import atomic_write_json as _atomic_write_json
 from crlqas.qnoise.fileio import atomic_write_text
 
-EPISODE_COLUMNS = ("episode", "timesteps", "length", "reward", "energy_error", "best_error",
-                   "threshold", "success", "success_rate", "num_gates", "num_cnots", "num_rotations",
-                   "depth", "episode_time", "wall_time", "epsilon")
-EVAL_COLUMNS = ("episode", "timesteps", "error", "energy", "accurate", "length", "reward", "num_gates",
-                "num_cnots", "depth", "streak", "eval_time", "wall_time")
+EPISODE_COLUMNS = (
+    "episode",
+    "timesteps",
+    "length",
+    "reward",
+    "energy_error",
+    "best_error",
+    "threshold",
+    "success",
+    "success_rate",
+    "num_gates",
+    "num_cnots",
+    "num_rotations",
+    "depth",
+    "episode_time",
+    "wall_time",
+    "epsilon",
+)
+EVAL_COLUMNS = (
+    "episode",
+    "timesteps",
+    "error",
+    "energy",
+    "accurate",
+    "length",
+    "reward",
+    "num_gates",
+    "num_cnots",
+    "depth",
+    "streak",
+    "eval_time",
+    "wall_time",
+)
 
 
 def _truncate_csv(path: Path, columns, resume_episodes: int) -> None:
@@ -82,7 +110,7 @@ class EpisodeLog:
         self.path = Path(seed_dir) / "progress.csv"
         self.tb_dir = Path(seed_dir) / "tb"
         _truncate_csv(self.path, EPISODE_COLUMNS, resume_episodes)
-        self._fh = open(self.path, "a", newline="")
+        self._fh = open(self.path, "a", newline="")  # noqa: SIM115 (open for the whole run; close())
         self._csv = csv.writer(self._fh)
         self._tb = None
         try:
@@ -97,8 +125,18 @@ class EpisodeLog:
         self._fh.flush()
         if self._tb is not None:
             ep = int(row["episode"])
-            for key in ("energy_error", "best_error", "threshold", "success_rate", "num_gates",
-                        "num_cnots", "depth", "episode_time", "reward", "length"):
+            for key in (
+                "energy_error",
+                "best_error",
+                "threshold",
+                "success_rate",
+                "num_gates",
+                "num_cnots",
+                "depth",
+                "episode_time",
+                "reward",
+                "length",
+            ):
                 v = row.get(key)
                 if v is not None and np.isfinite(v):
                     self._tb.add_scalar(f"episode/{key}", float(v), ep)
@@ -123,7 +161,7 @@ class EvalLog:
     def __init__(self, seed_dir: Path, resume_episodes: int = 0):
         self.path = Path(seed_dir) / "eval.csv"
         _truncate_csv(self.path, EVAL_COLUMNS, resume_episodes)
-        self._fh = open(self.path, "a", newline="")
+        self._fh = open(self.path, "a", newline="")  # noqa: SIM115 (open for the whole run; close())
         self._csv = csv.writer(self._fh)
 
     def write(self, row: dict) -> None:
@@ -145,23 +183,32 @@ def _fmt(v):
     return v
 
 
-def circuit_record(info: dict, e0: float | None, episode: int, timesteps: int, wall: float,
-                   chemical_accuracy: float) -> dict:
+def circuit_record(
+    info: dict, e0: float | None, episode: int, timesteps: int, wall: float, chemical_accuracy: float
+) -> dict:
     """JSON-ready description of the circuit of a step's ``info`` (QAS env)."""
     circuit = info["circuit"]
     exact = float(info["energy_exact"])
     noiseless = info.get("energy_noiseless")
     return {
-        "energy": exact, "energy_estimate": float(info["energy"]),
+        "energy": exact,
+        "energy_estimate": float(info["energy"]),
         "error": None if e0 is None else exact - e0,
         "energy_noiseless": None if noiseless is None else float(noiseless),
         "error_noiseless": None if (e0 is None or noiseless is None) else float(noiseless) - e0,
-        "e0": e0, "chemically_accurate": e0 is not None and abs(exact - e0) <= chemical_accuracy,
-        "num_gates": len(circuit), "num_cnots": int(circuit.num_two_qubit_gates),
-        "num_rotations": int(circuit.num_rotations), "depth": int(circuit.depth()),
-        "episode": int(episode), "step": int(info.get("step", 0)), "timesteps": int(timesteps),
-        "wall_time": float(wall), "threshold": float(info.get("threshold", np.nan)),
-        "angles": [float(a) for a in info["angles"]], "circuit": circuit.to_dict(),
+        "e0": e0,
+        "chemically_accurate": e0 is not None and abs(exact - e0) <= chemical_accuracy,
+        "num_gates": len(circuit),
+        "num_cnots": int(circuit.num_two_qubit_gates),
+        "num_rotations": int(circuit.num_rotations),
+        "depth": int(circuit.depth()),
+        "episode": int(episode),
+        "step": int(info.get("step", 0)),
+        "timesteps": int(timesteps),
+        "wall_time": float(wall),
+        "threshold": float(info.get("threshold", np.nan)),
+        "angles": [float(a) for a in info["angles"]],
+        "circuit": circuit.to_dict(),
     }
 
 
@@ -227,8 +274,10 @@ def best_from_run(run_dir) -> tuple[dict, Path]:
         if best is None or key < best[0]:
             best = (key, rec, rec_path)
     if best is None:
-        raise ValidationError(f"no best-circuit records (seed_<S>/best/<name>.json with 'circuit' and "
-                              f"'angles') under {run_dir}; is it a 'crlqas train' run directory?")
+        raise ValidationError(
+            f"no best-circuit records (seed_<S>/best/<name>.json with 'circuit' and "
+            f"'angles') under {run_dir}; is it a 'crlqas train' run directory?"
+        )
     return best[1], best[2]
 
 
@@ -284,7 +333,7 @@ def write_checkpoint(seed_dir: Path, episode: int, save_files, keep: int = 2) ->
     atomic_write_json(Path(seed_dir) / "checkpoint.json", {"episode": episode, "dir": f"checkpoints/{name}"})
     olds = sorted(p for p in root.iterdir() if p.is_dir() and p.name != name)
     for p in olds:
-        if p.suffix == ".tmp" or p in olds[:max(0, len(olds) - (keep - 1))]:
+        if p.suffix == ".tmp" or p in olds[: max(0, len(olds) - (keep - 1))]:
             shutil.rmtree(p, ignore_errors=True)
     return final
 

@@ -28,8 +28,7 @@ class IllegalActionError(RuntimeError):
 class MaskedCueEnv(gym.Env):
     metadata = {"render_modes": []}
 
-    def __init__(self, n_actions: int = 6, horizon: int = 3, num_illegal: int = 2,
-                 illegal_reward: float | None = None):
+    def __init__(self, n_actions: int = 6, horizon: int = 3, num_illegal: int = 2, illegal_reward: float | None = None):
         if not 1 <= num_illegal <= n_actions - 2:
             raise ValueError(f"num_illegal must be in [1, n_actions - 2]; got {num_illegal}")
         self.n_actions, self.horizon, self.num_illegal = int(n_actions), int(horizon), int(num_illegal)
@@ -61,7 +60,7 @@ class MaskedCueEnv(gym.Env):
         obs = np.zeros(self.observation_space.shape, dtype=np.float32)
         obs[self._cue] = 1.0
         obs[self.n_actions + min(self._t, self.horizon - 1)] = 1.0
-        obs[self.n_actions + self.horizon:] = self._mask
+        obs[self.n_actions + self.horizon :] = self._mask
         return obs
 
     def action_masks(self) -> np.ndarray:
@@ -77,8 +76,7 @@ class MaskedCueEnv(gym.Env):
         action = int(action)
         if not self._mask[action]:
             if self.illegal_reward is None:
-                raise IllegalActionError(f"action {action} is illegal; legal: "
-                                         f"{np.flatnonzero(self._mask).tolist()}")
+                raise IllegalActionError(f"action {action} is illegal; legal: {np.flatnonzero(self._mask).tolist()}")
             reward, right = float(self.illegal_reward), False
         else:
             right = action == self.target

@@ -90,8 +90,9 @@ def make_vec_env(env_config):
 
 
 # ---------------------------------------------------------------------------- one seed
-def train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool = False, progress_queue=None,
-               episodes: int | None = None) -> dict:
+def train_seed(
+    config_dict: dict, run_dir: str, seed: int, resume: bool = False, progress_queue=None, episodes: int | None = None
+) -> dict:
     """Train (or resume) one seed in this process; returns its summary (also ``summary.json``)."""
     with _single_threaded():
         return _train_seed(config_dict, run_dir, seed, resume, progress_queue, episodes)
@@ -131,28 +132,46 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
             eval_env = pickle.loads(state["eval_env"])
         else:
             eval_env = make_eval_env(cfg.env, seed)
-    run_cb = RunCallback(sdir, episodes=target, checkpoint_every=cfg.run.checkpoint_every,
-                         curriculum_cb=cur_cb, progress=progress,
-                         state=None if state is None else state["run"], log_every=cfg.run.log_every,
-                         eval_env=eval_env, eval_every=cfg.run.eval_every,
-                         stop_after_success=cfg.run.stop_after_success, max_seconds=cfg.run.max_seconds)
+    run_cb = RunCallback(
+        sdir,
+        episodes=target,
+        checkpoint_every=cfg.run.checkpoint_every,
+        curriculum_cb=cur_cb,
+        progress=progress,
+        state=None if state is None else state["run"],
+        log_every=cfg.run.log_every,
+        eval_env=eval_env,
+        eval_every=cfg.run.eval_every,
+        stop_after_success=cfg.run.stop_after_success,
+        max_seconds=cfg.run.max_seconds,
+    )
     if run_cb.episodes < target and not run_cb.stopped_early:
         callbacks = CallbackList([cb for cb in (cur_cb, run_cb) if cb is not None])
         try:
-            model.learn(total_timesteps=_HUGE, callback=callbacks, reset_num_timesteps=state is None,
-                        log_interval=10**9)
+            model.learn(
+                total_timesteps=_HUGE, callback=callbacks, reset_num_timesteps=state is None, log_interval=10**9
+            )
         finally:
             run_cb.close()  # also when the run dies (its logs end at the last finished episode)
         run_cb.checkpoint()  # final state (between steps for the built-in DQN)
     else:  # nothing left to train: the logs and best circuits as of the checkpoint
         run_cb.open()
         run_cb.close()
-    summary = {"seed": seed, "dir": str(sdir), "episodes": run_cb.episodes, "timesteps": int(model.num_timesteps),
-               "wall_time": run_cb.elapsed(), "agent": cfg.agent.name, "profile": cfg.agent.profile,
-               "config": cfg.name, "stopped_early": run_cb.stopped_early, "last_eval": run_cb.last_eval,
-               "first_greedy_accurate": run_cb.first_greedy,
-               "e0": vec_env.envs[0].unwrapped.e0,
-               "chemical_accuracy": vec_env.envs[0].unwrapped.chemical_accuracy}
+    summary = {
+        "seed": seed,
+        "dir": str(sdir),
+        "episodes": run_cb.episodes,
+        "timesteps": int(model.num_timesteps),
+        "wall_time": run_cb.elapsed(),
+        "agent": cfg.agent.name,
+        "profile": cfg.agent.profile,
+        "config": cfg.name,
+        "stopped_early": run_cb.stopped_early,
+        "last_eval": run_cb.last_eval,
+        "first_greedy_accurate": run_cb.first_greedy,
+        "e0": vec_env.envs[0].unwrapped.e0,
+        "chemical_accuracy": vec_env.envs[0].unwrapped.chemical_accuracy,
+    }
     for name in ("best_energy", "first_accurate", "shortest_accurate", "greedy"):
         rec = run_cb.best.get(name)
         summary[name] = None if rec is None else {k: v for k, v in rec.items() if k not in ("circuit",)}
@@ -162,8 +181,15 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
 
 
 # ---------------------------------------------------------------------------- several seeds
-def train(config, out_dir, seeds=None, episodes: int | None = None, parallel: bool | None = None,
-          progress: bool = True, _resume: bool = False) -> list[dict]:
+def train(
+    config,
+    out_dir,
+    seeds=None,
+    episodes: int | None = None,
+    parallel: bool | None = None,
+    progress: bool = True,
+    _resume: bool = False,
+) -> list[dict]:
     """Train every seed of ``config`` (a :class:`~agents.config.TrainConfig`) into ``out_dir``."""
     out = Path(out_dir)
     if seeds is not None:
@@ -231,8 +257,9 @@ class _Bars:
             from tqdm import tqdm
 
             for i, s in enumerate(seeds):
-                self.bars[s] = tqdm(total=total, desc=f"seed {s}", position=i, unit="ep",
-                                    dynamic_ncols=True, leave=True)
+                self.bars[s] = tqdm(
+                    total=total, desc=f"seed {s}", position=i, unit="ep", dynamic_ncols=True, leave=True
+                )
 
     def put(self, item) -> None:  # queue interface, for the in-process path
         self._update(*item)

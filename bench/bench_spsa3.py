@@ -71,8 +71,10 @@ def main(argv=None) -> int:
     circuit = bench_circuit(args.seed)
     opt = get_optimizer("spsa3", preset="lih-4q")
     x0 = np.zeros(circuit.num_parameters)
-    print(f"circuit: {circuit.count_ops()}  terms={problem.hamiltonian.num_terms}  "
-          f"stages={opt.stage_budgets(args.budget)}  load average {os.getloadavg()[0]:.2f}")
+    print(
+        f"circuit: {circuit.count_ops()}  terms={problem.hamiltonian.num_terms}  "
+        f"stages={opt.stage_budgets(args.budget)}  load average {os.getloadavg()[0]:.2f}"
+    )
     sim = Simulator(circuit, problem.hamiltonian, noise_preset("depol-1e-3"))
     print(f"-- Simulator: {sim.program.ops.shape[0]} ops, noise {sim.noise_model!r}")
     report = run_one(args, sim, problem, opt, x0, EnergyFunction(sim, shots=args.shots))
@@ -97,19 +99,25 @@ def run_one(args, sim, problem, opt, x0, fun):
 
     times, results = timed(opt, args.repeats)
     errs = [sim.energy(r.x) - problem.e0 for r in results]
-    out = {"median_ms": 1e3 * statistics.median(times), "min_ms": 1e3 * min(times),
-           "nfev": results[0].nfev, "compiled": results[0].info["compiled"],
-           "median_error_vs_e0": statistics.median(errs), "repeats": args.repeats,
-           "threads": os.environ.get("NUMBA_NUM_THREADS")}
-    print(f"SPSA3 compiled loop: median {out['median_ms']:.1f} ms, min {out['min_ms']:.1f} ms, "
-          f"nfev {out['nfev']}, median E - E0 = {out['median_error_vs_e0']:.2e} Ha")
+    out = {
+        "median_ms": 1e3 * statistics.median(times),
+        "min_ms": 1e3 * min(times),
+        "nfev": results[0].nfev,
+        "compiled": results[0].info["compiled"],
+        "median_error_vs_e0": statistics.median(errs),
+        "repeats": args.repeats,
+        "threads": os.environ.get("NUMBA_NUM_THREADS"),
+    }
+    print(
+        f"SPSA3 compiled loop: median {out['median_ms']:.1f} ms, min {out['min_ms']:.1f} ms, "
+        f"nfev {out['nfev']}, median E - E0 = {out['median_error_vs_e0']:.2e} Ha"
+    )
     if args.python_loop:
         ptimes, _ = timed(get_optimizer("spsa3", preset="lih-4q", use_kernel=False), max(3, args.repeats // 5))
         out["python_loop_median_ms"] = 1e3 * statistics.median(ptimes)
         print(f"SPSA3 Python loop (batched pair per iteration): median {out['python_loop_median_ms']:.1f} ms")
     per_eval = statistics.median(times) / out["nfev"] * 1e6
-    print(f"= {per_eval:.1f} us per evaluation; target <= 50 ms: "
-          f"{'met' if out['median_ms'] <= 50 else 'NOT met'}")
+    print(f"= {per_eval:.1f} us per evaluation; target <= 50 ms: {'met' if out['median_ms'] <= 50 else 'NOT met'}")
     return out
 
 

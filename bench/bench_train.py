@@ -48,16 +48,22 @@ def run_one(name: str, seed: int, args, out_dir: Path) -> dict:
     (r,) = train(cfg, out_dir, seeds=[seed], episodes=args.episodes, parallel=False, progress=False)
     total = time.perf_counter() - t0
     acc, best, greedy = r["first_accurate"], r["best_energy"], r.get("first_greedy_accurate")
-    return {"preset": name, "profile": cfg.agent.profile, "seed": seed, "episodes": r["episodes"],
-            "timesteps": r["timesteps"], "seconds_total": round(total, 1),
-            "seconds_to_accuracy": None if acc is None else round(acc["wall_time"], 1),
-            "episode_of_accuracy": None if acc is None else acc["episode"],
-            "greedy_seconds": None if greedy is None else round(greedy["wall_time"], 1),
-            "greedy_episode": None if greedy is None else greedy["episode"],
-            "greedy_gates": None if greedy is None else greedy["num_gates"],
-            "best_error": None if best is None else abs(best["error"]),
-            "last_greedy_error": None if not r.get("last_eval") else r["last_eval"]["error"],
-            "stopped": r.get("stopped_early") or None}
+    return {
+        "preset": name,
+        "profile": cfg.agent.profile,
+        "seed": seed,
+        "episodes": r["episodes"],
+        "timesteps": r["timesteps"],
+        "seconds_total": round(total, 1),
+        "seconds_to_accuracy": None if acc is None else round(acc["wall_time"], 1),
+        "episode_of_accuracy": None if acc is None else acc["episode"],
+        "greedy_seconds": None if greedy is None else round(greedy["wall_time"], 1),
+        "greedy_episode": None if greedy is None else greedy["episode"],
+        "greedy_gates": None if greedy is None else greedy["num_gates"],
+        "best_error": None if best is None else abs(best["error"]),
+        "last_greedy_error": None if not r.get("last_eval") else r["last_eval"]["error"],
+        "stopped": r.get("stopped_early") or None,
+    }
 
 
 def main(argv=None) -> int:
@@ -67,8 +73,9 @@ def main(argv=None) -> int:
     p.add_argument("--profile", choices=("paper", "cpu"), help="agent profile (default: the preset's)")
     p.add_argument("--episodes", type=int, default=None, help="episodes per run (default: the preset's)")
     p.add_argument("--eval-every", type=int, default=0, help="greedy evaluation every N episodes")
-    p.add_argument("--stop-on-success", type=int, default=0,
-                   help="stop after K consecutive chemically accurate greedy evaluations")
+    p.add_argument(
+        "--stop-on-success", type=int, default=0, help="stop after K consecutive chemically accurate greedy evaluations"
+    )
     p.add_argument("--max-seconds", type=float, default=0, help="stop each run after S seconds")
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")

@@ -22,5 +22,4 @@ from .qnoise.lazy import attach
 
 __version__ = "0.1.0"
 
-__getattr__, __dir__, __all__ = attach(__name__, submodules=("qnoise", "envs", "agents", "cli"),
-                                       eager=("__version__",))
+__getattr__, __dir__, __all__ = attach(__name__, submodules=("qnoise", "envs", "agents", "cli"), eager=("__version__",))

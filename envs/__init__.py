@@ -34,17 +34,33 @@ VARIANTS: dict[str, dict] = {
     "crlqas/QAS-H2-3q-v0": dict(problem="h2-3q", optimizer="cobyla", optimizer_budget=300),
     "crlqas/QAS-LiH-4q-v0": dict(problem="lih-4q-3.4", optimizer="cobyla", optimizer_budget=500),
     "crlqas/QAS-LiH-4q-noisy-v0": dict(
-        problem="lih-4q-3.4", noise="depol-1e-3", shots=10**7, optimizer="spsa3", optimizer_budget=1667,
-        optimizer_options={"preset": "lih-4q"}, halting="negative-binomial", halting_n=40.0, halting_p=0.6,
-        halting_draws=100, halting_clip=(0, 40)),
-    "crlqas/QAS-LiH-6q-v0": dict(problem="lih-6q-2.2", optimizer="adam-spsa", optimizer_budget=1000,
-                                 optimizer_options={"preset": "lih-6q"}),
+        problem="lih-4q-3.4",
+        noise="depol-1e-3",
+        shots=10**7,
+        optimizer="spsa3",
+        optimizer_budget=1667,
+        optimizer_options={"preset": "lih-4q"},
+        halting="negative-binomial",
+        halting_n=40.0,
+        halting_p=0.6,
+        halting_draws=100,
+        halting_clip=(0, 40),
+    ),
+    "crlqas/QAS-LiH-6q-v0": dict(
+        problem="lih-6q-2.2", optimizer="adam-spsa", optimizer_budget=1000, optimizer_options={"preset": "lih-6q"}
+    ),
 }
 
 __getattr__, __dir__, __all__ = attach(
     __name__,
-    {"QASEnv": "qas_env", "QASConfig": "config", "MovingThresholdCurriculum": "curriculum",
-     "FixedScheduleCurriculum": "curriculum", "CurriculumWrapper": "wrappers", "push_threshold": "wrappers"},
+    {
+        "QASEnv": "qas_env",
+        "QASConfig": "config",
+        "MovingThresholdCurriculum": "curriculum",
+        "FixedScheduleCurriculum": "curriculum",
+        "CurriculumWrapper": "wrappers",
+        "push_threshold": "wrappers",
+    },
     eager=("ENTRY_POINT", "VARIANTS", "register_envs"),
 )
 
@@ -53,8 +69,7 @@ def register_envs() -> None:
     """Register the ids of :data:`VARIANTS` with Gymnasium (idempotent; import does it)."""
     for env_id, kwargs in VARIANTS.items():
         if env_id not in gymnasium.registry:
-            gymnasium.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs),
-                               disable_env_checker=False)
+            gymnasium.register(id=env_id, entry_point=ENTRY_POINT, kwargs=dict(kwargs), disable_env_checker=False)
 
 
 register_envs()

@@ -18,14 +18,28 @@ import numpy as np
 
 CASES: dict[str, dict] = {
     "h2-2q": dict(problem="h2-2q", optimizer="cobyla", optimizer_budget=300),
-    "h2-2q-adam-spsa": dict(problem="h2-2q", optimizer="adam-spsa", optimizer_budget=500,
-                            optimizer_options={"preset": "h2-2q"}),
-    "lih-4q-noisy": dict(problem="lih-4q-3.4", noise="depol-1e-3", shots=10**7, optimizer="spsa3",
-                         optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}),
-    "lih-6q": dict(problem="lih-6q-2.2", optimizer="adam-spsa", optimizer_budget=1000,
-                   optimizer_options={"preset": "lih-6q"}),
-    "lih-6q-noisy": dict(problem="lih-6q-2.2", noise="depol-1e-3", shots=10**7, optimizer="spsa3",
-                         optimizer_budget=1667, optimizer_options={"preset": "lih-6q"}),
+    "h2-2q-adam-spsa": dict(
+        problem="h2-2q", optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-2q"}
+    ),
+    "lih-4q-noisy": dict(
+        problem="lih-4q-3.4",
+        noise="depol-1e-3",
+        shots=10**7,
+        optimizer="spsa3",
+        optimizer_budget=1667,
+        optimizer_options={"preset": "lih-4q"},
+    ),
+    "lih-6q": dict(
+        problem="lih-6q-2.2", optimizer="adam-spsa", optimizer_budget=1000, optimizer_options={"preset": "lih-6q"}
+    ),
+    "lih-6q-noisy": dict(
+        problem="lih-6q-2.2",
+        noise="depol-1e-3",
+        shots=10**7,
+        optimizer="spsa3",
+        optimizer_budget=1667,
+        optimizer_options={"preset": "lih-6q"},
+    ),
 }
 DEFAULT_CASES = ("h2-2q", "lih-4q-noisy", "lih-6q")
 
@@ -60,12 +74,19 @@ def run_case(name: str, settings: dict, episodes: int, steps: int, seed: int) ->
         total_nfev += nfev
     elapsed = time.perf_counter() - t0
     s_per_step = elapsed / max(total_steps, 1)
-    return {"case": name, "settings": {k: v for k, v in settings.items()}, "episodes": episodes,
-            "steps": total_steps, "seconds": elapsed, "steps_per_s": total_steps / elapsed,
-            "s_per_step": s_per_step, "s_per_episode": s_per_step * steps,
-            "s_per_episode_measured": float(np.mean(per_episode)),
-            "nfev_per_step": total_nfev / max(total_steps, 1),
-            "us_per_eval": 1e6 * elapsed / max(total_nfev, 1)}
+    return {
+        "case": name,
+        "settings": {k: v for k, v in settings.items()},
+        "episodes": episodes,
+        "steps": total_steps,
+        "seconds": elapsed,
+        "steps_per_s": total_steps / elapsed,
+        "s_per_step": s_per_step,
+        "s_per_episode": s_per_step * steps,
+        "s_per_episode_measured": float(np.mean(per_episode)),
+        "nfev_per_step": total_nfev / max(total_steps, 1),
+        "us_per_eval": 1e6 * elapsed / max(total_nfev, 1),
+    }
 
 
 def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, json_out: str | None = None) -> int:
@@ -80,13 +101,24 @@ def bench_env(cases=None, episodes: int = 2, steps: int = 26, seed: int = 0, jso
     for name in names:
         r = run_case(name, CASES[name], episodes, steps, seed)
         results.append(r)
-        print(f"{name:<16} {r['steps_per_s']:>9.2f} {r['s_per_step']:>9.4f} {r['s_per_episode']:>14.3f} "
-              f"{r['nfev_per_step']:>10.0f} {r['us_per_eval']:>9.1f}", flush=True)
+        print(
+            f"{name:<16} {r['steps_per_s']:>9.2f} {r['s_per_step']:>9.4f} {r['s_per_episode']:>14.3f} "
+            f"{r['nfev_per_step']:>10.0f} {r['us_per_eval']:>9.1f}",
+            flush=True,
+        )
     if json_out:
-        doc = {"benchmark": "crlqas-env", "steps_per_episode": steps, "episodes": episodes, "seed": seed,
-               "machine": {"python": platform.python_version(), "cpu_count": os.cpu_count(),
-                           "platform": platform.platform()},
-               "results": results}
+        doc = {
+            "benchmark": "crlqas-env",
+            "steps_per_episode": steps,
+            "episodes": episodes,
+            "seed": seed,
+            "machine": {
+                "python": platform.python_version(),
+                "cpu_count": os.cpu_count(),
+                "platform": platform.platform(),
+            },
+            "results": results,
+        }
         from crlqas.qnoise.fileio import atomic_write_json
 
         atomic_write_json(json_out, doc, indent=2)

@@ -38,8 +38,11 @@ def _is_int(x) -> bool:
 
 
 def _is_real(x) -> bool:
-    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_)) \
+    return (
+        isinstance(x, (int, float, np.integer, np.floating))
+        and not isinstance(x, (bool, np.bool_))
         and math.isfinite(float(x))
+    )
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,9 @@ class QASConfig:
     ``angle_init``: the new rotation's initial angle, ``"zero"`` or ``"uniform"`` in
     ``[-angle_init_scale, angle_init_scale]`` (drawn from the env's ``np_random``; gradient
     optimizers such as ``l-bfgs-b`` need ``"uniform"``, since a new rotation at angle 0 often sits on
-    a stationary point; earlier angles are never overwritten, unlike the published code). Reward: ``reward`` (``"incremental"``: the paper's
-    incremental with fixed ends; ``"sparse"``: only the fixed ends), ``success_reward``,
+    a stationary point; earlier angles are never overwritten, unlike the published code).
+    Reward: ``reward`` (``"incremental"``: the paper's incremental with fixed ends; ``"sparse"``:
+    only the fixed ends), ``success_reward``,
     ``failure_reward``, ``reference`` (E_ref: ``"lower_bound"`` as in the paper, or ``"e0"``),
     ``threshold`` (initial success threshold on ``|E - E_ref|``; default: the offset that means
     chemical accuracy, ``(E0 - E_ref) + chemical_accuracy``). ``energy_estimate``: the energy after
@@ -114,9 +118,11 @@ class QASConfig:
         if self.problem is None and self.hamiltonian is None:
             object.__setattr__(self, "problem", DEFAULT_PROBLEM)
         if self.problem is not None and self.hamiltonian is not None:
-            raise ValidationError("give exactly one of problem (an id such as 'lih-4q-3.4') and hamiltonian; "
-                                  f"got problem={self.problem!r}, hamiltonian="
-                                  f"{'None' if self.hamiltonian is None else type(self.hamiltonian).__name__}")
+            raise ValidationError(
+                "give exactly one of problem (an id such as 'lih-4q-3.4') and hamiltonian; "
+                f"got problem={self.problem!r}, hamiltonian="
+                f"{'None' if self.hamiltonian is None else type(self.hamiltonian).__name__}"
+            )
         if self.problem is not None and not isinstance(self.problem, str):
             raise ValidationError(f"problem must be a problem id string; got {self.problem!r}")
         if isinstance(self.hamiltonian, dict):
@@ -128,8 +134,10 @@ class QASConfig:
         if not _is_int(self.max_steps) or self.max_steps < 1:
             raise ValidationError(f"max_steps must be a positive integer; got {self.max_steps!r}")
         if not _is_int(self.optimizer_budget) or self.optimizer_budget < 1:
-            raise ValidationError(f"optimizer_budget must be a positive integer (energy evaluations per step); "
-                                  f"got {self.optimizer_budget!r}")
+            raise ValidationError(
+                f"optimizer_budget must be a positive integer (energy evaluations per step); "
+                f"got {self.optimizer_budget!r}"
+            )
         if not isinstance(self.optimizer, str):
             raise ValidationError(f"optimizer must be a name string; got {self.optimizer!r}")
         if not isinstance(self.optimizer_options, dict):
@@ -146,8 +154,10 @@ class QASConfig:
         if self.threshold is not None and self.threshold <= 0:
             raise ValidationError(f"threshold must be > 0; got {self.threshold!r}")
         if not self.halting_n > 0 or not 0 < self.halting_p <= 1:
-            raise ValidationError(f"the negative binomial needs halting_n > 0 and 0 < halting_p <= 1; got "
-                                  f"halting_n={self.halting_n!r}, halting_p={self.halting_p!r}")
+            raise ValidationError(
+                f"the negative binomial needs halting_n > 0 and 0 < halting_p <= 1; got "
+                f"halting_n={self.halting_n!r}, halting_p={self.halting_p!r}"
+            )
         if not _is_int(self.halting_draws) or self.halting_draws < 1:
             raise ValidationError(f"halting_draws must be a positive integer; got {self.halting_draws!r}")
         if self.halting_clip is not None:
@@ -159,8 +169,9 @@ class QASConfig:
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValidationError(f"{name} must be True or False; got {getattr(self, name)!r}")
         if isinstance(self.coupling_map, list):
-            object.__setattr__(self, "coupling_map", tuple(tuple(p) if isinstance(p, list) else p
-                                                           for p in self.coupling_map))
+            object.__setattr__(
+                self, "coupling_map", tuple(tuple(p) if isinstance(p, list) else p for p in self.coupling_map)
+            )
         self.resolve()  # problem, noise, optimizer and coupling map errors surface here
 
     # ------------------------------------------------------------------ resolution
@@ -180,8 +191,9 @@ class QASConfig:
             from crlqas.qnoise.hamiltonian import Hamiltonian
 
             if not isinstance(self.hamiltonian, Hamiltonian):
-                raise ValidationError(f"hamiltonian must be a qnoise Hamiltonian or its dict; got "
-                                      f"{type(self.hamiltonian).__name__}")
+                raise ValidationError(
+                    f"hamiltonian must be a qnoise Hamiltonian or its dict; got {type(self.hamiltonian).__name__}"
+                )
             ham, e0, chem, pid = self.hamiltonian, None, CHEMICAL_ACCURACY, "custom"
             if self.e0 is None and ham.num_qubits <= 14:
                 e0 = float(ham.ground_energy())
@@ -195,17 +207,28 @@ class QASConfig:
         threshold = self.threshold
         if threshold is None:
             if e0 is None:
-                raise ValidationError(f"{pid} has no exact ground energy: give threshold=... (success when "
-                                      f"|E - E_ref| < threshold) or e0=...")
+                raise ValidationError(
+                    f"{pid} has no exact ground energy: give threshold=... (success when "
+                    f"|E - E_ref| < threshold) or e0=..."
+                )
             threshold = (e0 - e_ref) + chem
         pairs = coupling_pairs(self.coupling_map, n, bool(self.coupling_symmetric))
         self._check_optimizer()
         noise_model, _ = resolve_noise(self.noise)
         if noise_model is not None and noise_model.is_ideal():
             noise_model = None
-        return SimpleNamespace(hamiltonian=ham, num_qubits=n, e0=e0, lower_bound=lb, e_ref=float(e_ref),
-                               chemical_accuracy=chem, noise_model=noise_model,
-                               coupling_pairs=pairs, threshold=float(threshold), problem_id=pid)
+        return SimpleNamespace(
+            hamiltonian=ham,
+            num_qubits=n,
+            e0=e0,
+            lower_bound=lb,
+            e_ref=float(e_ref),
+            chemical_accuracy=chem,
+            noise_model=noise_model,
+            coupling_pairs=pairs,
+            threshold=float(threshold),
+            problem_id=pid,
+        )
 
     def _check_optimizer(self) -> None:
         from crlqas.qnoise.optimizers import get_optimizer
@@ -221,12 +244,14 @@ class QASConfig:
     def to_dict(self) -> dict:
         """Plain data; raises ValidationError for a noise model object (write a preset name)."""
         if self.noise is not None and not isinstance(self.noise, str):
-            raise ValidationError("a NoiseModel object cannot be written to a config file; use a "
-                                  "preset name (qnoise.devices.noise_preset) instead")
+            raise ValidationError(
+                "a NoiseModel object cannot be written to a config file; use a "
+                "preset name (qnoise.devices.noise_preset) instead"
+            )
         return plain_fields(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "QASConfig":
+    def from_dict(cls, data: dict) -> QASConfig:
         if not isinstance(data, dict):
             raise ValidationError(f"a QAS config must be a dict; got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
@@ -234,14 +259,18 @@ class QASConfig:
         if unknown:
             import difflib
 
-            hints = [f"{u!r} (did you mean {difflib.get_close_matches(u, known, 1)[0]!r}?)"
-                     if difflib.get_close_matches(u, known, 1) else repr(u) for u in unknown]
+            hints = [
+                f"{u!r} (did you mean {difflib.get_close_matches(u, known, 1)[0]!r}?)"
+                if difflib.get_close_matches(u, known, 1)
+                else repr(u)
+                for u in unknown
+            ]
             raise ValidationError(f"unknown QAS config key(s) {', '.join(hints)}; allowed: {', '.join(sorted(known))}")
         if isinstance(data.get("noise"), dict):
             raise ValidationError("noise models cannot be read from dicts; use a preset name")
         return cls(**data)
 
-    def replace(self, **changes) -> "QASConfig":
+    def replace(self, **changes) -> QASConfig:
         from dataclasses import replace
 
         return replace(self, **changes)

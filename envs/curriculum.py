@@ -19,6 +19,7 @@ it). ``state_dict``/``load_state_dict`` checkpoint it.
 
 from __future__ import annotations
 
+import itertools
 import math
 
 from crlqas.qnoise.errors import ValidationError
@@ -85,9 +86,17 @@ class MovingThresholdCurriculum(Curriculum):
     The lowest offset starts at ``accept_err`` (the paper's ``lowest_energy = E_ref + accept_err``).
     """
 
-    def __init__(self, accept_err: float, shift_threshold_ball: float, shift_threshold_time: int,
-                 success_thresh: int, succ_radius_shift: int, succes_switch: float,
-                 warmup_episodes: int = 10, min_threshold: float | None = None):
+    def __init__(
+        self,
+        accept_err: float,
+        shift_threshold_ball: float,
+        shift_threshold_time: int,
+        success_thresh: int,
+        succ_radius_shift: int,
+        succes_switch: float,
+        warmup_episodes: int = 10,
+        min_threshold: float | None = None,
+    ):
         self.accept_err = _pos("accept_err", accept_err)
         self.shift_threshold_ball = _pos("shift_threshold_ball", shift_threshold_ball, allow_zero=True)
         self.shift_threshold_time = _count("shift_threshold_time", shift_threshold_time, allow_zero=False)
@@ -103,22 +112,29 @@ class MovingThresholdCurriculum(Curriculum):
         self.episodes = 0
 
     @classmethod
-    def paper(cls, problem: str, accept_err: float | None = None) -> "MovingThresholdCurriculum":
+    def paper(cls, problem: str, accept_err: float | None = None) -> MovingThresholdCurriculum:
         """The paper's settings: 2-4 qubits delta 0.5e-3, every 500 episodes, S 25, K 10; 6-8 qubits
         delta 1e-3, every 2000, S 50, K 10; ``accept_err`` default per problem (H2-2q 0.97,
         H2-3q 1.63, LiH-4q 2.45, LiH-6q 2.90, H2O-8q 5). ``succes_switch`` is set to ``accept_err``."""
         key = problem.lower()
         defaults = {"h2-2q": 0.97, "h2-3q": 1.63, "lih-4q": 2.45, "lih-6q": 2.90, "h2o-8q": 5.0}
-        xi0 = accept_err if accept_err is not None else next(
-            (v for k, v in defaults.items() if key.startswith(k)), None)
+        xi0 = (
+            accept_err if accept_err is not None else next((v for k, v in defaults.items() if key.startswith(k)), None)
+        )
         if xi0 is None:
-            raise ValidationError(f"no paper accept_err for {problem!r} (known: {', '.join(defaults)}); "
-                                  f"pass accept_err=...")
+            raise ValidationError(
+                f"no paper accept_err for {problem!r} (known: {', '.join(defaults)}); pass accept_err=..."
+            )
         n = int(key.split("-")[1].rstrip("q")) if "-" in key and key.split("-")[1].rstrip("q").isdigit() else 4
         small = n <= 4
-        return cls(accept_err=xi0, shift_threshold_ball=0.5e-3 if small else 1e-3,
-                   shift_threshold_time=500 if small else 2000, success_thresh=25 if small else 50,
-                   succ_radius_shift=10, succes_switch=xi0)
+        return cls(
+            accept_err=xi0,
+            shift_threshold_ball=0.5e-3 if small else 1e-3,
+            shift_threshold_time=500 if small else 2000,
+            success_thresh=25 if small else 50,
+            succ_radius_shift=10,
+            succes_switch=xi0,
+        )
 
     def on_episode_end(self, success: bool, best_offset: float | None = None, **info) -> float:
         if best_offset is not None and math.isfinite(best_offset) and best_offset < self.lowest_offset:
@@ -126,8 +142,11 @@ class MovingThresholdCurriculum(Curriculum):
         delta = self.shift_threshold_ball
         if success and self.success_thresh:
             self.successes += 1
-            if (self.successes >= self.success_thresh and self.reductions < self.succ_radius_shift
-                    and abs(self.lowest_offset) < self.succes_switch):
+            if (
+                self.successes >= self.success_thresh
+                and self.reductions < self.succ_radius_shift
+                and abs(self.lowest_offset) < self.succes_switch
+            ):
                 self._set(self.threshold - delta / self.succ_radius_shift)
                 self.successes = 0
                 self.reductions += 1
@@ -158,9 +177,10 @@ class FixedScheduleCurriculum(Curriculum):
         th = [_pos("thresholds[i]", t) for t in thresholds]
         sw = [_count("switch_episodes[i]", s, allow_zero=False) for s in switch_episodes]
         if not th or len(th) != len(sw):
-            raise ValidationError(f"thresholds and switch_episodes need the same non-zero length; got "
-                                  f"{len(th)} and {len(sw)}")
-        if any(b <= a for a, b in zip(sw, sw[1:])):
+            raise ValidationError(
+                f"thresholds and switch_episodes need the same non-zero length; got {len(th)} and {len(sw)}"
+            )
+        if any(b <= a for a, b in itertools.pairwise(sw)):
             raise ValidationError(f"switch_episodes must be strictly increasing; got {sw}")
         self.thresholds, self.switch_episodes = th, sw
         self.episodes = 0
@@ -175,8 +195,12 @@ class FixedScheduleCurriculum(Curriculum):
 
 def make_curriculum(kind: str, **options) -> Curriculum:
     """``"moving-threshold"``, ``"fixed-schedule"`` (or ``"vanilla"``) with their options."""
-    table = {"moving-threshold": MovingThresholdCurriculum, "movingthreshold": MovingThresholdCurriculum,
-             "fixed-schedule": FixedScheduleCurriculum, "vanilla": FixedScheduleCurriculum}
+    table = {
+        "moving-threshold": MovingThresholdCurriculum,
+        "movingthreshold": MovingThresholdCurriculum,
+        "fixed-schedule": FixedScheduleCurriculum,
+        "vanilla": FixedScheduleCurriculum,
+    }
     cls = table.get(str(kind).lower().replace("_", "-"))
     if cls is None:
         raise ValidationError(f"unknown curriculum {kind!r}; allowed: moving-threshold, fixed-schedule")

@@ -91,19 +91,23 @@ def coupling_pairs(coupling_map, n: int, symmetric: bool = True) -> list[tuple[i
         elif coupling_map in NAMED_COUPLING_MAPS:
             edges = [e for e in NAMED_COUPLING_MAPS[coupling_map] if max(e) < n]
         else:
-            raise ValidationError(f"unknown coupling map {coupling_map!r}; allowed names: all-to-all, "
-                                  f"linear, ring, {', '.join(NAMED_COUPLING_MAPS)}, or a list of qubit pairs")
+            raise ValidationError(
+                f"unknown coupling map {coupling_map!r}; allowed names: all-to-all, "
+                f"linear, ring, {', '.join(NAMED_COUPLING_MAPS)}, or a list of qubit pairs"
+            )
     else:
         try:
             edges = [(int(a), int(b)) for a, b in coupling_map]
         except (TypeError, ValueError):
-            raise ValidationError(f"a coupling map must be a name or a list of (qubit, qubit) pairs; "
-                                  f"got {coupling_map!r}") from None
+            raise ValidationError(
+                f"a coupling map must be a name or a list of (qubit, qubit) pairs; got {coupling_map!r}"
+            ) from None
     pairs: set[tuple[int, int]] = set()
     for a, b in edges:
         if not (0 <= a < n and 0 <= b < n) or a == b:
-            raise QubitError(f"coupling-map pair ({a}, {b}) is invalid for {n} qubits (need two distinct "
-                             f"qubits in 0..{n - 1})")
+            raise QubitError(
+                f"coupling-map pair ({a}, {b}) is invalid for {n} qubits (need two distinct qubits in 0..{n - 1})"
+            )
         pairs.add((a, b))
         if symmetric:
             pairs.add((b, a))
@@ -171,8 +175,7 @@ class MomentEncoder:
 
     def _check(self, d: int) -> None:
         if d >= self.L:
-            raise ValidationError(f"moment {d} exceeds the encoding's {self.L} slices (more steps than "
-                                  f"max_steps?)")
+            raise ValidationError(f"moment {d} exceeds the encoding's {self.L} slices (more steps than max_steps?)")
 
     def tensor(self, angles=None) -> np.ndarray:
         """A copy of the encoding; with angle rows, ``angles[param]`` fills them."""

@@ -47,5 +47,4 @@ class ActionMasker:
 
     def mask(self) -> np.ndarray:
         """Boolean array over the action table; ``True`` where the action is allowed."""
-        return np.fromiter((self.is_legal(i) for i in range(len(self.actions))), dtype=bool,
-                           count=len(self.actions))
+        return np.fromiter((self.is_legal(i) for i in range(len(self.actions))), dtype=bool, count=len(self.actions))

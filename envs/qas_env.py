@@ -116,8 +116,7 @@ class QASEnv(gym.Env):
         self.action_space = spaces.Discrete(len(self.actions))
         self.encoder = MomentEncoder(self.num_qubits, self.max_steps, config.obs_angles)
         self.masker = ActionMasker(self.num_qubits, self.actions)
-        self._sigma = (math.sqrt(float(np.sum(self.hamiltonian.coeffs ** 2)) / config.shots)
-                       if config.shots else 0.0)
+        self._sigma = math.sqrt(float(np.sum(self.hamiltonian.coeffs**2)) / config.shots) if config.shots else 0.0
         self.observation_space = self._make_observation_space()
         self._optimizer = None
         self._initial = None  # (exact noisy, noiseless) energy of |0..0>
@@ -133,7 +132,7 @@ class QASEnv(gym.Env):
         low = np.zeros((L, rows, n), dtype=np.float32)
         high = np.ones((L, rows, n), dtype=np.float32)
         if self.config.obs_angles:
-            low[:, n + 3:, :], high[:, n + 3:, :] = -np.pi, np.pi
+            low[:, n + 3 :, :], high[:, n + 3 :, :] = -np.pi, np.pi
         lows, highs = [low.ravel()], [high.ravel()]
         # exact energies lie in [const - sum|w|, const + sum|w|]; shot noise may leave it, so the
         # observed value is clipped to the box (a margin of max(1, 10 sigma) either side)
@@ -233,9 +232,15 @@ class QASEnv(gym.Env):
         self.halting_step = self._draw_halting()
         self.episode_best_energy, self.episode_best_record = math.inf, None
         self.episodes += 1
-        info = {"energy": self.energy, "energy_exact": self._initial[0], "energy_noiseless": self._initial[1],
-                "threshold": self.threshold, "halting_step": self.halting_step, "step": 0,
-                "action_mask": self.action_masks()}
+        info = {
+            "energy": self.energy,
+            "energy_exact": self._initial[0],
+            "energy_noiseless": self._initial[1],
+            "threshold": self.threshold,
+            "halting_step": self.halting_step,
+            "step": 0,
+            "action_mask": self.action_masks(),
+        }
         return self._observation(), info
 
     def step(self, action):
@@ -245,21 +250,27 @@ class QASEnv(gym.Env):
         try:
             a = int(action)
         except (TypeError, ValueError):
-            raise ValidationError(f"an action must be an integer in 0..{self.action_space.n - 1}; got {action!r}") from None
+            raise ValidationError(
+                f"an action must be an integer in 0..{self.action_space.n - 1}; got {action!r}"
+            ) from None
         if not 0 <= a < self.action_space.n or a != np.asarray(action).item():
             raise ValidationError(f"action {action!r} is out of range 0..{self.action_space.n - 1}")
         act = self.actions[a]
         if cfg.illegal_action == "error" and not self.masker.is_legal(a):
-            raise ValidationError(f"action {a} ({act}) is masked: it would cancel or merge with the previous "
-                                  f"gate on the same qubits")
+            raise ValidationError(
+                f"action {a} ({act}) is masked: it would cancel or merge with the previous gate on the same qubits"
+            )
         if act.kind == "cx":
             self.circuit.cx(*act.qubits)
             self.encoder.add(act)
         else:
             p = self.circuit.num_parameters
             self.circuit.append(act.gate, act.qubits[0], param=p)
-            theta = (self.np_random.uniform(-cfg.angle_init_scale, cfg.angle_init_scale)
-                     if cfg.angle_init == "uniform" else 0.0)
+            theta = (
+                self.np_random.uniform(-cfg.angle_init_scale, cfg.angle_init_scale)
+                if cfg.angle_init == "uniform"
+                else 0.0
+            )
             self.angles = np.append(self.angles, theta)
             self.encoder.add(act, p)
         self.masker.add(act)
@@ -302,26 +313,46 @@ class QASEnv(gym.Env):
         if energy < self.best_energy:
             self.best_energy, self.best_record = energy, record or self._record(energy, exact, noiseless)
         info = {
-            "energy": energy, "energy_exact": exact, "energy_noiseless": noiseless,
+            "energy": energy,
+            "energy_exact": exact,
+            "energy_noiseless": noiseless,
             "error": None if self.e0 is None else energy - self.e0,
             "error_noiseless": None if (self.e0 is None or noiseless is None) else noiseless - self.e0,
-            "energy_offset": offset, "reference_energy": e_ref, "e0": self.e0,
-            "threshold": self.threshold, "success": success, "is_success": success,
-            "num_gates": len(self.circuit), "num_cnots": self.circuit.num_two_qubit_gates,
-            "num_rotations": self.circuit.num_rotations, "depth": self.encoder.depth,
-            "circuit": self.circuit.copy(), "angles": self.angles.copy(),
-            "nfev": nfev, "episode_nfev": self.episode_nfev, "step": self.steps,
-            "halting_step": self.halting_step, "episode_best_energy": self.episode_best_energy,
-            "episode_best_offset": self.episode_best_energy - e_ref, "action_mask": self.action_masks(),
+            "energy_offset": offset,
+            "reference_energy": e_ref,
+            "e0": self.e0,
+            "threshold": self.threshold,
+            "success": success,
+            "is_success": success,
+            "num_gates": len(self.circuit),
+            "num_cnots": self.circuit.num_two_qubit_gates,
+            "num_rotations": self.circuit.num_rotations,
+            "depth": self.encoder.depth,
+            "circuit": self.circuit.copy(),
+            "angles": self.angles.copy(),
+            "nfev": nfev,
+            "episode_nfev": self.episode_nfev,
+            "step": self.steps,
+            "halting_step": self.halting_step,
+            "episode_best_energy": self.episode_best_energy,
+            "episode_best_offset": self.episode_best_energy - e_ref,
+            "action_mask": self.action_masks(),
         }
         return self._observation(), reward, terminated, truncated, info
 
     def _record(self, energy: float, exact: float, noiseless: float | None) -> dict:
-        return {"energy": energy, "energy_exact": exact, "energy_noiseless": noiseless,
-                "error": None if self.e0 is None else energy - self.e0,
-                "offset": energy - self.reference_energy, "circuit": self.circuit.copy(),
-                "angles": self.angles.copy(), "episode": self.episodes, "step": self.steps,
-                "threshold": self.threshold}
+        return {
+            "energy": energy,
+            "energy_exact": exact,
+            "energy_noiseless": noiseless,
+            "error": None if self.e0 is None else energy - self.e0,
+            "offset": energy - self.reference_energy,
+            "circuit": self.circuit.copy(),
+            "angles": self.angles.copy(),
+            "episode": self.episodes,
+            "step": self.steps,
+            "threshold": self.threshold,
+        }
 
     # ------------------------------------------------------------------ export, render, pickling
     def export_circuit(self, which: str = "current") -> dict:
@@ -338,8 +369,12 @@ class QASEnv(gym.Env):
         else:
             raise ValidationError(f"which must be 'current', 'episode_best' or 'best'; got {which!r}")
         out = {k: v for k, v in rec.items() if k not in ("circuit", "angles")}
-        out.update(circuit=rec["circuit"].to_dict(), angles=[float(x) for x in rec["angles"]],
-                   problem=self.problem_id, noise=_noise_name(self.config.noise))
+        out.update(
+            circuit=rec["circuit"].to_dict(),
+            angles=[float(x) for x in rec["angles"]],
+            problem=self.problem_id,
+            noise=_noise_name(self.config.noise),
+        )
         return out
 
     def render(self):
@@ -351,8 +386,9 @@ class QASEnv(gym.Env):
         for ins in self.circuit.instructions:
             q = ",".join(map(str, ins.qubits))
             gates.append(f"{ins.name}({q})" + (f"[{self.angles[ins.param]:+.4f}]" if ins.param is not None else ""))
-        return (f"step {self.steps}/{self.max_steps}  E={self.energy:.8f}  threshold={self.threshold:.3e}\n"
-                + (" ".join(gates) or "(empty)"))
+        return f"step {self.steps}/{self.max_steps}  E={self.energy:.8f}  threshold={self.threshold:.3e}\n" + (
+            " ".join(gates) or "(empty)"
+        )
 
     def __getstate__(self):
         state = dict(self.__dict__)

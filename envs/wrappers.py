@@ -37,8 +37,9 @@ class CurriculumWrapper(gym.Wrapper):
     def __init__(self, env: gym.Env, curriculum: Curriculum):
         super().__init__(env)
         if not hasattr(env.unwrapped, "set_threshold"):
-            raise ValidationError(f"CurriculumWrapper needs an env with set_threshold(x); got "
-                                  f"{type(env.unwrapped).__name__}")
+            raise ValidationError(
+                f"CurriculumWrapper needs an env with set_threshold(x); got {type(env.unwrapped).__name__}"
+            )
         self.driver = SharedCurriculumDriver(env, curriculum)
 
     @property
@@ -95,8 +96,10 @@ def push_threshold(vec_env, threshold: float) -> None:
     elif hasattr(getattr(vec_env, "unwrapped", None), "set_threshold"):
         vec_env.unwrapped.set_threshold(threshold)
     else:
-        raise ValidationError(f"cannot push a threshold into {type(vec_env).__name__}: expected an SB3 VecEnv, "
-                              f"a gymnasium VectorEnv or an env with set_threshold")
+        raise ValidationError(
+            f"cannot push a threshold into {type(vec_env).__name__}: expected an SB3 VecEnv, "
+            f"a gymnasium VectorEnv or an env with set_threshold"
+        )
 
 
 class SharedCurriculumDriver:

@@ -20,10 +20,10 @@ from crlqas.qnoise import channels
 
 @dataclass
 class Args:
-    seed: int = 7        # seed of the random circuit parameters
-    p1: float = 0.01     # depolarizing probability after each 1-qubit rotation
-    p2: float = 0.05     # depolarizing probability after each CNOT (2-qubit channel)
-    field: float = 0.5   # coefficient of the transverse-field terms XI and IX
+    seed: int = 7  # seed of the random circuit parameters
+    p1: float = 0.01  # depolarizing probability after each 1-qubit rotation
+    p2: float = 0.05  # depolarizing probability after each CNOT (2-qubit channel)
+    field: float = 0.5  # coefficient of the transverse-field terms XI and IX
 
 
 def main(args: Args) -> None:
@@ -33,9 +33,11 @@ def main(args: Args) -> None:
     circuit = qnoise.Circuit(2).ry(0).ry(1).cx(0, 1).ry(0).ry(1)
     params = rng.uniform(0, 2 * np.pi, circuit.num_parameters)
 
-    noise = (qnoise.NoiseModel("depolarizing")
-             .add_all_qubit_error(channels.depolarizing(args.p1, 1), ["rx", "ry", "rz"])
-             .add_all_qubit_error(channels.depolarizing(args.p2, 2), ["cx"]))
+    noise = (
+        qnoise.NoiseModel("depolarizing")
+        .add_all_qubit_error(channels.depolarizing(args.p1, 1), ["rx", "ry", "rz"])
+        .add_all_qubit_error(channels.depolarizing(args.p2, 2), ["cx"])
+    )
 
     # Labels: right-most character acts on qubit 0.
     hamiltonian = qnoise.Hamiltonian({"ZZ": 1.0, "XI": args.field, "IX": args.field})

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 
 @dataclass
 class Args:
-    seed: int = 100            # the paper's seeds are 100, 101, 102
-    preset: str = "h2-2q"      # any name of `crlqas train --list-presets`
-    profile: str = "cpu"       # "cpu" (2 x 256 MLP, batch 64) or "paper" (5 x 1000, batch 1000)
+    seed: int = 100  # the paper's seeds are 100, 101, 102
+    preset: str = "h2-2q"  # any name of `crlqas train --list-presets`
+    profile: str = "cpu"  # "cpu" (2 x 256 MLP, batch 64) or "paper" (5 x 1000, batch 1000)
     episodes: int | None = None  # None: the preset's short default (an upper bound with the stop)
-    eval_every: int = 5        # a greedy evaluation episode every N episodes
-    stop_on_success: int = 3   # stop after K chemically accurate greedy evaluations in a row (0: off)
+    eval_every: int = 5  # a greedy evaluation episode every N episodes
+    stop_on_success: int = 3  # stop after K chemically accurate greedy evaluations in a row (0: off)
     out: str = "runs/example-h2-2q"
 
 

@@ -18,11 +18,11 @@ from pathlib import Path
 
 @dataclass
 class Args:
-    seed: int = 1                    # seed of the simulators' shot sampling
+    seed: int = 1  # seed of the simulators' shot sampling
     run: str = "runs/example-h2-2q"  # trained with examples/train_h2.py's settings when missing
     backend: str = "fake_manila"
     shots: int = 20000
-    mitigation: str = "none"         # none, readout or zne
+    mitigation: str = "none"  # none, readout or zne
     out: str = "runs/example-h2-2q/ibm/submit-fake.json"
 
 
@@ -39,29 +39,50 @@ def main(args: Args) -> None:
 
         print(f"no run at {args.run}: training the h2-2q preset (60 episodes, seed 100) ...")
         train(load_preset("h2-2q"), args.run, seeds=[100], episodes=60)
-    record, path = best_from_run(args.run)   # lowest |E - E0| over seeds and record kinds
+    record, path = best_from_run(args.run)  # lowest |E - E0| over seeds and record kinds
     circuit, params = record_circuit(record, path)
     src = CircuitSource(circuit, params, str(path), run_problem(path), record)
     problem = src.problem or "h2-2q"
     prob = get_problem(problem)
     print(f"circuit: {src.origin} ({src.circuit.count_ops()}), problem {problem}")
 
-    v = verify(src.circuit, src.params, prob.hamiltonian, args.backend, shots=args.shots, seed=args.seed,
-               e0=prob.e0)
-    print(f"\nverify on {v['backend']} (calibrated {v['calibration_date']}), physical qubits {v['layout']}, "
-          f"ISA ops {v['ops']}")
-    for key in ("aer_energy", "qnoise_energy", "difference", "qnoise_measured_energy", "aer_measured_energy",
-                "aer_sampled_energy", "aer_standard_error", "noiseless_energy", "e0"):
+    v = verify(src.circuit, src.params, prob.hamiltonian, args.backend, shots=args.shots, seed=args.seed, e0=prob.e0)
+    print(
+        f"\nverify on {v['backend']} (calibrated {v['calibration_date']}), physical qubits {v['layout']}, "
+        f"ISA ops {v['ops']}"
+    )
+    for key in (
+        "aer_energy",
+        "qnoise_energy",
+        "difference",
+        "qnoise_measured_energy",
+        "aer_measured_energy",
+        "aer_sampled_energy",
+        "aer_standard_error",
+        "noiseless_energy",
+        "e0",
+    ):
         print(f"  {key:24s} {v[key]: .10f}")
 
-    rec = submit(src.circuit, src.params, prob.hamiltonian, args.backend, shots=args.shots,
-                 mitigation=args.mitigation, seed=args.seed, e0=prob.e0, source=src.info())
+    rec = submit(
+        src.circuit,
+        src.params,
+        prob.hamiltonian,
+        args.backend,
+        shots=args.shots,
+        mitigation=args.mitigation,
+        seed=args.seed,
+        e0=prob.e0,
+        source=src.info(),
+    )
     path = write_record(rec, args.out)
     se = rec["standard_error"]
     print(f"\nsubmit ({rec['mode']} mode, mitigation {rec['mitigation']}, job {rec['job_ids'][0]}):")
     print(f"  energy   {rec['energy']: .6f} +- {se:.6f}")
-    print(f"  expected {rec['expected_energy']: .6f}  ({(rec['energy'] - rec['expected_energy']) / se:+.1f} SE; "
-          f"Aer's exact noisy expectation)")
+    print(
+        f"  expected {rec['expected_energy']: .6f}  ({(rec['energy'] - rec['expected_energy']) / se:+.1f} SE; "
+        f"Aer's exact noisy expectation)"
+    )
     print(f"  ideal    {rec['noiseless_energy']: .6f}  ({(rec['energy'] - rec['noiseless_energy']) / se:+.1f} SE)")
     print(f"record written to {path}")
 

@@ -22,26 +22,36 @@ from crlqas.qnoise.vqe import plot_history, run_vqe
 
 @dataclass
 class Args:
-    seed: int = 0                 # seed of the run (initial angles, perturbations, shot noise)
-    problem: str = "h2-2q"        # problem id (crlqas problems list)
-    ansatz: str = "hea:1"         # hea:LAYERS[:ROTATIONS[:ENTANGLER]]
-    optimizer: str = "spsa3"      # crlqas optimizers
-    preset: str = "h2-2q"         # the paper's tuned Adam-SPSA hyper-parameters
-    budget: int = 1000            # evaluations, all counted
-    shots: int = 100_000          # N: the last stage's shots (Gaussian shot-noise model)
-    p1: float = 1e-3              # depolarizing probability after each rotation
-    p2: float = 1e-2              # depolarizing probability after each CNOT
-    plot: str = ""                # if set, write the energy history plot here
+    seed: int = 0  # seed of the run (initial angles, perturbations, shot noise)
+    problem: str = "h2-2q"  # problem id (crlqas problems list)
+    ansatz: str = "hea:1"  # hea:LAYERS[:ROTATIONS[:ENTANGLER]]
+    optimizer: str = "spsa3"  # crlqas optimizers
+    preset: str = "h2-2q"  # the paper's tuned Adam-SPSA hyper-parameters
+    budget: int = 1000  # evaluations, all counted
+    shots: int = 100_000  # N: the last stage's shots (Gaussian shot-noise model)
+    p1: float = 1e-3  # depolarizing probability after each rotation
+    p2: float = 1e-2  # depolarizing probability after each CNOT
+    plot: str = ""  # if set, write the energy history plot here
 
 
 def main(args: Args) -> None:
-    noise = (NoiseModel("depolarizing")
-             .add_all_qubit_error(channels.depolarizing(args.p1, 1), ["rx", "ry", "rz"])
-             .add_all_qubit_error(channels.depolarizing(args.p2, 2), ["cx"]))
+    noise = (
+        NoiseModel("depolarizing")
+        .add_all_qubit_error(channels.depolarizing(args.p1, 1), ["rx", "ry", "rz"])
+        .add_all_qubit_error(channels.depolarizing(args.p2, 2), ["cx"])
+    )
 
-    result = run_vqe(args.problem, args.ansatz, noise=noise, optimizer=args.optimizer,
-                     optimizer_options={"preset": args.preset}, budget=args.budget, shots=args.shots,
-                     seed=args.seed, progress=True)
+    result = run_vqe(
+        args.problem,
+        args.ansatz,
+        noise=noise,
+        optimizer=args.optimizer,
+        optimizer_options={"preset": args.preset},
+        budget=args.budget,
+        shots=args.shots,
+        seed=args.seed,
+        progress=True,
+    )
 
     print(result.summary())
     if args.plot:

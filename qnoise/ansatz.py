@@ -34,8 +34,7 @@ def _pairs(n: int, entangler: str) -> list[tuple[str, int, int]]:
     return [("cx", q, r) for q in range(n) for r in range(q + 1, n)]
 
 
-def hardware_efficient(num_qubits: int, layers: int, rotations=("ry", "rz"),
-                       entangler: str = "cx-linear") -> Circuit:
+def hardware_efficient(num_qubits: int, layers: int, rotations=("ry", "rz"), entangler: str = "cx-linear") -> Circuit:
     """Hardware-efficient ansatz (see the module docstring)."""
     if isinstance(layers, bool) or not isinstance(layers, int) or layers < 0:
         raise ValidationError(f"layers must be a non-negative integer; got {layers!r}")
@@ -68,8 +67,10 @@ def from_spec(spec: str, num_qubits: int) -> Circuit:
         raise ValidationError(f"an ansatz spec must be a string like 'hea:2'; got {spec!r}")
     parts = spec.strip().split(":")
     if parts[0].lower() not in ("hea", "hardware-efficient") or not 2 <= len(parts) <= 4:
-        raise ValidationError(f"unknown ansatz {spec!r}; expected hea:LAYERS[:ROTATIONS[:ENTANGLER]], "
-                              f"e.g. hea:2 or hea:2:ry,rz:cx-circular")
+        raise ValidationError(
+            f"unknown ansatz {spec!r}; expected hea:LAYERS[:ROTATIONS[:ENTANGLER]], "
+            f"e.g. hea:2 or hea:2:ry,rz:cx-circular"
+        )
     try:
         layers = int(parts[1])
     except ValueError:
@@ -79,4 +80,4 @@ def from_spec(spec: str, num_qubits: int) -> Circuit:
     return hardware_efficient(num_qubits, layers, rotations, entangler)
 
 
-__all__ = ["hardware_efficient", "from_spec", "ROTATIONS", "ENTANGLERS"]
+__all__ = ["ENTANGLERS", "ROTATIONS", "from_spec", "hardware_efficient"]

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import atomic_write_json
 from .errors import ValidationError, require
+from .fileio import atomic_write_json
 from .workloads import Workload, load_workloads, thermal_parameters
 
 PEERS = ("aer", "qulacs")
@@ -43,16 +43,16 @@ ENERGY_TOL = 1e-8
 
 @dataclass
 class BenchSettings:
-    repeats: int = 10          # timed calls per engine per workload (fewer if budget_s runs out)
-    batch: int = 64            # parameter vectors per Simulator.energies call
-    cap_s: float = 2.0         # an engine slower than this per evaluation is skipped
-    budget_s: float = 5.0      # wall-time budget per engine per workload for the timed calls
+    repeats: int = 10  # timed calls per engine per workload (fewer if budget_s runs out)
+    batch: int = 64  # parameter vectors per Simulator.energies call
+    cap_s: float = 2.0  # an engine slower than this per evaluation is skipped
+    budget_s: float = 5.0  # wall-time budget per engine per workload for the timed calls
     seed: int = 1234
 
 
 @dataclass
 class EngineResult:
-    us: float | None = None    # median microseconds per evaluation
+    us: float | None = None  # median microseconds per evaluation
     energy: float | None = None
     note: str = ""
 
@@ -65,12 +65,15 @@ class WorkloadResult:
 
 def default_workloads_dir() -> Path:
     """``../shared/bench/workloads`` relative to the CWD if present, else the copies in ``tests/data``."""
-    for cand in (Path.cwd() / ".." / "shared" / "bench" / "workloads",
-                 Path(__file__).resolve().parent.parent / "tests" / "data"):
+    for cand in (
+        Path.cwd() / ".." / "shared" / "bench" / "workloads",
+        Path(__file__).resolve().parent.parent / "tests" / "data",
+    ):
         if cand.is_dir() and any(cand.glob("*.json")):
             return cand
-    raise ValidationError("no workloads found (looked for ../shared/bench/workloads and tests/data); "
-                          "pass --workloads FILES_OR_DIR")
+    raise ValidationError(
+        "no workloads found (looked for ../shared/bench/workloads and tests/data); pass --workloads FILES_OR_DIR"
+    )
 
 
 def resolve_peers(spec: str | None) -> list[str]:
@@ -108,9 +111,9 @@ def _time_calls(evaluate, draw, settings: BenchSettings, per_call: int = 1) -> E
 
 def _run_engine(evaluate, w: Workload, rng, settings: BenchSettings, warm_cap: float = math.inf) -> EngineResult:
     t0 = time.perf_counter()
-    energy = float(evaluate(w.reference_params))        # warm-up and reference check
+    energy = float(evaluate(w.reference_params))  # warm-up and reference check
     warm = time.perf_counter() - t0
-    draw = lambda: rng.uniform(0.0, 2 * math.pi, w.n_params)  # noqa: E731
+    draw = lambda: rng.uniform(0.0, 2 * math.pi, w.n_params)
     if warm > warm_cap:  # the warm-up alone says the engine is far over the cap: do not time it
         res = EngineResult(None, note=f">{settings.cap_s:g} s ({warm:.1f} s)")
     else:
@@ -185,8 +188,7 @@ def qulacs_engine(w: Workload):
     """Energy function of qulacs' DensityMatrix simulator for this workload."""
     require("qulacs", "bench")
     from qulacs import DensityMatrix, Observable, ParametricQuantumCircuit
-    from qulacs.gate import (AmplitudeDampingNoise, DephasingNoise, DepolarizingNoise,
-                             TwoQubitDepolarizingNoise)
+    from qulacs.gate import AmplitudeDampingNoise, DephasingNoise, DepolarizingNoise, TwoQubitDepolarizingNoise
 
     _check_ops(w, "qulacs")
     noise = w.noise
@@ -252,8 +254,8 @@ def bench_workload(w: Workload, peers: list[str], settings: BenchSettings, skip:
         out.engines["qnoise_batch"] = EngineResult(None, note="skip (single eval over cap)")
     else:
         b = max(1, min(settings.batch, int(settings.cap_s * 1e6 / max(res.us, 1e-3))))
-        batched(rng.uniform(0.0, 2 * math.pi, (b, w.n_params)))          # warm-up
-        draw = lambda: rng.uniform(0.0, 2 * math.pi, (b, w.n_params))  # noqa: E731
+        batched(rng.uniform(0.0, 2 * math.pi, (b, w.n_params)))  # warm-up
+        draw = lambda: rng.uniform(0.0, 2 * math.pi, (b, w.n_params))
         out.engines["qnoise_batch"] = _time_calls(batched, draw, settings, per_call=b)
     for peer in peers:
         if peer in skip:
@@ -287,8 +289,10 @@ def run_bench(workloads, peers: list[str], settings: BenchSettings, stream=None)
         print(_row(r, cols, peers), file=stream, flush=True)
     bad = [(r.workload.name, e, d) for r in results for e, d in _deviations(r).items() if d > ENERGY_TOL]
     for name, engine, d in bad:
-        print(f"WARNING: {engine} energy on {name} deviates from reference_energy by {d:.2e} "
-              f"(> {ENERGY_TOL:g})", file=stream)
+        print(
+            f"WARNING: {engine} energy on {name} deviates from reference_energy by {d:.2e} (> {ENERGY_TOL:g})",
+            file=stream,
+        )
     return results
 
 
@@ -314,8 +318,13 @@ def _row(r: WorkloadResult, cols, peers) -> str:
 
 
 def machine_info() -> dict:
-    info = {"platform": platform.platform(), "machine": platform.machine(), "processor": platform.processor(),
-            "cpu_count": os.cpu_count(), "python": platform.python_version()}
+    info = {
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+    }
     if hasattr(os, "sched_getaffinity"):
         info["cpus_available"] = len(os.sched_getaffinity(0))
     for var in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS"):
@@ -339,17 +348,25 @@ def results_to_json(results: list[WorkloadResult], settings: BenchSettings) -> d
     rows = []
     for r in results:
         w = r.workload
-        rows.append({"name": w.name, "n_qubits": w.n_qubits, "n_gates": w.n_gates,
-                     "noise": w.noise.get("model"), "energy": r.engines["qnoise"].energy,
-                     "reference_energy": w.reference_energy,
-                     "us_per_eval": {e: res.us for e, res in r.engines.items()},
-                     "abs_dE": _deviations(r),
-                     "notes": {e: res.note for e, res in r.engines.items() if res.note}})
+        rows.append(
+            {
+                "name": w.name,
+                "n_qubits": w.n_qubits,
+                "n_gates": w.n_gates,
+                "noise": w.noise.get("model"),
+                "energy": r.engines["qnoise"].energy,
+                "reference_energy": w.reference_energy,
+                "us_per_eval": {e: res.us for e, res in r.engines.items()},
+                "abs_dE": _deviations(r),
+                "notes": {e: res.note for e, res in r.engines.items() if res.note},
+            }
+        )
     return {"workloads": rows, "settings": vars(settings), "machine": machine_info(), "versions": versions()}
 
 
-def bench_simulator(workloads=None, peers: str | None = None, settings: BenchSettings | None = None,
-                    json_out=None, stream=None) -> int:
+def bench_simulator(
+    workloads=None, peers: str | None = None, settings: BenchSettings | None = None, json_out=None, stream=None
+) -> int:
     """Entry point of ``crlqas bench simulator``; returns 1 when an energy is off by > 1e-8."""
     stream = stream or sys.stdout
     settings = settings or BenchSettings()

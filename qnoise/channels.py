@@ -40,8 +40,10 @@ class Channel:
         if validate:
             neg, tp = conversions.cptp_violation(ptm)
             if neg > CPTP_ATOL or tp > CPTP_ATOL:
-                raise ChannelError(f"channel {name!r} is not CPTP: most negative Choi eigenvalue "
-                                   f"{-neg:.3g}, trace-preservation error {tp:.3g} (tolerance {CPTP_ATOL})")
+                raise ChannelError(
+                    f"channel {name!r} is not CPTP: most negative Choi eigenvalue "
+                    f"{-neg:.3g}, trace-preservation error {tp:.3g} (tolerance {CPTP_ATOL})"
+                )
         ptm.setflags(write=False)
         self.ptm = ptm
         self.num_qubits = k
@@ -55,17 +57,18 @@ class Channel:
             self._kraus = conversions.ptm_to_kraus(self.ptm)
         return self._kraus
 
-    def compose(self, other: "Channel") -> "Channel":
+    def compose(self, other: Channel) -> Channel:
         """``self`` followed by ``other`` (same qubits)."""
         if other.num_qubits != self.num_qubits:
-            raise ChannelError(f"cannot compose a {self.num_qubits}-qubit channel with a "
-                               f"{other.num_qubits}-qubit channel")
+            raise ChannelError(
+                f"cannot compose a {self.num_qubits}-qubit channel with a {other.num_qubits}-qubit channel"
+            )
         kraus = None
         if self._kraus is not None and other._kraus is not None:
             kraus = [b @ a for a in self._kraus for b in other._kraus]
         return Channel(other.ptm @ self.ptm, kraus, f"{self.name}>{other.name}", validate=False)
 
-    def tensor(self, other: "Channel") -> "Channel":
+    def tensor(self, other: Channel) -> Channel:
         """``self (x) other``: ``other`` acts on the low (first-listed) qubits, as in Qiskit."""
         kraus = None
         if self._kraus is not None and other._kraus is not None:
@@ -121,16 +124,22 @@ def amplitude_damping(gamma: float, excited_state_population: float = 0.0) -> Ch
     g = _prob("amplitude damping gamma", gamma)
     pe = _prob("excited_state_population", excited_state_population)
     a, b = math.sqrt(1 - pe), math.sqrt(pe)
-    kraus = [a * np.array([[1, 0], [0, math.sqrt(1 - g)]]), a * np.array([[0, math.sqrt(g)], [0, 0]]),
-             b * np.array([[math.sqrt(1 - g), 0], [0, 1]]), b * np.array([[0, 0], [math.sqrt(g), 0]])]
+    kraus = [
+        a * np.array([[1, 0], [0, math.sqrt(1 - g)]]),
+        a * np.array([[0, math.sqrt(g)], [0, 0]]),
+        b * np.array([[math.sqrt(1 - g), 0], [0, 1]]),
+        b * np.array([[0, 0], [math.sqrt(g), 0]]),
+    ]
     kraus = [k.astype(complex) for k in kraus if np.any(k)]
     return Channel(conversions.kraus_to_ptm(kraus), kraus, f"amplitude_damping({g:g})", validate=False)
 
 
 def phase_damping(lam: float) -> Channel:
     lam = _prob("phase damping lambda", lam)
-    kraus = [np.array([[1, 0], [0, math.sqrt(1 - lam)]], dtype=complex),
-             np.array([[0, 0], [0, math.sqrt(lam)]], dtype=complex)]
+    kraus = [
+        np.array([[1, 0], [0, math.sqrt(1 - lam)]], dtype=complex),
+        np.array([[0, 0], [0, math.sqrt(lam)]], dtype=complex),
+    ]
     return Channel(conversions.kraus_to_ptm(kraus), kraus, f"phase_damping({lam:g})", validate=False)
 
 
@@ -154,8 +163,9 @@ def thermal_relaxation(t1: float, t2: float, time: float, excited_state_populati
 def kraus_channel(kraus_ops) -> Channel:
     ops = [np.asarray(k, dtype=complex) for k in kraus_ops]
     if not ops or any(k.ndim != 2 or k.shape != ops[0].shape or k.shape[0] not in (2, 4) for k in ops):
-        raise ChannelError(f"Kraus operators must be equal-shaped 2x2 or 4x4 matrices; got shapes "
-                           f"{[k.shape for k in ops]}")
+        raise ChannelError(
+            f"Kraus operators must be equal-shaped 2x2 or 4x4 matrices; got shapes {[k.shape for k in ops]}"
+        )
     dev = np.abs(sum(k.conj().T @ k for k in ops) - np.eye(ops[0].shape[0])).max()
     if dev > CPTP_ATOL:
         raise ChannelError(f"Kraus operators are not trace preserving: |sum K^dag K - I| = {dev:.3g}")
@@ -183,7 +193,7 @@ class ReadoutError:
         self.p0_given1 = _prob("readout P(0|1)", p1_given0 if p0_given1 is None else p0_given1)
 
     @classmethod
-    def from_matrix(cls, matrix) -> "ReadoutError":
+    def from_matrix(cls, matrix) -> ReadoutError:
         m = np.asarray(matrix, dtype=float)
         if m.shape != (2, 2) or np.any(m < 0) or not np.allclose(m.sum(axis=1), 1.0, atol=1e-10):
             raise ValidationError(f"a readout matrix is 2x2, non-negative, rows summing to 1; got {matrix!r}")
@@ -198,11 +208,23 @@ class ReadoutError:
 
     def __eq__(self, other) -> bool:
         return isinstance(other, ReadoutError) and (self.p1_given0, self.p0_given1) == (
-            other.p1_given0, other.p0_given1)
+            other.p1_given0,
+            other.p0_given1,
+        )
 
     def __repr__(self) -> str:
         return f"ReadoutError(p1_given0={self.p1_given0:g}, p0_given1={self.p0_given1:g})"
 
 
-__all__ = ["Channel", "ReadoutError", "depolarizing", "pauli_channel", "amplitude_damping",
-           "phase_damping", "thermal_relaxation", "kraus_channel", "unitary_channel", "PAULI_MATRICES"]
+__all__ = [
+    "PAULI_MATRICES",
+    "Channel",
+    "ReadoutError",
+    "amplitude_damping",
+    "depolarizing",
+    "kraus_channel",
+    "pauli_channel",
+    "phase_damping",
+    "thermal_relaxation",
+    "unitary_channel",
+]

@@ -60,8 +60,7 @@ class Circuit:
         self.instructions: list[Instruction] = []
 
     # ------------------------------------------------------------------ building
-    def append(self, name: str, qubits, param: int | None = None, angle: float | None = None,
-               matrix=None) -> "Circuit":
+    def append(self, name: str, qubits, param: int | None = None, angle: float | None = None, matrix=None) -> Circuit:
         """Append a gate; see the class docstring for the meaning of ``param`` and ``angle``."""
         cname = canonical_name(name)
         spec = GATES.get(cname)
@@ -100,29 +99,63 @@ class Circuit:
             raise QubitError(f"qubits of {name!r} must be integers; got {qubits!r}") from None
         for q in qs:
             if not 0 <= q < self.num_qubits:
-                raise QubitError(f"qubit {q} of {name!r} is out of range for a {self.num_qubits}-qubit "
-                                 f"circuit (allowed 0..{self.num_qubits - 1})")
+                raise QubitError(
+                    f"qubit {q} of {name!r} is out of range for a {self.num_qubits}-qubit "
+                    f"circuit (allowed 0..{self.num_qubits - 1})"
+                )
         if len(set(qs)) != len(qs):
             raise QubitError(f"gate {name!r} got duplicate qubits {qs}")
         return qs
 
-    def rx(self, qubit, param=None, angle=None): return self.append("rx", qubit, param, angle)
-    def ry(self, qubit, param=None, angle=None): return self.append("ry", qubit, param, angle)
-    def rz(self, qubit, param=None, angle=None): return self.append("rz", qubit, param, angle)
-    def cx(self, control, target): return self.append("cx", (control, target))
+    def rx(self, qubit, param=None, angle=None):
+        return self.append("rx", qubit, param, angle)
+
+    def ry(self, qubit, param=None, angle=None):
+        return self.append("ry", qubit, param, angle)
+
+    def rz(self, qubit, param=None, angle=None):
+        return self.append("rz", qubit, param, angle)
+
+    def cx(self, control, target):
+        return self.append("cx", (control, target))
+
     cnot = cx
-    def cz(self, a, b): return self.append("cz", (a, b))
-    def swap(self, a, b): return self.append("swap", (a, b))
-    def h(self, q): return self.append("h", q)
-    def x(self, q): return self.append("x", q)
-    def y(self, q): return self.append("y", q)
-    def z(self, q): return self.append("z", q)
-    def s(self, q): return self.append("s", q)
-    def sdg(self, q): return self.append("sdg", q)
-    def t(self, q): return self.append("t", q)
-    def tdg(self, q): return self.append("tdg", q)
-    def sx(self, q): return self.append("sx", q)
-    def unitary(self, matrix, qubits): return self.append("unitary", qubits, matrix=matrix)
+
+    def cz(self, a, b):
+        return self.append("cz", (a, b))
+
+    def swap(self, a, b):
+        return self.append("swap", (a, b))
+
+    def h(self, q):
+        return self.append("h", q)
+
+    def x(self, q):
+        return self.append("x", q)
+
+    def y(self, q):
+        return self.append("y", q)
+
+    def z(self, q):
+        return self.append("z", q)
+
+    def s(self, q):
+        return self.append("s", q)
+
+    def sdg(self, q):
+        return self.append("sdg", q)
+
+    def t(self, q):
+        return self.append("t", q)
+
+    def tdg(self, q):
+        return self.append("tdg", q)
+
+    def sx(self, q):
+        return self.append("sx", q)
+
+    def unitary(self, matrix, qubits):
+        return self.append("unitary", qubits, matrix=matrix)
 
     # ------------------------------------------------------------------ queries
     @property
@@ -142,12 +175,17 @@ class Circuit:
         if not isinstance(other, Circuit):
             return NotImplemented
         if (self.num_qubits, self.num_parameters, self.instructions) != (
-                other.num_qubits, other.num_parameters, other.instructions):
+            other.num_qubits,
+            other.num_parameters,
+            other.instructions,
+        ):
             return False
-        return all(a.matrix is None and b.matrix is None or np.array_equal(a.matrix, b.matrix)
-                   for a, b in zip(self.instructions, other.instructions))
+        return all(
+            (a.matrix is None and b.matrix is None) or np.array_equal(a.matrix, b.matrix)
+            for a, b in zip(self.instructions, other.instructions)
+        )
 
-    def copy(self) -> "Circuit":
+    def copy(self) -> Circuit:
         out = Circuit(self.num_qubits, self.num_parameters)
         out.instructions = list(self.instructions)
         return out
@@ -181,17 +219,22 @@ class Circuit:
         if p.shape[0] != self.num_parameters:
             raise ParameterError(f"the circuit has {self.num_parameters} parameter(s); got {p.shape[0]} value(s)")
         if not np.all(np.isfinite(p)):
-            raise ParameterError(f"parameters must be finite; got non-finite values at indices "
-                                 f"{np.flatnonzero(~np.isfinite(p)).tolist()}")
+            raise ParameterError(
+                f"parameters must be finite; got non-finite values at indices "
+                f"{np.flatnonzero(~np.isfinite(p)).tolist()}"
+            )
         return p
 
     # ------------------------------------------------------------------ serialisation
     def to_dict(self) -> dict:
-        return {"num_qubits": self.num_qubits, "num_parameters": self.num_parameters,
-                "gates": [ins.to_dict() for ins in self.instructions]}
+        return {
+            "num_qubits": self.num_qubits,
+            "num_parameters": self.num_parameters,
+            "gates": [ins.to_dict() for ins in self.instructions],
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Circuit":
+    def from_dict(cls, data: dict) -> Circuit:
         try:
             out = cls(data["num_qubits"], data.get("num_parameters", 0))
             for g in data["gates"]:
@@ -209,8 +252,9 @@ def _check_unitary(matrix, k: int) -> np.ndarray:
         raise ValidationError("a 'unitary' gate needs a matrix")
     m = np.asarray(matrix, dtype=complex)
     if k not in (1, 2) or m.shape != (2**k, 2**k):
-        raise ValidationError(f"a unitary gate acts on 1 or 2 qubits with a 2^k x 2^k matrix; got {k} "
-                              f"qubit(s) and shape {m.shape}")
+        raise ValidationError(
+            f"a unitary gate acts on 1 or 2 qubits with a 2^k x 2^k matrix; got {k} qubit(s) and shape {m.shape}"
+        )
     if not np.allclose(m.conj().T @ m, np.eye(2**k), atol=1e-10):
         raise ValidationError("the matrix of a 'unitary' gate is not unitary (U^dagger U != I within 1e-10)")
     m = m.copy()

@@ -16,7 +16,7 @@ block) becomes one fixed op, stored as diagonal, sparse (<= ``SPARSE_MAX_NNZ`` n
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 
@@ -52,12 +52,12 @@ class Program:
         return (self.num_qubits, self.ops, self.factors, self.mats, self.sparse_rc, self.sparse_val)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fixed_ptm(name: str) -> np.ndarray:
     return unitary_to_ptm(gate_unitary(name))
 
 
-@lru_cache(maxsize=None)
+@cache
 def rotation_parts(pauli: int) -> np.ndarray:
     """``(R_cc, R_cs, R_ss)`` with ``PTM(exp(-i theta P/2)) = c^2 R_cc + c s R_cs + s^2 R_ss``."""
     r0 = unitary_to_ptm(rotation_matrix(pauli, 0.0))
@@ -72,7 +72,7 @@ def _swap_local(m: np.ndarray) -> np.ndarray:
 
 
 class _Block:
-    __slots__ = ("qubits", "factors")
+    __slots__ = ("factors", "qubits")
 
     def __init__(self, qubits):
         self.qubits = qubits  # (q,) or (lo, hi)
@@ -177,7 +177,7 @@ def _gather_entries(n: int, lo: int, hi: int, m: np.ndarray):
     dlo, dhi = (idx >> (2 * lo)) & 3, (idx >> (2 * hi)) & 3
     rest = idx - (dlo << (2 * lo)) - (dhi << (2 * hi))
     loc = dlo + 4 * dhi
-    off = lambda j: ((j & 3) << (2 * lo)) + ((j >> 2) << (2 * hi))  # noqa: E731
+    off = lambda j: ((j & 3) << (2 * lo)) + ((j >> 2) << (2 * hi))
     dst = [idx]
     src = [rest + off(cols[loc])]
     val = [vals[loc]]
@@ -217,8 +217,11 @@ class _Builder:
         lo, hi = qubits
         if np.count_nonzero(m - np.diag(np.diag(m))) == 0:
             self.ops.append((DIAG2, lo, hi, self.put(np.diag(m)), 0))
-        elif self.n <= GATHER_MAX_QUBITS and np.count_nonzero(m) <= SPARSE_MAX_NNZ and \
-                (g := _gather_entries(self.n, lo, hi, m)) is not None:
+        elif (
+            self.n <= GATHER_MAX_QUBITS
+            and np.count_nonzero(m) <= SPARSE_MAX_NNZ
+            and (g := _gather_entries(self.n, lo, hi, m)) is not None
+        ):
             start = sum(len(v) for v in self.vals)
             self.rc.append(g[0])
             self.vals.append(g[1])
@@ -261,7 +264,10 @@ def compile_program(circuit: Circuit, noise_model: NoiseModel | None = None) -> 
         ops=np.array(b.ops, dtype=np.int64).reshape(-1, 5),
         factors=np.array(b.factors, dtype=np.int64).reshape(-1, 3),
         mats=np.concatenate(b.mats) if b.mats else np.zeros(0),
-        sparse_rc=rc, sparse_val=vals, occ_param=np.array(occ_param, dtype=np.int64))
+        sparse_rc=rc,
+        sparse_val=vals,
+        occ_param=np.array(occ_param, dtype=np.int64),
+    )
 
 
 def pack_program(program: Program, h_idx: np.ndarray, h_val: np.ndarray, constant: float = 0.0):

@@ -41,7 +41,7 @@ def kraus_to_ptm(kraus_ops) -> np.ndarray:
 def ptm_to_choi(ptm: np.ndarray) -> np.ndarray:
     """Choi matrix ``sum_ij |i><j| (x) E(|i><j|)`` (column-stacking free, input factor first)."""
     ptm = np.asarray(ptm, dtype=float)
-    dim = int(round(np.sqrt(ptm.shape[0])))
+    dim = round(np.sqrt(ptm.shape[0]))
     n = dim.bit_length() - 1
     basis = pauli_basis(n)
     # E(P_j) = sum_i R[i, j] P_i ; E(|a><b|) = sum_j c_j(ab) E(P_j) with c_j = <b|P_j|a>/d
@@ -54,7 +54,7 @@ def ptm_to_choi(ptm: np.ndarray) -> np.ndarray:
 def choi_to_ptm(choi: np.ndarray) -> np.ndarray:
     """Inverse of :func:`ptm_to_choi`."""
     choi = np.asarray(choi, dtype=complex)
-    dim = int(round(np.sqrt(choi.shape[0])))
+    dim = round(np.sqrt(choi.shape[0]))
     n = dim.bit_length() - 1
     basis = pauli_basis(n)
     e_ab = choi.reshape(dim, dim, dim, dim).transpose(0, 2, 1, 3)  # [a, b, c, d]
@@ -65,7 +65,7 @@ def choi_to_ptm(choi: np.ndarray) -> np.ndarray:
 def choi_to_kraus(choi: np.ndarray, atol: float = 1e-12) -> list[np.ndarray]:
     """Kraus operators from the eigendecomposition of a positive Choi matrix."""
     choi = np.asarray(choi, dtype=complex)
-    dim = int(round(np.sqrt(choi.shape[0])))
+    dim = round(np.sqrt(choi.shape[0]))
     w, v = np.linalg.eigh((choi + choi.conj().T) / 2)
     ops = []
     for val, vec in zip(w, v.T):

@@ -45,8 +45,10 @@ def read_text(path, what: str = "file") -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"{what} {str(path)!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
-                             f"offset {exc.start}); expected a text file") from None
+        raise InputFileError(
+            f"{what} {str(path)!r} is not UTF-8 text (byte 0x{data[exc.start]:02x} at "
+            f"offset {exc.start}); expected a text file"
+        ) from None
 
 
 def read_json(path, what: str = "JSON file"):
@@ -55,16 +57,16 @@ def read_json(path, what: str = "JSON file"):
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise InputFileError(f"{what} {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, "
-                             f"column {exc.colno}") from None
+        raise InputFileError(
+            f"{what} {str(path)!r} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
 
 
 def read_json_object(path, what: str = "JSON file") -> dict:
     """Like :func:`read_json`, and the top level must be a JSON object."""
     data = read_json(path, what)
     if not isinstance(data, dict):
-        raise InputFileError(f"{what} {str(path)!r} must hold a JSON object ({{...}}); got a "
-                             f"{type(data).__name__}")
+        raise InputFileError(f"{what} {str(path)!r} must hold a JSON object ({{...}}); got a {type(data).__name__}")
     return data
 
 
@@ -156,5 +158,4 @@ def plain_data(value):
 def plain_fields(obj) -> dict:
     """``{name: plain_data(value)}`` of a dataclass's fields (those named ``_...`` left out): what
     its ``to_dict`` writes."""
-    return {f.name: plain_data(getattr(obj, f.name)) for f in dataclasses.fields(obj)
-            if not f.name.startswith("_")}
+    return {f.name: plain_data(getattr(obj, f.name)) for f in dataclasses.fields(obj) if not f.name.startswith("_")}

@@ -47,8 +47,7 @@ FIXED_UNITARIES = {k: np.asarray(v, dtype=complex) for k, v in {**_FIXED_1Q, **_
 
 GATES: dict[str, GateSpec] = {name: GateSpec(name, 1) for name in _FIXED_1Q}
 GATES.update({name: GateSpec(name, 2) for name in _FIXED_2Q})
-GATES.update({"rx": GateSpec("rx", 1, True, 1), "ry": GateSpec("ry", 1, True, 2),
-              "rz": GateSpec("rz", 1, True, 3)})
+GATES.update({"rx": GateSpec("rx", 1, True, 1), "ry": GateSpec("ry", 1, True, 2), "rz": GateSpec("rz", 1, True, 3)})
 GATES["unitary"] = GateSpec("unitary", 0)  # arity from the matrix
 
 ALIASES = {"cnot": "cx", "i": "id", "sdag": "sdg", "tdag": "tdg"}

@@ -55,8 +55,9 @@ def _check_label(label) -> str:
     up = label.upper()
     bad = sorted(set(up) - set(PAULI_CHARS))
     if bad:
-        raise HamiltonianError(f"Pauli label {label!r} has {', '.join(map(repr, bad))}; "
-                               "allowed characters are I, X, Y, Z")
+        raise HamiltonianError(
+            f"Pauli label {label!r} has {', '.join(map(repr, bad))}; allowed characters are I, X, Y, Z"
+        )
     return up
 
 
@@ -73,8 +74,9 @@ def _pairs(terms):
     try:
         items = list(items)
     except TypeError:
-        raise HamiltonianError(f"terms must be a dict label->coeff or (label, coeff) pairs; "
-                               f"got {type(terms).__name__}") from None
+        raise HamiltonianError(
+            f"terms must be a dict label->coeff or (label, coeff) pairs; got {type(terms).__name__}"
+        ) from None
     for item in items:
         if isinstance(item, str) or not hasattr(item, "__len__") or len(item) != 2:
             raise HamiltonianError(f"each term is a (label, coeff) pair; got {item!r}")
@@ -95,8 +97,9 @@ def normalize_readout_errors(readout_errors, num_qubits: int) -> list:
         return [readout_errors.readout_error(q) for q in range(num_qubits)]
     errs = list(readout_errors)
     if len(errs) != num_qubits:
-        raise QubitError(f"readout_errors needs one entry (ReadoutError or None) per qubit: "
-                         f"{num_qubits}; got {len(errs)}")
+        raise QubitError(
+            f"readout_errors needs one entry (ReadoutError or None) per qubit: {num_qubits}; got {len(errs)}"
+        )
     for e in errs:
         if e is not None and not isinstance(e, ReadoutError):
             raise HamiltonianError(f"readout_errors items must be ReadoutError or None; got {e!r}")
@@ -119,8 +122,10 @@ class Hamiltonian:
                 width = len(label)
             elif len(label) != width:
                 err = QubitError if num_qubits is not None else HamiltonianError
-                raise err(f"label {raw!r} acts on {len(label)} qubits; expected {width} "
-                          f"({'num_qubits' if num_qubits is not None else 'the first label'})")
+                raise err(
+                    f"label {raw!r} acts on {len(label)} qubits; expected {width} "
+                    f"({'num_qubits' if num_qubits is not None else 'the first label'})"
+                )
             if set(label) == {"I"}:
                 const += value
             else:
@@ -220,8 +225,10 @@ class Hamiltonian:
             allcols = np.tile(cols, len(blocks))
             return sp.csr_matrix((data, (rows, allcols)), shape=(dim, dim))
         if n > MAX_DENSE_QUBITS:
-            raise SimulatorMemoryError(f"a dense matrix is refused above {MAX_DENSE_QUBITS} qubits; "
-                                       f"this Hamiltonian has {n}: use to_matrix(sparse=True)")
+            raise SimulatorMemoryError(
+                f"a dense matrix is refused above {MAX_DENSE_QUBITS} qubits; "
+                f"this Hamiltonian has {n}: use to_matrix(sparse=True)"
+            )
         out = np.zeros((dim, dim), dtype=complex)
         for x, values in self._blocks():
             out[cols ^ x, cols] += values
@@ -315,24 +322,26 @@ class Hamiltonian:
 
     # ------------------------------------------------------------------ conversions
     def to_dict(self) -> dict:
-        return {"num_qubits": self._n, "constant": self._constant,
-                "terms": [[lab, float(w)] for lab, w in zip(self._labels, self._coeffs)]}
+        return {
+            "num_qubits": self._n,
+            "constant": self._constant,
+            "terms": [[lab, float(w)] for lab, w in zip(self._labels, self._coeffs)],
+        }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Hamiltonian":
+    def from_dict(cls, data: dict) -> Hamiltonian:
         if not isinstance(data, dict) or "terms" not in data:
-            raise HamiltonianError(f"expected a dict with 'terms' (and 'num_qubits', 'constant'); "
-                                   f"got {data!r}")
+            raise HamiltonianError(f"expected a dict with 'terms' (and 'num_qubits', 'constant'); got {data!r}")
         return cls([tuple(t) for t in data["terms"]], data.get("constant", 0.0), data.get("num_qubits"))
 
     @classmethod
-    def from_indices(cls, indices, coeffs, num_qubits: int, constant: float = 0.0) -> "Hamiltonian":
+    def from_indices(cls, indices, coeffs, num_qubits: int, constant: float = 0.0) -> Hamiltonian:
         """Build from Pauli indices (e.g. the output of :meth:`readout_folded`)."""
         n = _check_num_qubits(num_qubits)
         return cls([(index_to_label(int(i), n), w) for i, w in zip(indices, coeffs)], constant, n)
 
     @classmethod
-    def from_sparse_pauli_op(cls, op) -> "Hamiltonian":
+    def from_sparse_pauli_op(cls, op) -> Hamiltonian:
         """From a Qiskit ``SparsePauliOp`` (same label convention; coefficients must be real)."""
         require("qiskit", "qiskit")
         return cls([(str(lab), w) for lab, w in op.to_list()], 0.0, int(op.num_qubits))
@@ -349,9 +358,11 @@ class Hamiltonian:
     def __eq__(self, other) -> bool:
         if not isinstance(other, Hamiltonian):
             return NotImplemented
-        return (self._n == other._n and self._constant == other._constant
-                and dict(zip(self._labels, self._coeffs.tolist()))
-                == dict(zip(other._labels, other._coeffs.tolist())))
+        return (
+            self._n == other._n
+            and self._constant == other._constant
+            and dict(zip(self._labels, self._coeffs.tolist())) == dict(zip(other._labels, other._coeffs.tolist()))
+        )
 
     def __add__(self, other):
         if isinstance(other, Hamiltonian):
@@ -369,8 +380,7 @@ class Hamiltonian:
         if not isinstance(scalar, Number) or isinstance(scalar, bool):
             return NotImplemented
         s = _real(scalar, "the scalar")
-        return Hamiltonian([(lab, s * w) for lab, w in zip(self._labels, self._coeffs)],
-                           s * self._constant, self._n)
+        return Hamiltonian([(lab, s * w) for lab, w in zip(self._labels, self._coeffs)], s * self._constant, self._n)
 
     __rmul__ = __mul__
 
@@ -380,4 +390,4 @@ class Hamiltonian:
         return f"Hamiltonian({{{shown}{more}}}, constant={self._constant:g}, num_qubits={self._n})"
 
 
-__all__ = ["Hamiltonian", "normalize_readout_errors", "bit_parity"]
+__all__ = ["Hamiltonian", "bit_parity", "normalize_readout_errors"]

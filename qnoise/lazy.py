@@ -20,8 +20,9 @@ import importlib
 from collections.abc import Callable, Iterable, Mapping
 
 
-def attach(package: str, names: Mapping[str, str] | None = None, submodules: Iterable[str] = (),
-           eager: Iterable[str] = ()) -> tuple[Callable[[str], object], Callable[[], list[str]], list[str]]:
+def attach(
+    package: str, names: Mapping[str, str] | None = None, submodules: Iterable[str] = (), eager: Iterable[str] = ()
+) -> tuple[Callable[[str], object], Callable[[], list[str]], list[str]]:
     """``(__getattr__, __dir__, __all__)`` for ``package`` (pass the package's ``__name__``)."""
     names = dict(names or {})
     submodules = frozenset(submodules)

@@ -17,7 +17,7 @@ Random numbers come from a NumPy ``Generator``; :func:`as_generator` turns a see
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -37,8 +37,9 @@ def as_generator(seed_or_rng=None) -> np.random.Generator:
         if seed_or_rng < 0:
             raise ValidationError(f"a seed must be a non-negative integer; got {seed_or_rng}")
         return np.random.default_rng(int(seed_or_rng))
-    raise ValidationError(f"expected a seed (non-negative int), None or a numpy Generator; "
-                          f"got {type(seed_or_rng).__name__}")
+    raise ValidationError(
+        f"expected a seed (non-negative int), None or a numpy Generator; got {type(seed_or_rng).__name__}"
+    )
 
 
 def check_shots(shots) -> int:
@@ -77,8 +78,9 @@ def _checked_probabilities(p, n: int) -> np.ndarray:
     if p.size != 1 << n:
         raise ValidationError(f"probabilities(basis) must return 2^{n} = {1 << n} values; got {p.size}")
     if not np.all(np.isfinite(p)) or p.min() < -PROB_ATOL or abs(p.sum() - 1.0) > PROB_ATOL * p.size:
-        raise ValidationError(f"outcome probabilities must be >= 0 and sum to 1; got min {p.min():g}, "
-                              f"sum {p.sum():.12g}")
+        raise ValidationError(
+            f"outcome probabilities must be >= 0 and sum to 1; got min {p.min():g}, sum {p.sum():.12g}"
+        )
     p = np.clip(p, 0.0, None)
     return p / p.sum()
 
@@ -88,8 +90,13 @@ def _support_masks(hamiltonian: Hamiltonian) -> np.ndarray:
     return ((hamiltonian.codes != 0) @ bits).astype(np.int64)
 
 
-def sampled_expectations(probabilities: Callable[[np.ndarray], np.ndarray], hamiltonian: Hamiltonian,
-                         shots: int, rng=None, readout_errors=None) -> tuple[np.ndarray, np.ndarray]:
+def sampled_expectations(
+    probabilities: Callable[[np.ndarray], np.ndarray],
+    hamiltonian: Hamiltonian,
+    shots: int,
+    rng=None,
+    readout_errors=None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per-term sampled expectation values and their standard errors ``sqrt((1 - m^2) / shots)``.
 
     ``shots`` outcomes per QWC group (see the module docstring); one multinomial draw per group.
@@ -112,12 +119,23 @@ def sampled_expectations(probabilities: Callable[[np.ndarray], np.ndarray], hami
     return est, stderr
 
 
-def sampled_energy(probabilities: Callable[[np.ndarray], np.ndarray], hamiltonian: Hamiltonian,
-                   shots: int, rng=None, readout_errors=None) -> float:
+def sampled_energy(
+    probabilities: Callable[[np.ndarray], np.ndarray],
+    hamiltonian: Hamiltonian,
+    shots: int,
+    rng=None,
+    readout_errors=None,
+) -> float:
     """``constant + sum_i w_i m_i`` with ``m_i`` from :func:`sampled_expectations`."""
     est, _ = sampled_expectations(probabilities, hamiltonian, shots, rng, readout_errors)
     return float(hamiltonian.constant + hamiltonian.coeffs @ est)
 
 
-__all__ = ["as_generator", "check_shots", "gaussian_shot_noise", "apply_readout",
-           "sampled_expectations", "sampled_energy"]
+__all__ = [
+    "apply_readout",
+    "as_generator",
+    "check_shots",
+    "gaussian_shot_noise",
+    "sampled_energy",
+    "sampled_expectations",
+]

@@ -20,7 +20,7 @@ Gate names are those of :mod:`qnoise.gates` (aliases accepted; ``unitary`` for c
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .channels import Channel, ReadoutError
 from .errors import NoiseModelError, QubitError
@@ -36,14 +36,14 @@ class NoiseModel:
         self._readout_local: dict[int, ReadoutError] = {}
 
     # ------------------------------------------------------------------ building
-    def add_all_qubit_error(self, channel: Channel, gates: Iterable[str] | str) -> "NoiseModel":
+    def add_all_qubit_error(self, channel: Channel, gates: Iterable[str] | str) -> NoiseModel:
         for g in self._gate_names(gates):
             self._check_arity(channel, g, None)
             if not channel.is_identity():
                 self._default[g] = self._compose(self._default.get(g), channel)
         return self
 
-    def add_error(self, channel: Channel, gates: Iterable[str] | str, qubits) -> "NoiseModel":
+    def add_error(self, channel: Channel, gates: Iterable[str] | str, qubits) -> NoiseModel:
         qubits = self._check_qubits(qubits)
         for g in self._gate_names(gates):
             self._check_arity(channel, g, qubits)
@@ -52,11 +52,11 @@ class NoiseModel:
                 self._local[key] = self._compose(self._local.get(key), channel)
         return self
 
-    def add_all_qubit_readout_error(self, error: ReadoutError) -> "NoiseModel":
+    def add_all_qubit_readout_error(self, error: ReadoutError) -> NoiseModel:
         self._readout_default = self._check_readout(error)
         return self
 
-    def add_readout_error(self, error: ReadoutError, qubit: int) -> "NoiseModel":
+    def add_readout_error(self, error: ReadoutError, qubit: int) -> NoiseModel:
         (q,) = self._check_qubits((qubit,))
         self._readout_local[q] = self._check_readout(error)
         return self
@@ -72,8 +72,10 @@ class NoiseModel:
         if ch.num_qubits == 1 and len(qubits) == 2:
             ch = ch.tensor(ch)
         if ch.num_qubits != len(qubits):
-            raise NoiseModelError(f"the {ch.num_qubits}-qubit channel attached to {g!r} cannot follow that gate "
-                                  f"on {len(qubits)} qubit(s) {qubits}")
+            raise NoiseModelError(
+                f"the {ch.num_qubits}-qubit channel attached to {g!r} cannot follow that gate "
+                f"on {len(qubits)} qubit(s) {qubits}"
+            )
         return ch
 
     def readout_error(self, qubit: int) -> ReadoutError | None:
@@ -101,8 +103,10 @@ class NoiseModel:
         return sorted({g for g in self._default} | {g for g, _ in self._local})
 
     def __repr__(self) -> str:
-        return (f"NoiseModel({self.name!r}, gates={self.noisy_gates()}, "
-                f"readout={'yes' if self.has_readout_error else 'no'})")
+        return (
+            f"NoiseModel({self.name!r}, gates={self.noisy_gates()}, "
+            f"readout={'yes' if self.has_readout_error else 'no'})"
+        )
 
     # ------------------------------------------------------------------ helpers
     @staticmethod
@@ -135,8 +139,10 @@ class NoiseModel:
         if qubits is not None and len(qubits) != arity:
             raise NoiseModelError(f"gate {gate!r} acts on {arity} qubit(s); got qubits {qubits}")
         if channel.num_qubits not in (1, arity):
-            raise NoiseModelError(f"a {channel.num_qubits}-qubit channel cannot follow the {arity}-qubit "
-                                  f"gate {gate!r}; give a 1-qubit or a {arity}-qubit channel")
+            raise NoiseModelError(
+                f"a {channel.num_qubits}-qubit channel cannot follow the {arity}-qubit "
+                f"gate {gate!r}; give a 1-qubit or a {arity}-qubit channel"
+            )
 
     @staticmethod
     def _check_qubits(qubits) -> tuple[int, ...]:

@@ -37,8 +37,9 @@ from .circuit import Circuit
 from .errors import ParameterError, ValidationError, require
 
 #: Qiskit operation name -> qnoise gate name (same matrix)
-DIRECT = {name: name for name in ("id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg",
-                                  "cx", "cz", "swap", "ecr")}
+DIRECT = {
+    name: name for name in ("id", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg", "cx", "cz", "swap", "ecr")
+}
 ROTATIONS = ("rx", "ry", "rz")
 EULER = ("p", "u1", "u", "u3", "u2")
 SKIPPED = ("barrier", "measure")
@@ -58,8 +59,9 @@ def to_qiskit(circuit: Circuit, params=None):
         if ins.name == "unitary":
             qc.append(UnitaryGate(ins.matrix), list(ins.qubits))
         elif ins.is_rotation:
-            angle = ins.angle if ins.param is None else (
-                theta[ins.param] if values is None else float(values[ins.param]))
+            angle = (
+                ins.angle if ins.param is None else (theta[ins.param] if values is None else float(values[ins.param]))
+            )
             getattr(qc, ins.name)(angle, ins.qubits[0])
         else:
             getattr(qc, ins.name)(*ins.qubits)
@@ -87,8 +89,10 @@ class _Reader:
             (p,) = params
             if value == p:
                 return p
-        raise ParameterError(f"gate {gate!r} has angle {value}; only bound angles and plain Parameters "
-                             f"are supported (bind expressions with assign_parameters first)")
+        raise ParameterError(
+            f"gate {gate!r} has angle {value}; only bound angles and plain Parameters "
+            f"are supported (bind expressions with assign_parameters first)"
+        )
 
     def rotation(self, name, value, q):
         a = self.angle(value, name)
@@ -110,8 +114,9 @@ class _Reader:
     def fixed(self, name, value, q):
         a = self.angle(value, name)
         if not isinstance(a, float):
-            raise ParameterError(f"gate {name!r} on qubit {q} has a free parameter {a}; only rx/ry/rz may "
-                                 f"carry free parameters")
+            raise ParameterError(
+                f"gate {name!r} on qubit {q} has a free parameter {a}; only rx/ry/rz may carry free parameters"
+            )
         self.circuit.append(name, q, angle=a)
 
     def euler(self, name, params, q):
@@ -129,8 +134,9 @@ class _Reader:
             self.measured.update(qs)
             return
         if self.measured.intersection(qs):
-            raise ValidationError(f"gate {name!r} acts on qubit(s) {qs} after a measurement; only final "
-                                  f"measurements are supported")
+            raise ValidationError(
+                f"gate {name!r} acts on qubit(s) {qs} after a measurement; only final measurements are supported"
+            )
         if name in DIRECT:
             self.circuit.append(name, qs)
         elif name in ROTATIONS:
@@ -140,9 +146,11 @@ class _Reader:
         elif name == "unitary" and len(qs) in (1, 2):
             self.circuit.append("unitary", qs, matrix=np.asarray(op.to_matrix()))
         else:
-            raise ValidationError(f"unsupported operation {name!r} on qubits {qs}; supported: "
-                                  f"{', '.join(SUPPORTED)} (transpile other gates first, e.g. "
-                                  f"qiskit.transpile(qc, basis_gates=['rz', 'sx', 'x', 'cx']))")
+            raise ValidationError(
+                f"unsupported operation {name!r} on qubits {qs}; supported: "
+                f"{', '.join(SUPPORTED)} (transpile other gates first, e.g. "
+                f"qiskit.transpile(qc, basis_gates=['rz', 'sx', 'x', 'cx']))"
+            )
 
 
 def _parameter_values(qc, values):
@@ -156,8 +164,9 @@ def _parameter_values(qc, values):
         return [float(values[p.name]) for p in params]
     vals = [float(v) for v in np.asarray(values, dtype=float).reshape(-1)]
     if len(vals) != len(params):
-        raise ParameterError(f"the circuit has {len(params)} free parameter(s) {[p.name for p in params]}; "
-                             f"got {len(vals)} value(s)")
+        raise ParameterError(
+            f"the circuit has {len(params)} free parameter(s) {[p.name for p in params]}; got {len(vals)} value(s)"
+        )
     return vals
 
 
@@ -168,8 +177,10 @@ def from_qiskit(qc, parameter_values=None, *, symbolic: bool = False):
     if qc.num_clbits and any(i.operation.name not in SKIPPED for i in qc.data if i.clbits):
         raise ValidationError("classical operations (conditionals, mid-circuit measurement) are not supported")
     if qc.parameters and parameter_values is None and not symbolic:
-        raise ParameterError(f"the circuit has free parameters {[p.name for p in qc.parameters]}; give "
-                             f"their values (parameter_values=..., 'crlqas energy --params') or bind them")
+        raise ParameterError(
+            f"the circuit has free parameters {[p.name for p in qc.parameters]}; give "
+            f"their values (parameter_values=..., 'crlqas energy --params') or bind them"
+        )
     reader = _Reader(qc, parameter_values, symbolic)
     for inst in qc.data:
         reader.add(inst)
@@ -204,8 +215,10 @@ def to_qasm(circuit: Circuit, params=None, version: int = 2, measure: bool = Fal
     if version not in (2, 3):
         raise ValidationError(f"OpenQASM version must be 2 or 3; got {version!r}")
     if params is None and version == 2 and circuit.num_parameters:
-        raise ParameterError(f"OpenQASM 2 needs bound angles: give the {circuit.num_parameters} parameter "
-                             f"value(s), or export OpenQASM 3 (input parameters)")
+        raise ParameterError(
+            f"OpenQASM 2 needs bound angles: give the {circuit.num_parameters} parameter "
+            f"value(s), or export OpenQASM 3 (input parameters)"
+        )
     values = None if params is None else circuit.check_parameters(params)
     n = circuit.num_qubits
     names = {ins.name for ins in circuit.instructions}
@@ -225,8 +238,13 @@ def to_qasm(circuit: Circuit, params=None, version: int = 2, measure: bool = Fal
     for ins in circuit.instructions:
         qubits = sep.join(f"q[{q}]" for q in ins.qubits)
         if ins.is_rotation:
-            angle = (repr(float(ins.angle)) if ins.param is None else
-                     f"theta_{ins.param}" if values is None else repr(float(values[ins.param])))
+            angle = (
+                repr(float(ins.angle))
+                if ins.param is None
+                else f"theta_{ins.param}"
+                if values is None
+                else repr(float(values[ins.param]))
+            )
             lines.append(f"{ins.name}({angle}) {qubits};")
         elif ins.name in _QASM_FIXED:
             lines.append(f"{ins.name} {qubits};")
@@ -235,8 +253,10 @@ def to_qasm(circuit: Circuit, params=None, version: int = 2, measure: bool = Fal
 
             lines.append(f"u3({', '.join(repr(float(a)) for a in u3_angles(ins.matrix))}) {qubits};")
         else:
-            raise ValidationError(f"gate {ins.name!r} on qubits {list(ins.qubits)} has no OpenQASM form here; "
-                                  f"export it with qiskit.qasm2.dumps(to_qiskit(circuit, params))")
+            raise ValidationError(
+                f"gate {ins.name!r} on qubits {list(ins.qubits)} has no OpenQASM form here; "
+                f"export it with qiskit.qasm2.dumps(to_qiskit(circuit, params))"
+            )
     if measure:
         lines.append("measure q -> c;" if version == 2 else "c = measure q;")
     return "\n".join(lines) + "\n"
@@ -247,7 +267,7 @@ def qasm_parameter_values(circuit: Circuit, params) -> dict:
     return {f"theta_{i}": float(v) for i, v in enumerate(circuit.check_parameters(params))}
 
 
-def load_qasm(path_or_text) -> "object":
+def load_qasm(path_or_text) -> object:
     """A ``QuantumCircuit`` from an OpenQASM 2 or 3 file path or program text."""
     require("qiskit", "qiskit")
     text = str(path_or_text)
@@ -267,7 +287,7 @@ def load_qasm(path_or_text) -> "object":
         import qiskit.qasm2
 
         return qiskit.qasm2.loads(text, custom_instructions=qiskit.qasm2.LEGACY_CUSTOM_INSTRUCTIONS)
-    except Exception as exc:  # noqa: BLE001 - QASM parser errors have many types
+    except Exception as exc:
         if isinstance(exc, (ValidationError, ImportError)):
             raise
         raise ValidationError(f"cannot parse OpenQASM {version}: {exc}") from None

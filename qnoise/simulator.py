@@ -71,15 +71,21 @@ class _Observable:
 
 
 class Simulator:
-    def __init__(self, circuit: Circuit, hamiltonian: Hamiltonian, noise_model: NoiseModel | None = None,
-                 *, engine: str = "auto", threads: int | None = 1):
+    def __init__(
+        self,
+        circuit: Circuit,
+        hamiltonian: Hamiltonian,
+        noise_model: NoiseModel | None = None,
+        *,
+        engine: str = "auto",
+        threads: int | None = 1,
+    ):
         if not isinstance(circuit, Circuit):
             raise ValidationError(f"circuit must be a qnoise Circuit; got {type(circuit).__name__}")
         if not isinstance(hamiltonian, Hamiltonian):
             raise ValidationError(f"hamiltonian must be a qnoise Hamiltonian; got {type(hamiltonian).__name__}")
         if noise_model is not None and not isinstance(noise_model, NoiseModel):
-            raise ValidationError(f"noise_model must be a qnoise NoiseModel or None; got "
-                                  f"{type(noise_model).__name__}")
+            raise ValidationError(f"noise_model must be a qnoise NoiseModel or None; got {type(noise_model).__name__}")
         if engine not in ENGINES:
             raise ValidationError(f"engine must be one of {ENGINES}; got {engine!r}")
         if threads is not None and (not isinstance(threads, (int, np.integer)) or threads < 1):
@@ -89,22 +95,23 @@ class Simulator:
         if hamiltonian.num_qubits != n:
             raise QubitError(f"the circuit has {n} qubit(s) but the Hamiltonian has {hamiltonian.num_qubits}")
         if noise_model is not None and noise_model.max_qubit() >= n:
-            raise QubitError(f"the noise model names qubit {noise_model.max_qubit()} but the circuit has "
-                             f"only {n} qubit(s)")
+            raise QubitError(
+                f"the noise model names qubit {noise_model.max_qubit()} but the circuit has only {n} qubit(s)"
+            )
         self.circuit, self.hamiltonian, self.noise_model = circuit, hamiltonian, noise_model
         gate_noise = noise_model is not None and noise_model.has_gate_noise
         self.engine = engine if engine != "auto" else ("ptm" if gate_noise else "statevector")
         if self.engine == "statevector" and gate_noise:
             raise ValidationError("the statevector engine cannot simulate gate noise; use engine='ptm' or 'auto'")
         self._check_memory()
-        self.readout_errors = [noise_model.readout_error(q) if noise_model is not None else None
-                               for q in range(n)]
+        self.readout_errors = [noise_model.readout_error(q) if noise_model is not None else None for q in range(n)]
         if any(e is not None for e in self.readout_errors):
             idx, coeffs, const = hamiltonian.readout_folded(self.readout_errors)
             self.observable = _Observable(n, idx, coeffs, const)
         else:
-            self.observable = _Observable(n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant,
-                                          list(hamiltonian.labels))
+            self.observable = _Observable(
+                n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant, list(hamiltonian.labels)
+            )
         self._pshape = (circuit.num_parameters,)
         self._fast_pshape = None  # the energy() fast path's parameter shape (PTM engine only)
         self._small = n < PARALLEL_MIN_QUBITS  # always serial kernels
@@ -120,8 +127,7 @@ class Simulator:
             # the fast path: program + observable packed into two buffers (three-argument calls)
             from .compiler import pack_program
 
-            self._packed = pack_program(self.program, self.observable.indices, self._h_val,
-                                        self.observable.constant)
+            self._packed = pack_program(self.program, self.observable.indices, self._h_val, self.observable.constant)
             self._energy_packed = K.energy_packed
             self._fast_pshape = self._pshape
         else:
@@ -138,7 +144,8 @@ class Simulator:
         if need > avail:
             raise SimulatorMemoryError(
                 f"simulating {n} qubits with the {self.engine} engine needs about {_fmt_bytes(need)} "
-                f"(one state is {_fmt_bytes(per_state)}); only {_fmt_bytes(avail)} is available")
+                f"(one state is {_fmt_bytes(per_state)}); only {_fmt_bytes(avail)} is available"
+            )
 
     def _params(self, params) -> np.ndarray:
         # fast path for the common case (a float64 vector of the right length); finiteness is
@@ -155,8 +162,9 @@ class Simulator:
     def _params2d(self, params2d) -> np.ndarray:
         p = np.asarray(params2d, dtype=np.float64)
         if p.ndim != 2 or p.shape[1] != self.circuit.num_parameters:
-            raise ParameterError(f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); "
-                                  f"got {p.shape}")
+            raise ParameterError(
+                f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); got {p.shape}"
+            )
         if not np.all(np.isfinite(p)):
             raise ParameterError("a batch of parameters must be finite")
         return np.ascontiguousarray(p)
@@ -173,8 +181,12 @@ class Simulator:
 
     def energy(self, params=None) -> float:
         """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
-        if (type(params) is np.ndarray and params.dtype is _F64 and params.shape == self._fast_pshape
-                and (self._small or self.threads == 1)):
+        if (
+            type(params) is np.ndarray
+            and params.dtype is _F64
+            and params.shape == self._fast_pshape
+            and (self._small or self.threads == 1)
+        ):
             # fast path: a float64 vector of the right length, serial PTM kernel on the packed program;
             # finiteness is checked after evaluation (a non-finite angle gives a non-finite energy)
             ibuf, fbuf = self._packed
@@ -212,8 +224,7 @@ class Simulator:
         if nops * 4**self.circuit.num_qubits * 8 <= ADJOINT_MEMORY_BYTES:
             from ._kernels.adjoint import energy_and_gradient
 
-            e, g = energy_and_gradient(p, *self._args, self.program.occ_param, self.observable.indices,
-                                       self._h_val)
+            e, g = energy_and_gradient(p, *self._args, self.program.occ_param, self.observable.indices, self._h_val)
             return float(e) + self.observable.constant, g
         return self.energy(p), self._parameter_shift(p)
 
@@ -298,8 +309,9 @@ class Simulator:
             return measurement.gaussian_shot_noise(self.energy(params), self.hamiltonian.coeffs, shots, rng)
         if method == "sampling":
             p = self._params(params)
-            return measurement.sampled_energy(lambda basis: self.probabilities(p, basis), self.hamiltonian,
-                                              shots, rng, self.readout_errors)
+            return measurement.sampled_energy(
+                lambda basis: self.probabilities(p, basis), self.hamiltonian, shots, rng, self.readout_errors
+            )
         raise ValidationError(f"method must be 'gaussian' or 'sampling'; got {method!r}")
 
 

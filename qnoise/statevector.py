@@ -75,7 +75,7 @@ class _Program:
 
     def arrays(self):
         prog = np.array(self.rows, dtype=np.int64).reshape(-1, 4)
-        cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(1, dtype=np.complex128))
+        cat = lambda xs: np.concatenate(xs) if xs else np.zeros(1, dtype=np.complex128)
         return prog, cat(self.mats), cat(self.dags)
 
 
@@ -103,8 +103,7 @@ def compile_circuit(circuit, fuse: bool = True):
         if ins.param is not None:
             out.emit(_ROTATION_OPS[ins.name], ins.qubits[0], 0, ins.param)
         else:
-            m = ins.matrix if ins.name == "unitary" else (
-                None if ins.name in _FIXED_2Q_OPS else gate_unitary(ins.name))
+            m = ins.matrix if ins.name == "unitary" else (None if ins.name in _FIXED_2Q_OPS else gate_unitary(ins.name))
             out.emit_2q(ins.name, ins.qubits, None if m is None else np.asarray(m, dtype=np.complex128))
     for q in sorted(pending):
         flush(q)
@@ -151,8 +150,9 @@ class StatevectorEngine:
     def _hamiltonian(self, hamiltonian):
         if hamiltonian is not self._ham:
             if int(hamiltonian.num_qubits) != self.num_qubits:
-                raise QubitError(f"the Hamiltonian acts on {hamiltonian.num_qubits} qubit(s) but the "
-                                 f"circuit has {self.num_qubits}")
+                raise QubitError(
+                    f"the Hamiltonian acts on {hamiltonian.num_qubits} qubit(s) but the circuit has {self.num_qubits}"
+                )
             data = pauli_sum_data(hamiltonian.indices, hamiltonian.coeffs, self.num_qubits)
             self._ham_data = (data, float(hamiltonian.constant))
             self._ham = hamiltonian
@@ -178,8 +178,9 @@ class StatevectorEngine:
         if p.ndim == 1 and self.num_parameters == 0 and p.size == 0:
             p = p.reshape(0, 0)
         if p.ndim != 2 or p.shape[1] != self.num_parameters:
-            raise ParameterError(f"energies needs a (batch, {self.num_parameters}) array of parameters; "
-                                 f"got shape {p.shape}")
+            raise ParameterError(
+                f"energies needs a (batch, {self.num_parameters}) array of parameters; got shape {p.shape}"
+            )
         if not np.all(np.isfinite(p)):
             raise ParameterError("parameters must be finite")
         data, const = self._hamiltonian(hamiltonian)
@@ -205,8 +206,12 @@ class StatevectorEngine:
         Codes: 1 = X, 2 = Y, 3 or 0 = Z; ``None`` measures every qubit in Z.
         """
         codes = np.zeros(self.num_qubits, np.int64) if basis_codes is None else np.asarray(basis_codes)
-        if (codes.shape != (self.num_qubits,) or not np.issubdtype(codes.dtype, np.integer)
-                or np.any((codes < 0) | (codes > 3))):
-            raise ValidationError(f"basis_codes must be {self.num_qubits} integers in 0..3 (0/3 Z, 1 X, "
-                                  f"2 Y); got {basis_codes!r}")
+        if (
+            codes.shape != (self.num_qubits,)
+            or not np.issubdtype(codes.dtype, np.integer)
+            or np.any((codes < 0) | (codes > 3))
+        ):
+            raise ValidationError(
+                f"basis_codes must be {self.num_qubits} integers in 0..3 (0/3 Z, 1 X, 2 Y); got {basis_codes!r}"
+            )
         return _k.rotated_probabilities(self.state(params), codes.astype(np.int64))

@@ -71,19 +71,25 @@ class VQEResult:
         atomic_write_json(path, self.to_dict())
 
     def summary(self) -> str:
-        lines = [f"problem            {self.problem or '(custom Hamiltonian)'}  ({self.num_qubits} qubits, "
-                 f"{self.num_parameters} parameters)",
-                 f"noise              {self.noise}" + (f", {self.shots} shots" if self.shots else ", exact energies"),
-                 f"optimizer          {self.optimizer}  ({self.message})",
-                 f"energy             {self.energy:.10f} Ha  (exact noisy energy of the final parameters)"]
+        lines = [
+            f"problem            {self.problem or '(custom Hamiltonian)'}  ({self.num_qubits} qubits, "
+            f"{self.num_parameters} parameters)",
+            f"noise              {self.noise}" + (f", {self.shots} shots" if self.shots else ", exact energies"),
+            f"optimizer          {self.optimizer}  ({self.message})",
+            f"energy             {self.energy:.10f} Ha  (exact noisy energy of the final parameters)",
+        ]
         if self.e0 is not None:
             verdict = "within" if self.within_chemical_accuracy else "NOT within"
-            lines.append(f"error vs E0        {self.error:+.3e} Ha  (E0 = {self.e0:.10f}; {verdict} chemical "
-                         f"accuracy {self.chemical_accuracy:g})")
-        lines += [f"noiseless energy   {self.noiseless_energy:.10f} Ha  (same parameters, ideal device)",
-                  f"optimizer estimate {self.estimate:.10f} Ha",
-                  f"evaluations        {self.nfev} / {self.budget}  ({self.nit} iterations)",
-                  f"time               {self.time_s:.3f} s"]
+            lines.append(
+                f"error vs E0        {self.error:+.3e} Ha  (E0 = {self.e0:.10f}; {verdict} chemical "
+                f"accuracy {self.chemical_accuracy:g})"
+            )
+        lines += [
+            f"noiseless energy   {self.noiseless_energy:.10f} Ha  (same parameters, ideal device)",
+            f"optimizer estimate {self.estimate:.10f} Ha",
+            f"evaluations        {self.nfev} / {self.budget}  ({self.nit} iterations)",
+            f"time               {self.time_s:.3f} s",
+        ]
         return "\n".join(lines)
 
 
@@ -102,8 +108,9 @@ def resolve_problem(problem_or_hamiltonian):
         h = problem_or_hamiltonian
         e0 = float(h.ground_energy()) if h.num_qubits <= 14 else None
         return None, h, e0, CHEMICAL_ACCURACY
-    raise ValidationError(f"expected a problem id, a Problem or a Hamiltonian; got "
-                          f"{type(problem_or_hamiltonian).__name__}")
+    raise ValidationError(
+        f"expected a problem id, a Problem or a Hamiltonian; got {type(problem_or_hamiltonian).__name__}"
+    )
 
 
 def resolve_noise(noise):
@@ -135,8 +142,10 @@ def resolve_circuit(ansatz_or_circuit, num_qubits: int):
         c = ansatz_or_circuit(num_qubits)
         if isinstance(c, Circuit):
             return c
-    raise ValidationError(f"expected a Circuit, an ansatz spec like 'hea:2' or a callable "
-                          f"num_qubits -> Circuit; got {type(ansatz_or_circuit).__name__}")
+    raise ValidationError(
+        f"expected a Circuit, an ansatz spec like 'hea:2' or a callable "
+        f"num_qubits -> Circuit; got {type(ansatz_or_circuit).__name__}"
+    )
 
 
 def _streams(seed):
@@ -150,9 +159,19 @@ def _streams(seed):
 
 
 # ---------------------------------------------------------------------- runner
-def run_vqe(problem_or_hamiltonian, ansatz_or_circuit, noise=None, optimizer="adam-spsa", budget: int = 1000,
-            shots: int | None = None, seed=0, callback=None, progress: bool = False, initial_params=None,
-            optimizer_options: dict | None = None) -> VQEResult:
+def run_vqe(
+    problem_or_hamiltonian,
+    ansatz_or_circuit,
+    noise=None,
+    optimizer="adam-spsa",
+    budget: int = 1000,
+    shots: int | None = None,
+    seed=0,
+    callback=None,
+    progress: bool = False,
+    initial_params=None,
+    optimizer_options: dict | None = None,
+) -> VQEResult:
     """Run VQE; see the module docstring.  ``callback(info)`` gets each iteration's
     :class:`~qnoise.optimizers.base.IterationInfo` (return True to stop)."""
     from .optimizers import EnergyFunction, get_optimizer
@@ -201,14 +220,33 @@ def run_vqe(problem_or_hamiltonian, ansatz_or_circuit, noise=None, optimizer="ad
     noiseless = energy if model is None or model.is_ideal() else Simulator(circuit, ham, None).energy(res.x)
     error = None if e0 is None else energy - e0
     return VQEResult(
-        problem=pid, energy=energy, e0=e0, error=error,
-        within_chemical_accuracy=None if error is None else bool(error < chem), chemical_accuracy=chem,
-        noiseless_energy=float(noiseless), estimate=float(res.fun), nfev=res.nfev, nit=res.nit, budget=budget,
-        time_s=elapsed, params=np.asarray(res.x, dtype=float), initial_params=x0, history=res.history,
-        history_nfev=res.history_nfev, optimizer=opt_name, optimizer_options=dict(getattr(opt, "options", {})),
-        noise=noise_label, shots=fun.shots, seed=seed if isinstance(seed, (int, np.integer)) else None,
-        message=res.message, num_qubits=circuit.num_qubits, num_parameters=circuit.num_parameters,
-        circuit=circuit.to_dict(), optimizer_info=res.info)
+        problem=pid,
+        energy=energy,
+        e0=e0,
+        error=error,
+        within_chemical_accuracy=None if error is None else bool(error < chem),
+        chemical_accuracy=chem,
+        noiseless_energy=float(noiseless),
+        estimate=float(res.fun),
+        nfev=res.nfev,
+        nit=res.nit,
+        budget=budget,
+        time_s=elapsed,
+        params=np.asarray(res.x, dtype=float),
+        initial_params=x0,
+        history=res.history,
+        history_nfev=res.history_nfev,
+        optimizer=opt_name,
+        optimizer_options=dict(getattr(opt, "options", {})),
+        noise=noise_label,
+        shots=fun.shots,
+        seed=seed if isinstance(seed, (int, np.integer)) else None,
+        message=res.message,
+        num_qubits=circuit.num_qubits,
+        num_parameters=circuit.num_parameters,
+        circuit=circuit.to_dict(),
+        optimizer_info=res.info,
+    )
 
 
 def plot_history(result: VQEResult, path) -> None:
@@ -226,16 +264,17 @@ def plot_history(result: VQEResult, path) -> None:
         ax.plot(result.history_nfev, result.history, lw=1.0, label=f"{result.optimizer} (per iteration)")
     if result.e0 is not None:
         ax.axhline(result.e0, color="k", ls="--", lw=1.0, label="E0 (exact)")
-        ax.axhspan(result.e0, result.e0 + result.chemical_accuracy, color="g", alpha=0.15,
-                   label="chemical accuracy")
+        ax.axhspan(result.e0, result.e0 + result.chemical_accuracy, color="g", alpha=0.15, label="chemical accuracy")
     ax.axhline(result.energy, color="C1", lw=1.0, label=f"final noisy energy {result.energy:.6f}")
     ax.set_xlabel("evaluations")
     ax.set_ylabel("energy (Ha)")
-    ax.set_title(f"VQE {result.problem or ''} | noise {result.noise}" + (f" | {result.shots} shots" if result.shots else ""))
+    ax.set_title(
+        f"VQE {result.problem or ''} | noise {result.noise}" + (f" | {result.shots} shots" if result.shots else "")
+    )
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
 
 
-__all__ = ["VQEResult", "run_vqe", "plot_history", "resolve_problem", "resolve_noise", "resolve_circuit"]
+__all__ = ["VQEResult", "plot_history", "resolve_circuit", "resolve_noise", "resolve_problem", "run_vqe"]

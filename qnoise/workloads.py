@@ -23,9 +23,9 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -117,8 +117,17 @@ def parse_workload(data, source: str = "<dict>") -> Workload:
     noise_model = _noise_model(r, noise_field)
     hamiltonian = _hamiltonian(r, n, r.get(data, "hamiltonian", dict))
     energy = r.get(data, "reference_energy", float)
-    return Workload(str(name), n, circuit, noise_model, hamiltonian,
-                    np.asarray(params, dtype=np.float64), float(energy), noise_field, source)
+    return Workload(
+        str(name),
+        n,
+        circuit,
+        noise_model,
+        hamiltonian,
+        np.asarray(params, dtype=np.float64),
+        float(energy),
+        noise_field,
+        source,
+    )
 
 
 def _circuit(r: _Reader, n: int, gates: list, n_params: int) -> Circuit:
@@ -129,8 +138,7 @@ def _circuit(r: _Reader, n: int, gates: list, n_params: int) -> Circuit:
         if op not in GATE_OPS:
             raise r.fail(f"gates[{i}] has op {op!r}; allowed: {', '.join(GATE_OPS)}")
         qubits = r.get(g, "qubits", list, where)
-        if len(qubits) != GATE_OPS[op] or not all(isinstance(q, int) and not isinstance(q, bool)
-                                                  for q in qubits):
+        if len(qubits) != GATE_OPS[op] or not all(isinstance(q, int) and not isinstance(q, bool) for q in qubits):
             raise r.fail(f"gates[{i}] ({op}) needs {GATE_OPS[op]} integer qubit(s); got {qubits!r}")
         param = None
         if op != "cx":
@@ -192,8 +200,10 @@ def _check_derived(r: _Reader, th: dict, t1, t2, t, key: str) -> None:
         if field_name in derived:
             given = r.get(derived, field_name, float, f"noise.thermal.{key}.")
             if not math.isclose(given, mine, rel_tol=DERIVED_RTOL, abs_tol=1e-15):
-                raise r.fail(f"noise.thermal.{key}.{field_name} = {given!r} does not match "
-                             f"{mine!r} computed from t1={t1}, t2={t2}, t={t}")
+                raise r.fail(
+                    f"noise.thermal.{key}.{field_name} = {given!r} does not match "
+                    f"{mine!r} computed from t1={t1}, t2={t2}, t={t}"
+                )
 
 
 def _hamiltonian(r: _Reader, n: int, ham: dict) -> Hamiltonian:
@@ -202,14 +212,18 @@ def _hamiltonian(r: _Reader, n: int, ham: dict) -> Hamiltonian:
         raise r.fail("hamiltonian.terms is empty")
     out = []
     for i, term in enumerate(terms):
-        if (not isinstance(term, (list, tuple)) or len(term) != 2 or not isinstance(term[0], str)
-                or not isinstance(term[1], (int, float)) or isinstance(term[1], bool)
-                or not math.isfinite(term[1])):
+        if (
+            not isinstance(term, (list, tuple))
+            or len(term) != 2
+            or not isinstance(term[0], str)
+            or not isinstance(term[1], (int, float))
+            or isinstance(term[1], bool)
+            or not math.isfinite(term[1])
+        ):
             raise r.fail(f"hamiltonian.terms[{i}] must be [pauli_string, real coefficient]; got {term!r}")
         label = term[0].upper()
         if len(label) != n or set(label) - set("IXYZ"):
-            raise r.fail(f"hamiltonian.terms[{i}] Pauli string {term[0]!r} must have {n} characters "
-                         f"from I, X, Y, Z")
+            raise r.fail(f"hamiltonian.terms[{i}] Pauli string {term[0]!r} must have {n} characters from I, X, Y, Z")
         out.append((label[::-1], float(term[1])))  # little-endian -> qnoise label (qubit 0 right-most)
     constant = ham.get("constant", 0.0)
     try:
@@ -258,5 +272,12 @@ def load_workloads(paths_or_dir) -> list[Workload]:
     return [load_workload(p) for p in workload_paths(paths_or_dir)]
 
 
-__all__ = ["FORMAT", "Workload", "parse_workload", "load_workload", "load_workloads", "workload_paths",
-           "thermal_parameters"]
+__all__ = [
+    "FORMAT",
+    "Workload",
+    "load_workload",
+    "load_workloads",
+    "parse_workload",
+    "thermal_parameters",
+    "workload_paths",
+]

@@ -37,7 +37,7 @@ def random_kraus(num_qubits: int, rng, rank: int = 3, strength: float | None = N
     """Kraus operators of ``(1 - s) id + s E`` with E random (Stinespring) of the given rank."""
     d = 2**num_qubits
     v = random_unitary(d * rank, rng)[:, :d]  # isometry (d*rank, d)
-    ops = [v[i * d:(i + 1) * d, :] for i in range(rank)]
+    ops = [v[i * d : (i + 1) * d, :] for i in range(rank)]
     s = rng.uniform(0.01, 0.1) if strength is None else strength
     return [np.sqrt(1 - s) * np.eye(d, dtype=complex)] + [np.sqrt(s) * k for k in ops]
 
@@ -64,8 +64,9 @@ def random_pauli_probs(num_qubits: int, rng, total_error: float | None = None) -
 
 
 # ---------------------------------------------------------------------------- circuits
-def random_circuit(n: int, num_gates: int, rng, gates=ALL_GATES, fixed_angle_prob: float = 0.2,
-                   shared_param_prob: float = 0.2) -> Circuit:
+def random_circuit(
+    n: int, num_gates: int, rng, gates=ALL_GATES, fixed_angle_prob: float = 0.2, shared_param_prob: float = 0.2
+) -> Circuit:
     """A random circuit drawing uniformly from ``gates`` (names of :data:`ALL_GATES`; ``unitary1`` /
     ``unitary2`` are Haar-random 1q/2q ``unitary`` instructions).  Rotations get a fixed angle
     with probability ``fixed_angle_prob``, otherwise a parameter index, re-used with probability
@@ -138,8 +139,7 @@ def channel_num_qubits(kind: str, args) -> int:
 def random_channel_spec(num_qubits: int, rng, kinds=None) -> tuple[str, object]:
     """A random ``(kind, args)`` for a channel on ``num_qubits`` (1 or 2) qubits."""
     if num_qubits == 1:
-        kinds = kinds or ("depolarizing", "pauli", "amplitude_damping", "phase_damping",
-                          "thermal_relaxation", "kraus")
+        kinds = kinds or ("depolarizing", "pauli", "amplitude_damping", "phase_damping", "thermal_relaxation", "kraus")
     else:
         kinds = kinds or ("depolarizing", "pauli", "kraus")
     kind = kinds[rng.integers(len(kinds))]
@@ -162,8 +162,15 @@ def random_channel_spec(num_qubits: int, rng, kinds=None) -> tuple[str, object]:
     raise ValueError(kind)
 
 
-def random_noise_spec(n: int, rng, gate_noise: bool = True, readout: bool = True,
-                      local_entries: int = 2, one_qubit_kinds=None, two_qubit_kinds=None) -> list[dict]:
+def random_noise_spec(
+    n: int,
+    rng,
+    gate_noise: bool = True,
+    readout: bool = True,
+    local_entries: int = 2,
+    one_qubit_kinds=None,
+    two_qubit_kinds=None,
+) -> list[dict]:
     """Entries ``{"kind", "args", "gates", "qubits"}`` (``qubits=None``: all-qubit default) and
     readout entries ``{"kind": "readout", "args": (p1_given0, p0_given1), "qubit": q or None}``."""
     spec: list[dict] = []
@@ -172,7 +179,7 @@ def random_noise_spec(n: int, rng, gate_noise: bool = True, readout: bool = True
         rng.shuffle(one_q)
         # split the 1q gates into a few groups with different default channels
         cut = sorted(rng.choice(np.arange(1, len(one_q)), size=2, replace=False))
-        for group in (one_q[:cut[0]], one_q[cut[0]:cut[1]], one_q[cut[1]:]):
+        for group in (one_q[: cut[0]], one_q[cut[0] : cut[1]], one_q[cut[1] :]):
             kind, args = random_channel_spec(1, rng, one_qubit_kinds)
             spec.append({"kind": kind, "args": args, "gates": group, "qubits": None})
         if n >= 2:
@@ -194,11 +201,17 @@ def random_noise_spec(n: int, rng, gate_noise: bool = True, readout: bool = True
                 kind, args = random_channel_spec(1, rng, one_qubit_kinds)
             spec.append({"kind": kind, "args": args, "gates": [g], "qubits": qubits})
     if readout:
-        spec.append({"kind": "readout", "args": (float(rng.uniform(0, 0.1)), float(rng.uniform(0, 0.15))),
-                     "qubit": None})
+        spec.append(
+            {"kind": "readout", "args": (float(rng.uniform(0, 0.1)), float(rng.uniform(0, 0.15))), "qubit": None}
+        )
         for _ in range(min(n, 2)):
-            spec.append({"kind": "readout", "args": (float(rng.uniform(0, 0.2)), float(rng.uniform(0, 0.2))),
-                         "qubit": int(rng.integers(n))})
+            spec.append(
+                {
+                    "kind": "readout",
+                    "args": (float(rng.uniform(0, 0.2)), float(rng.uniform(0, 0.2))),
+                    "qubit": int(rng.integers(n)),
+                }
+            )
     return spec
 
 

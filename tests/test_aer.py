@@ -11,15 +11,22 @@ import pytest
 
 pytest.importorskip("qiskit_aer")
 
-from qiskit import QuantumCircuit  # noqa: E402
-from qiskit_aer import AerSimulator  # noqa: E402
-from qiskit_aer import noise as aer_noise  # noqa: E402
+from helpers import (
+    ONE_QUBIT_FIXED,
+    TWO_QUBIT,
+    build_noise_model,
+    random_circuit,
+    random_hamiltonian,
+    random_noise_spec,
+    random_params,
+)
+from qiskit import QuantumCircuit
+from qiskit_aer import AerSimulator
+from qiskit_aer import noise as aer_noise
 
-from helpers import (ONE_QUBIT_FIXED, TWO_QUBIT, build_noise_model, random_circuit, random_hamiltonian, random_noise_spec,  # noqa: E402
-                     random_params)
-from crlqas.qnoise import oracle  # noqa: E402
-from crlqas.qnoise.gates import GATES  # noqa: E402
-from crlqas.qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise import oracle
+from crlqas.qnoise.gates import GATES
+from crlqas.qnoise.simulator import Simulator
 
 AER_BASIS = sorted(GATES)  # qnoise's gate names are Qiskit's (incl. "unitary")
 TOL = 1e-10
@@ -65,8 +72,9 @@ def to_aer_noise_model(spec, circuit) -> aer_noise.NoiseModel:
     instructions of both sizes share one name: two-qubit ones get explicit local errors.
     """
     nm = aer_noise.NoiseModel(basis_gates=AER_BASIS)
-    two_qubit_unitary_pairs = sorted({ins.qubits for ins in circuit.instructions
-                                      if ins.name == "unitary" and len(ins.qubits) == 2})
+    two_qubit_unitary_pairs = sorted(
+        {ins.qubits for ins in circuit.instructions if ins.name == "unitary" and len(ins.qubits) == 2}
+    )
     for e in spec:
         if e["kind"] == "readout":
             p10, p01 = e["args"]
@@ -113,8 +121,7 @@ def case(n, seed, kinds="mixed", circuit_gates=None):
     spec = random_noise_spec(n, rng, **kw)
     if circuit_gates is not None:
         used = {"unitary" if g.startswith("unitary") else g for g in circuit_gates}
-        spec = [e if e["kind"] == "readout" else {**e, "gates": [g for g in e["gates"] if g in used]}
-                for e in spec]
+        spec = [e if e["kind"] == "readout" else {**e, "gates": [g for g in e["gates"] if g in used]} for e in spec]
         spec = [e for e in spec if e["kind"] == "readout" or e["gates"]]
     c = random_circuit(n, 6 + 4 * n, rng, **({"gates": circuit_gates} if circuit_gates is not None else {}))
     h = random_hamiltonian(n, 3 + 2 * n, rng)
@@ -142,7 +149,7 @@ def test_density_matrix_and_energy_match_aer(n, kinds):
 
 @pytest.mark.parametrize("n", [2, 3])
 def test_noiseless_matches_aer(n):
-    c, spec, h, params, _ = case(n, 1)
+    c, _spec, h, params, _ = case(n, 1)
     rho_aer = aer_density_matrix(to_qiskit(c, params), None)
     sim = Simulator(c, h)
     np.testing.assert_allclose(sim.density_matrix(params), rho_aer, atol=TOL)
@@ -151,8 +158,9 @@ def test_noiseless_matches_aer(n):
 
 # ---------------------------------------------------------------------------- readout, sampled
 # no h / sdg: those are the (noiseless) basis changes of the measurement circuits
-SAMPLING_GATES = tuple(g for g in ("rx", "ry", "rz") + ONE_QUBIT_FIXED + TWO_QUBIT + ("unitary1", "unitary2")
-                       if g not in ("h", "sdg"))
+SAMPLING_GATES = tuple(
+    g for g in ("rx", "ry", "rz") + ONE_QUBIT_FIXED + TWO_QUBIT + ("unitary1", "unitary2") if g not in ("h", "sdg")
+)
 
 
 def _basis_change(qc, label):

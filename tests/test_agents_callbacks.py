@@ -13,18 +13,20 @@ th = pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 pytest.importorskip("sb3_contrib")
 
-from stable_baselines3.common.callbacks import CallbackList  # noqa: E402
-from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
+from stable_baselines3.common.callbacks import CallbackList
+from stable_baselines3.common.env_util import make_vec_env
 
-from crlqas.agents.callbacks import RunCallback  # noqa: E402
-from crlqas.agents.curriculum_callback import CurriculumCallback  # noqa: E402
-from crlqas.agents.ppo import make_agent  # noqa: E402
-from crlqas.agents.toy import MaskedCueEnv  # noqa: E402
-from crlqas.envs.curriculum import FixedScheduleCurriculum  # noqa: E402
+from crlqas.agents.callbacks import RunCallback
+from crlqas.agents.curriculum_callback import CurriculumCallback
+from crlqas.agents.ppo import make_agent
+from crlqas.agents.toy import MaskedCueEnv
+from crlqas.envs.curriculum import FixedScheduleCurriculum
 
 th.set_num_threads(1)
-TINY = {"dqn": dict(learning_starts=5, batch_size=4, buffer_size=100, policy_kwargs={"net_arch": [8]}),
-        "maskable-ppo": dict(n_steps=8, batch_size=8, n_epochs=1, policy_kwargs={"net_arch": [8]})}
+TINY = {
+    "dqn": dict(learning_starts=5, batch_size=4, buffer_size=100, policy_kwargs={"net_arch": [8]}),
+    "maskable-ppo": dict(n_steps=8, batch_size=8, n_epochs=1, policy_kwargs={"net_arch": [8]}),
+}
 
 
 def _csv(path):
@@ -64,8 +66,14 @@ def test_run_callback_on_a_tiny_qas_env(tmp_path):
     venv = make_qas_vec_env(env_cfg)
     model = make_agent("dqn", venv, seed=1, **dict(TINY["dqn"], learning_starts=2))
     cur_cb = CurriculumCallback(FixedScheduleCurriculum([0.5, 0.2], [2, 4]))
-    cb = RunCallback(tmp_path, episodes=4, checkpoint_every=2, curriculum_cb=cur_cb,
-                     eval_env=make_eval_env(env_cfg, seed=1), eval_every=2)
+    cb = RunCallback(
+        tmp_path,
+        episodes=4,
+        checkpoint_every=2,
+        curriculum_cb=cur_cb,
+        eval_env=make_eval_env(env_cfg, seed=1),
+        eval_every=2,
+    )
     model.learn(10**6, callback=CallbackList([cur_cb, cb]))
     assert cb.episodes == 4 and cur_cb.episodes_seen == 4
     assert cb.e0 == pytest.approx(venv.envs[0].unwrapped.e0) and cb.chemical_accuracy == 1.6e-3
@@ -89,8 +97,9 @@ def test_run_callback_on_a_tiny_qas_env(tmp_path):
     assert set(state["curriculum"]) == {"curriculum", "episodes_seen"}
     assert state["curriculum"]["episodes_seen"] == state["run"]["episodes"] == manifest["episode"]
     # a callback resumed from that state keeps the logs up to its episode
-    resumed = RunCallback(tmp_path, episodes=4, checkpoint_every=2, curriculum_cb=cur_cb, state=state["run"],
-                          eval_every=2)
+    resumed = RunCallback(
+        tmp_path, episodes=4, checkpoint_every=2, curriculum_cb=cur_cb, state=state["run"], eval_every=2
+    )
     resumed.open()
     resumed.close()
     assert len(_csv(tmp_path / "progress.csv")) == manifest["episode"]

@@ -9,7 +9,7 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 
-from crlqas.cli import main  # noqa: E402
+from crlqas.cli import main
 
 TINY = """
 name = "tiny"
@@ -44,7 +44,9 @@ def test_train_resume_report(tmp_path, capsys):
     assert main(["train", "--config", str(cfg), "--out", str(out), "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "seed 1: 6 episodes" in text and "OPENQASM 2.0;" in text
-    assert json.loads((out / "config.json").read_text())["agent"]["params"]["gamma"] == 0.59  # round(0.005 ** (1 / 10), 2)
+    assert (
+        json.loads((out / "config.json").read_text())["agent"]["params"]["gamma"] == 0.59
+    )  # round(0.005 ** (1 / 10), 2)
     # extend the finished run by 3 episodes from its last checkpoint
     assert main(["train", "--resume", str(out), "--episodes", "9", "--no-progress"]) == 0
     assert "seed 1: 9 episodes" in capsys.readouterr().out
@@ -60,13 +62,33 @@ def test_train_profile_and_stop_flags(tmp_path, capsys):
     cfg = tmp_path / "tiny.toml"
     cfg.write_text(TINY.replace("episodes = 6", "episodes = 2"))
     out = tmp_path / "run"
-    assert main(["train", "--config", str(cfg), "--out", str(out), "--no-progress", "--profile", "cpu",
-                 "--stop-on-success", "3", "--max-seconds", "600"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--config",
+                str(cfg),
+                "--out",
+                str(out),
+                "--no-progress",
+                "--profile",
+                "cpu",
+                "--stop-on-success",
+                "3",
+                "--max-seconds",
+                "600",
+            ]
+        )
+        == 0
+    )
     saved = json.loads((out / "config.json").read_text())
     assert saved["agent"]["profile"] == "cpu" and saved["agent"]["params"]["batch_size"] == 8  # file wins
     assert saved["agent"]["params"]["exploration_decay"] == 0.999
-    assert (saved["run"]["eval_every"], saved["run"]["stop_after_success"], saved["run"]["max_seconds"]) == \
-        (5, 3, 600.0)
+    assert (saved["run"]["eval_every"], saved["run"]["stop_after_success"], saved["run"]["max_seconds"]) == (
+        5,
+        3,
+        600.0,
+    )
     capsys.readouterr()
     assert main(["train", "--resume", str(out), "--profile", "cpu"]) == 2
     assert "do not combine it" in capsys.readouterr().err

@@ -9,10 +9,10 @@ th = pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 pytest.importorskip("sb3_contrib")
 
-from stable_baselines3.common.env_util import make_vec_env  # noqa: E402
+from stable_baselines3.common.env_util import make_vec_env
 
-from crlqas.agents.dqn import MaskedDQN, MaskedReplayBufferSamples, paper_dqn_kwargs, paper_gamma  # noqa: E402
-from crlqas.agents.toy import IllegalActionError, MaskedCueEnv, greedy_success_rate  # noqa: E402
+from crlqas.agents.dqn import MaskedDQN, MaskedReplayBufferSamples, paper_dqn_kwargs, paper_gamma
+from crlqas.agents.toy import IllegalActionError, MaskedCueEnv, greedy_success_rate
 
 th.set_num_threads(1)
 SMALL = dict(policy_kwargs=dict(net_arch=[32, 32]), buffer_size=2000, batch_size=32, device="cpu")
@@ -33,11 +33,12 @@ def test_paper_defaults():
 
 
 def test_epsilon_schedule_per_gradient_step():
-    model = MaskedDQN("MlpPolicy", _toy_vec(), learning_starts=50, exploration_decay=0.99,
-                      exploration_final_eps=0.3, seed=1, **SMALL)
+    model = MaskedDQN(
+        "MlpPolicy", _toy_vec(), learning_starts=50, exploration_decay=0.99, exploration_final_eps=0.3, seed=1, **SMALL
+    )
     model.learn(60)
     assert model._n_updates == 60 - 50
-    assert model.exploration_rate == pytest.approx(0.99 ** model._n_updates)
+    assert model.exploration_rate == pytest.approx(0.99**model._n_updates)
     model.learn(400, reset_num_timesteps=False)
     assert model.exploration_rate == pytest.approx(0.3)
 
@@ -46,8 +47,16 @@ def test_epsilon_schedule_per_gradient_step():
 def test_acting_never_picks_an_illegal_action(exploration):
     # Toy env with 5 of 8 actions illegal in every state; the env raises on an illegal action.
     env = _toy_vec(seed=3, n_envs=2, n_actions=8, num_illegal=5)
-    model = MaskedDQN("MlpPolicy", env, learning_starts=100, exploration_initial_eps=exploration,
-                      exploration_final_eps=exploration, exploration_decay=1.0, seed=3, **SMALL)
+    model = MaskedDQN(
+        "MlpPolicy",
+        env,
+        learning_starts=100,
+        exploration_initial_eps=exploration,
+        exploration_final_eps=exploration,
+        exploration_decay=1.0,
+        seed=3,
+        **SMALL,
+    )
     model.learn(400)  # warm-up (random legal) and then epsilon-greedy acting
     rng = np.random.default_rng(0)
     for _ in range(300):  # random states and random masks, batched and single
@@ -84,9 +93,14 @@ def test_bootstrap_argmax_is_over_legal_actions_only():
     model.q_net = lambda obs: online
     model.q_net_target = lambda obs: target
     data = MaskedReplayBufferSamples(
-        observations=th.zeros(batch, 1), actions=th.zeros(batch, 1, dtype=th.long),
-        next_observations=th.zeros(batch, 1), dones=th.zeros(batch, 1), rewards=th.ones(batch, 1),
-        discounts=th.full((batch, 1), 0.25), next_action_masks=th.as_tensor(masks))
+        observations=th.zeros(batch, 1),
+        actions=th.zeros(batch, 1, dtype=th.long),
+        next_observations=th.zeros(batch, 1),
+        dones=th.zeros(batch, 1),
+        rewards=th.ones(batch, 1),
+        discounts=th.full((batch, 1), 0.25),
+        next_action_masks=th.as_tensor(masks),
+    )
     y = model.td_target(data).numpy()[:, 0]
     on = online.numpy().copy()
     on[~masks] = -np.inf
@@ -117,10 +131,23 @@ def test_replay_buffer_stores_next_state_masks():
 
 def test_dqn_learns_the_toy_task():
     env = _toy_vec(seed=0)
-    model = MaskedDQN("MlpPolicy", env, learning_rate=1e-3, learning_starts=200, train_freq=1,
-                      target_update_interval=100, gamma=0.9, n_steps=3, exploration_decay=0.997,
-                      exploration_final_eps=0.05, seed=0, policy_kwargs=dict(net_arch=[64, 64]),
-                      buffer_size=5000, batch_size=64, device="cpu")
+    model = MaskedDQN(
+        "MlpPolicy",
+        env,
+        learning_rate=1e-3,
+        learning_starts=200,
+        train_freq=1,
+        target_update_interval=100,
+        gamma=0.9,
+        n_steps=3,
+        exploration_decay=0.997,
+        exploration_final_eps=0.05,
+        seed=0,
+        policy_kwargs=dict(net_arch=[64, 64]),
+        buffer_size=5000,
+        batch_size=64,
+        device="cpu",
+    )
     eval_env = MaskedCueEnv()
     assert greedy_success_rate(model, eval_env, 100) < 0.3  # untrained: near chance (1/4)^3
     model.learn(2000)
@@ -130,7 +157,15 @@ def test_dqn_learns_the_toy_task():
 def test_maskable_ppo_learns_the_toy_task():
     from crlqas.agents.ppo import make_agent
 
-    model = make_agent("maskable-ppo", _toy_vec(seed=0), seed=0, n_steps=256, batch_size=64,
-                       learning_rate=3e-3, ent_coef=0.0, policy_kwargs=dict(net_arch=[64, 64]))
+    model = make_agent(
+        "maskable-ppo",
+        _toy_vec(seed=0),
+        seed=0,
+        n_steps=256,
+        batch_size=64,
+        learning_rate=3e-3,
+        ent_coef=0.0,
+        policy_kwargs=dict(net_arch=[64, 64]),
+    )
     model.learn(2560)
     assert greedy_success_rate(model, MaskedCueEnv(), 100) >= 0.9

@@ -12,42 +12,63 @@ th = pytest.importorskip("torch")
 pytest.importorskip("stable_baselines3")
 pytest.importorskip("gymnasium")
 
-from crlqas.agents.config import TrainConfig, load_config  # noqa: E402
-from crlqas.agents.presets import list_presets, load_preset  # noqa: E402
-from crlqas.agents.train import resume, train, train_seed  # noqa: E402
-from crlqas.qnoise.errors import ValidationError  # noqa: E402
+from crlqas.agents.config import TrainConfig, load_config
+from crlqas.agents.presets import list_presets, load_preset
+from crlqas.agents.train import resume, train, train_seed
+from crlqas.qnoise.errors import ValidationError
 
 th.set_num_threads(1)
 
 
 def tiny_config(episodes=30, seeds=(7,), checkpoint_every=10, agent="dqn", **env) -> dict:
-    params = {"learning_starts": 30, "batch_size": 16, "buffer_size": 500, "target_update_interval": 20,
-              "policy_kwargs": {"net_arch": [32]}}
+    params = {
+        "learning_starts": 30,
+        "batch_size": 16,
+        "buffer_size": 500,
+        "target_update_interval": 20,
+        "policy_kwargs": {"net_arch": [32]},
+    }
     if agent == "maskable-ppo":
         params = {"n_steps": 32, "batch_size": 16, "policy_kwargs": {"net_arch": [32]}}
     return {
         "name": "tiny",
         "env": {"problem": "h2-2q", "max_steps": 12, "optimizer": "cobyla", "optimizer_budget": 60, **env},
         "agent": {"name": agent, "params": params},
-        "curriculum": {"kind": "moving-threshold", "accept_err": 0.97, "shift_threshold_ball": 5e-4,
-                       "shift_threshold_time": 5, "success_thresh": 3, "succ_radius_shift": 10,
-                       "succes_switch": 0.97, "warmup_episodes": 2},
-        "run": {"episodes": episodes, "seeds": list(seeds), "checkpoint_every": checkpoint_every,
-                "parallel": False},
+        "curriculum": {
+            "kind": "moving-threshold",
+            "accept_err": 0.97,
+            "shift_threshold_ball": 5e-4,
+            "shift_threshold_time": 5,
+            "success_thresh": 3,
+            "succ_radius_shift": 10,
+            "succes_switch": 0.97,
+            "warmup_episodes": 2,
+        },
+        "run": {"episodes": episodes, "seeds": list(seeds), "checkpoint_every": checkpoint_every, "parallel": False},
     }
 
 
 def _rows(path):
     with open(path, newline="") as fh:
-        return [{k: v for k, v in r.items() if k not in ("episode_time", "wall_time", "eval_time")}
-                for r in csv.DictReader(fh)]
+        return [
+            {k: v for k, v in r.items() if k not in ("episode_time", "wall_time", "eval_time")}
+            for r in csv.DictReader(fh)
+        ]
 
 
 # ---------------------------------------------------------------------------- configs
 def test_presets_load_with_paper_settings():
     names = list_presets()
-    assert {"h2-2q", "h2-3q", "h2-2q-mumbai-median", "h2-2q-mumbai-max", "h2-3q-mumbai-median", "lih-4q",
-            "lih-4q-depol", "lih-6q"} <= set(names)
+    assert {
+        "h2-2q",
+        "h2-3q",
+        "h2-2q-mumbai-median",
+        "h2-2q-mumbai-max",
+        "h2-3q-mumbai-median",
+        "lih-4q",
+        "lih-4q-depol",
+        "lih-6q",
+    } <= set(names)
     for name in names:
         try:
             cfg = load_preset(name)
@@ -57,24 +78,32 @@ def test_presets_load_with_paper_settings():
             raise
         p = cfg.agent_params()
         assert cfg.env.max_steps == 40 and p["gamma"] == 0.88
-        assert (p["learning_rate"], p["buffer_size"], p["batch_size"], p["learning_starts"]) == (3e-4, 20000, 1000, 1000)
+        assert (p["learning_rate"], p["buffer_size"], p["batch_size"], p["learning_starts"]) == (
+            3e-4,
+            20000,
+            1000,
+            1000,
+        )
         assert p["policy_kwargs"]["activation"] == "leaky_relu"
         assert p["n_steps"] == (6 if "6q" in name else 5)
         xi0 = {"h2-2q": 0.97, "h2-3q": 1.63, "lih-4": 2.45, "lih-6": 2.90}[name[:5]]
         assert cfg.make_curriculum().threshold == xi0
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"run": {"episodes": 0}}, "[run] episodes must be a positive integer"),
-    ({"run": {"seeds": [1, 1]}}, "seeds must be distinct"),
-    ({"run": {"episdes": 3}}, "did you mean 'episodes'"),
-    ({"agent": {"name": "dqn", "params": {"learning_rat": 1e-3}}}, "did you mean 'learning_rate'"),
-    ({"agent": {"name": "nope"}}, "unknown agent 'nope'"),
-    ({"env": {"problem": "h2-2q", "max_steps": -1}}, "[env] max_steps must be a positive integer"),
-    ({"curriculum": {"kind": "moving-threshold", "accept_err": -1}}, "[curriculum]"),
-    ({"curriculum": {"kind": "sideways"}}, "[curriculum] kind must be one of"),
-    ({"agent": {"name": "dqn", "params": {"policy_kwargs": {"activation": "swish"}}}}, "activation 'swish'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"run": {"episodes": 0}}, "[run] episodes must be a positive integer"),
+        ({"run": {"seeds": [1, 1]}}, "seeds must be distinct"),
+        ({"run": {"episdes": 3}}, "did you mean 'episodes'"),
+        ({"agent": {"name": "dqn", "params": {"learning_rat": 1e-3}}}, "did you mean 'learning_rate'"),
+        ({"agent": {"name": "nope"}}, "unknown agent 'nope'"),
+        ({"env": {"problem": "h2-2q", "max_steps": -1}}, "[env] max_steps must be a positive integer"),
+        ({"curriculum": {"kind": "moving-threshold", "accept_err": -1}}, "[curriculum]"),
+        ({"curriculum": {"kind": "sideways"}}, "[curriculum] kind must be one of"),
+        ({"agent": {"name": "dqn", "params": {"policy_kwargs": {"activation": "swish"}}}}, "activation 'swish'"),
+    ],
+)
 def test_config_errors_are_clear(change, message):
     data = tiny_config()
     data.update(change)
@@ -86,7 +115,7 @@ def test_config_errors_are_clear(change, message):
 def test_config_file_errors_name_the_file(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[env]\nproblem = 'h2-2q'\n[run]\nepisodes = 'many'\n")
-    with pytest.raises(ValidationError, match="bad.toml: .*episodes"):
+    with pytest.raises(ValidationError, match=r"bad.toml: .*episodes"):
         load_config(bad)
     bad.write_text("[env\n")
     with pytest.raises(ValidationError, match="not valid TOML"):
@@ -105,8 +134,17 @@ def test_dqn_solves_h2_2q_noiseless(tmp_path):
     assert acc is not None, f"no chemically accurate circuit in {EPISODES_H2} episodes"
     assert abs(acc["error"]) <= 1.6e-3 and acc["num_gates"] <= 12
     rec = json.loads((tmp_path / "run" / "seed_3" / "best" / "first_accurate.json").read_text())
-    assert {"energy", "error", "energy_noiseless", "num_gates", "num_cnots", "num_rotations", "depth",
-            "episode", "angles"} <= set(rec)
+    assert {
+        "energy",
+        "error",
+        "energy_noiseless",
+        "num_gates",
+        "num_cnots",
+        "num_rotations",
+        "depth",
+        "episode",
+        "angles",
+    } <= set(rec)
     qasm = (tmp_path / "run" / "seed_3" / "best" / "first_accurate.qasm").read_text()
     assert qasm.startswith("OPENQASM 2.0;") and qasm.count(";") >= 3 + rec["num_gates"]
     # the exported circuit reproduces the recorded energy
@@ -125,21 +163,30 @@ def test_cpu_profile(tmp_path):
     fast = cfg.with_profile("cpu")
     p = fast.agent_params()
     assert p["policy_kwargs"] == {"net_arch": [256, 256], "activation": "leaky_relu"}
-    assert (p["batch_size"], p["learning_starts"], p["target_update_interval"], p["exploration_decay"]) == \
-        (64, 200, 100, 0.999)
+    assert (p["batch_size"], p["learning_starts"], p["target_update_interval"], p["exploration_decay"]) == (
+        64,
+        200,
+        100,
+        0.999,
+    )
     # the rest is the paper's algorithm
-    assert (p["gamma"], p["n_steps"], p["buffer_size"], p["gradient_steps"], p["exploration_final_eps"]) == \
-        (0.88, 5, 20000, 1, 0.05)
+    assert (p["gamma"], p["n_steps"], p["buffer_size"], p["gradient_steps"], p["exploration_final_eps"]) == (
+        0.88,
+        5,
+        20000,
+        1,
+        0.05,
+    )
     assert fast.to_dict()["agent"]["profile"] == "cpu"
     assert TrainConfig.from_dict(fast.to_dict()).agent_params() == p  # round trip of config.json
     f = tmp_path / "c.toml"
-    f.write_text("[env]\nproblem = 'h2-2q'\n[agent]\nname = 'dqn'\nprofile = 'cpu'\n"
-                 "[agent.params]\nbatch_size = 32\n")
+    f.write_text("[env]\nproblem = 'h2-2q'\n[agent]\nname = 'dqn'\nprofile = 'cpu'\n[agent.params]\nbatch_size = 32\n")
     c = load_config(f)
     assert c.agent_params()["batch_size"] == 32 and c.agent_params()["learning_starts"] == 200
     f.write_text("[env]\nproblem = 'h2-2q'\n[agent]\nprofile = 'cpus'\n")
-    with pytest.raises(ValidationError, match="profile must be one of 'paper', 'cpu'; got 'cpus' "
-                                              "\\(did you mean 'cpu'\\?\\)"):
+    with pytest.raises(
+        ValidationError, match="profile must be one of 'paper', 'cpu'; got 'cpus' \\(did you mean 'cpu'\\?\\)"
+    ):
         load_config(f)
 
 
@@ -196,8 +243,9 @@ class _Crash:
 @pytest.mark.parametrize("agent", ["dqn", "maskable-ppo"])
 def test_resume_reproduces_an_uninterrupted_run(tmp_path, agent):
     # random halting redrawn every episode: a spurious env reset on resume would shift the env RNG
-    data = tiny_config(episodes=24, checkpoint_every=8, agent=agent, halting="negative-binomial",
-                       halting_n=8.0, halting_p=0.6)
+    data = tiny_config(
+        episodes=24, checkpoint_every=8, agent=agent, halting="negative-binomial", halting_n=8.0, halting_p=0.6
+    )
     data["run"]["eval_every"] = 4  # the greedy-evaluation env is checkpointed too
     cfg = TrainConfig.from_dict(data)
     train(cfg, tmp_path / "a", progress=False)
@@ -232,7 +280,10 @@ def test_checkpoint_contents_and_rotation(tmp_path):
     kept = sorted(p.name for p in (sdir / "checkpoints").iterdir())
     assert kept == ["ep00000015", "ep00000020"]
     assert {p.name for p in (sdir / "checkpoints" / "ep00000020").iterdir()} == {
-        "model.zip", "replay_buffer.pkl", "state.pkl"}
+        "model.zip",
+        "replay_buffer.pkl",
+        "state.pkl",
+    }
     import pickle
 
     state = pickle.loads((sdir / "checkpoints" / "ep00000020" / "state.pkl").read_bytes())
@@ -247,8 +298,8 @@ def test_curriculum_shift_period_follows_run_length():
     from crlqas.qnoise.errors import ValidationError
 
     cfg = load_preset("lih-4q-depol")
-    assert cfg.make_curriculum().shift_threshold_time == 10          # 300 episodes, paper ratio 1/30
-    assert cfg.make_curriculum(15000).shift_threshold_time == 500     # the paper's run
+    assert cfg.make_curriculum().shift_threshold_time == 10  # 300 episodes, paper ratio 1/30
+    assert cfg.make_curriculum(15000).shift_threshold_time == 500  # the paper's run
     assert load_preset("lih-6q").make_curriculum(40000).shift_threshold_time == 2000
     bad = dict(cfg.curriculum, shift_threshold_time=5)
     with pytest.raises(ValidationError, match="not both"):

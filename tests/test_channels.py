@@ -5,8 +5,8 @@ import math
 
 import numpy as np
 import pytest
-
 from helpers import random_density_matrix, random_kraus, random_pauli_probs, random_unitary
+
 from crlqas.qnoise import channels, conversions, oracle
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.errors import ChannelError, ValidationError
@@ -39,8 +39,9 @@ def apply_ptm(ptm, rho) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- known PTMs
-@pytest.mark.parametrize("name,diag", [("id", [1, 1, 1, 1]), ("x", [1, 1, -1, -1]), ("y", [1, -1, 1, -1]),
-                                       ("z", [1, -1, -1, 1])])
+@pytest.mark.parametrize(
+    "name,diag", [("id", [1, 1, 1, 1]), ("x", [1, 1, -1, -1]), ("y", [1, -1, 1, -1]), ("z", [1, -1, -1, 1])]
+)
 def test_pauli_gate_ptms_are_diagonal_signs(name, diag):
     ptm = channels.unitary_channel(gate_unitary(name)).ptm
     np.testing.assert_array_equal(np.round(ptm, 14), np.diag(diag).astype(float))
@@ -74,6 +75,7 @@ def _images_of(ptm, k):
     """{label_in: (sign, label_out)} for a signed-permutation PTM."""
     out = {}
     from crlqas.qnoise.paulis import index_to_label
+
     for j in range(4**k):
         col = ptm[:, j]
         i = int(np.argmax(np.abs(col)))
@@ -88,12 +90,12 @@ def test_cnot_is_signed_permutation_with_known_images():
     assert np.allclose(np.abs(ptm), np.round(np.abs(ptm)), atol=ATOL)
     images = _images_of(ptm, 2)
     # control = qubit 0 (right-most label char), target = qubit 1
-    assert images["IX"] == (1, "XX")   # X_c -> X_c X_t
-    assert images["XI"] == (1, "XI")   # X_t -> X_t
-    assert images["IZ"] == (1, "IZ")   # Z_c -> Z_c
-    assert images["ZI"] == (1, "ZZ")   # Z_t -> Z_c Z_t
-    assert images["IY"] == (1, "XY")   # Y_c -> Y_c X_t
-    assert images["YI"] == (1, "YZ")   # Y_t -> Z_c Y_t
+    assert images["IX"] == (1, "XX")  # X_c -> X_c X_t
+    assert images["XI"] == (1, "XI")  # X_t -> X_t
+    assert images["IZ"] == (1, "IZ")  # Z_c -> Z_c
+    assert images["ZI"] == (1, "ZZ")  # Z_t -> Z_c Z_t
+    assert images["IY"] == (1, "XY")  # Y_c -> Y_c X_t
+    assert images["YI"] == (1, "YZ")  # Y_t -> Z_c Y_t
     assert images["YY"] == (-1, "ZX")  # Y_c Y_t -> -X_c Z_t
     # and the local index convention: p_c + 4 p_t
     assert ptm[label_to_index("XX"), 1] == pytest.approx(1.0, abs=ATOL)
@@ -226,16 +228,19 @@ def test_depolarizing_rejects_bad_arity():
         channels.depolarizing(0.1, 3)
 
 
-@pytest.mark.parametrize("t1,t2,time", [
-    (10.0, 20.0 + 1e-9, 1.0),   # T2 > 2 T1
-    (10.0, 5.0, -1.0),          # negative time
-    (-10.0, 5.0, 1.0),          # negative T1
-    (10.0, -5.0, 1.0),          # negative T2
-    (0.0, 0.0, 1.0),            # zero T1
-    (10.0, 5.0, math.inf),      # infinite time
-    (10.0, 5.0, math.nan),
-    (math.nan, 5.0, 1.0),
-])
+@pytest.mark.parametrize(
+    "t1,t2,time",
+    [
+        (10.0, 20.0 + 1e-9, 1.0),  # T2 > 2 T1
+        (10.0, 5.0, -1.0),  # negative time
+        (-10.0, 5.0, 1.0),  # negative T1
+        (10.0, -5.0, 1.0),  # negative T2
+        (0.0, 0.0, 1.0),  # zero T1
+        (10.0, 5.0, math.inf),  # infinite time
+        (10.0, 5.0, math.nan),
+        (math.nan, 5.0, 1.0),
+    ],
+)
 def test_thermal_relaxation_rejects_bad_times(t1, t2, time):
     with pytest.raises(ValidationError):
         channels.thermal_relaxation(t1, t2, time)
@@ -247,19 +252,22 @@ def test_thermal_relaxation_rejects_bad_population(pe):
         channels.thermal_relaxation(10.0, 5.0, 1.0, pe)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: channels.amplitude_damping(1.2),
-    lambda: channels.amplitude_damping(-0.1),
-    lambda: channels.amplitude_damping(0.1, 1.5),
-    lambda: channels.phase_damping(1.01),
-    lambda: channels.pauli_channel({"X": 0.2, "I": 0.7}),   # does not sum to 1
-    lambda: channels.pauli_channel({"X": -0.2, "I": 1.2}),
-    lambda: channels.pauli_channel({"X": 0.2, "IZ": 0.8}),  # mixed lengths
-    lambda: channels.pauli_channel({"Q": 1.0}),
-    lambda: channels.ReadoutError(1.5),
-    lambda: channels.ReadoutError(0.1, -0.1),
-    lambda: channels.ReadoutError.from_matrix([[0.9, 0.2], [0.1, 0.9]]),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: channels.amplitude_damping(1.2),
+        lambda: channels.amplitude_damping(-0.1),
+        lambda: channels.amplitude_damping(0.1, 1.5),
+        lambda: channels.phase_damping(1.01),
+        lambda: channels.pauli_channel({"X": 0.2, "I": 0.7}),  # does not sum to 1
+        lambda: channels.pauli_channel({"X": -0.2, "I": 1.2}),
+        lambda: channels.pauli_channel({"X": 0.2, "IZ": 0.8}),  # mixed lengths
+        lambda: channels.pauli_channel({"Q": 1.0}),
+        lambda: channels.ReadoutError(1.5),
+        lambda: channels.ReadoutError(0.1, -0.1),
+        lambda: channels.ReadoutError.from_matrix([[0.9, 0.2], [0.1, 0.9]]),
+    ],
+)
 def test_bad_parameters_raise_validation_error(make):
     with pytest.raises(ValidationError):
         make()
@@ -344,29 +352,48 @@ def test_unitary_ptm_of_kron_is_tensor():
     u0, u1 = random_unitary(2, rng), random_unitary(2, rng)
     # np.kron(u1, u0): u0 on qubit 0 (the low bit)
     full = channels.unitary_channel(np.kron(u1, u0)).ptm
-    np.testing.assert_allclose(full, channels.unitary_channel(u1).tensor(channels.unitary_channel(u0)).ptm,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(
+        full, channels.unitary_channel(u1).tensor(channels.unitary_channel(u0)).ptm, atol=ATOL, rtol=0
+    )
 
 
 # ---------------------------------------------------------------------------- Qiskit (optional)
 def _qiskit_gate(name, theta=None):
     lib = pytest.importorskip("qiskit.circuit.library")
-    table = {"id": lib.IGate, "x": lib.XGate, "y": lib.YGate, "z": lib.ZGate, "h": lib.HGate,
-             "s": lib.SGate, "sdg": lib.SdgGate, "t": lib.TGate, "tdg": lib.TdgGate, "sx": lib.SXGate,
-             "sxdg": lib.SXdgGate, "cx": lib.CXGate, "cz": lib.CZGate, "swap": lib.SwapGate, "ecr": lib.ECRGate,
-             "rx": lib.RXGate, "ry": lib.RYGate, "rz": lib.RZGate}
+    table = {
+        "id": lib.IGate,
+        "x": lib.XGate,
+        "y": lib.YGate,
+        "z": lib.ZGate,
+        "h": lib.HGate,
+        "s": lib.SGate,
+        "sdg": lib.SdgGate,
+        "t": lib.TGate,
+        "tdg": lib.TdgGate,
+        "sx": lib.SXGate,
+        "sxdg": lib.SXdgGate,
+        "cx": lib.CXGate,
+        "cz": lib.CZGate,
+        "swap": lib.SwapGate,
+        "ecr": lib.ECRGate,
+        "rx": lib.RXGate,
+        "ry": lib.RYGate,
+        "rz": lib.RZGate,
+    }
     cls = table[name]
     return cls(theta) if theta is not None else cls()
 
 
-@pytest.mark.parametrize("name,theta", [(n, None) for n in FIXED_UNITARIES] +
-                         [(r, t) for r in ("rx", "ry", "rz") for t in (0.37, -2.1)])
+@pytest.mark.parametrize(
+    "name,theta", [(n, None) for n in FIXED_UNITARIES] + [(r, t) for r in ("rx", "ry", "rz") for t in (0.37, -2.1)]
+)
 def test_gate_unitaries_and_ptms_match_qiskit(name, theta):
     qi = pytest.importorskip("qiskit.quantum_info")
     op = qi.Operator(_qiskit_gate(name, theta))
     np.testing.assert_allclose(gate_unitary(name, theta), op.data, atol=ATOL)
-    np.testing.assert_allclose(channels.unitary_channel(gate_unitary(name, theta)).ptm, qi.PTM(op).data,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(
+        channels.unitary_channel(gate_unitary(name, theta)).ptm, qi.PTM(op).data, atol=ATOL, rtol=0
+    )
 
 
 def test_random_unitary_ptm_matches_qiskit():
@@ -383,20 +410,22 @@ def test_depolarizing_matches_aer(p, k):
     from qiskit.quantum_info import PTM
     from qiskit_aer.noise import depolarizing_error
 
-    np.testing.assert_allclose(channels.depolarizing(p, k).ptm, PTM(depolarizing_error(p, k)).data,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(channels.depolarizing(p, k).ptm, PTM(depolarizing_error(p, k)).data, atol=ATOL, rtol=0)
 
 
-@pytest.mark.parametrize("t1,t2,time,pe", [
-    (50.0, 30.0, 3.0, 0.0),     # T2 < T1
-    (50.0, 50.0, 3.0, 0.0),     # T2 = T1
-    (50.0, 30.0, 3.0, 0.2),     # with excited population
-    (50.0, 70.0, 4.0, 0.0),     # T1 < T2 <= 2 T1
-    (50.0, 90.0, 4.0, 0.35),
-    (50.0, 100.0, 10.0, 0.1),   # T2 = 2 T1
-    (20.0, 10.0, 0.0, 0.1),     # zero time
-    (math.inf, math.inf, 1.0, 0.0),
-])
+@pytest.mark.parametrize(
+    "t1,t2,time,pe",
+    [
+        (50.0, 30.0, 3.0, 0.0),  # T2 < T1
+        (50.0, 50.0, 3.0, 0.0),  # T2 = T1
+        (50.0, 30.0, 3.0, 0.2),  # with excited population
+        (50.0, 70.0, 4.0, 0.0),  # T1 < T2 <= 2 T1
+        (50.0, 90.0, 4.0, 0.35),
+        (50.0, 100.0, 10.0, 0.1),  # T2 = 2 T1
+        (20.0, 10.0, 0.0, 0.1),  # zero time
+        (math.inf, math.inf, 1.0, 0.0),
+    ],
+)
 def test_thermal_relaxation_matches_aer(t1, t2, time, pe):
     pytest.importorskip("qiskit_aer")
     from qiskit.quantum_info import PTM
@@ -413,9 +442,12 @@ def test_amplitude_damping_matches_aer(gamma, pe):
     from qiskit.quantum_info import PTM
     from qiskit_aer.noise import amplitude_damping_error
 
-    np.testing.assert_allclose(channels.amplitude_damping(gamma, pe).ptm,
-                               PTM(amplitude_damping_error(gamma, excited_state_population=pe)).data,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(
+        channels.amplitude_damping(gamma, pe).ptm,
+        PTM(amplitude_damping_error(gamma, excited_state_population=pe)).data,
+        atol=ATOL,
+        rtol=0,
+    )
 
 
 @pytest.mark.parametrize("lam", [0.0, 0.15, 1.0])
@@ -424,8 +456,7 @@ def test_phase_damping_matches_aer(lam):
     from qiskit.quantum_info import PTM
     from qiskit_aer.noise import phase_damping_error
 
-    np.testing.assert_allclose(channels.phase_damping(lam).ptm, PTM(phase_damping_error(lam)).data,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(channels.phase_damping(lam).ptm, PTM(phase_damping_error(lam)).data, atol=ATOL, rtol=0)
 
 
 @pytest.mark.parametrize("k", [1, 2])
@@ -436,8 +467,9 @@ def test_pauli_and_kraus_channels_match_qiskit(k):
 
     rng = np.random.default_rng(10 + k)
     probs = random_pauli_probs(k, rng)
-    np.testing.assert_allclose(channels.pauli_channel(probs).ptm, PTM(pauli_error(list(probs.items()))).data,
-                               atol=ATOL, rtol=0)
+    np.testing.assert_allclose(
+        channels.pauli_channel(probs).ptm, PTM(pauli_error(list(probs.items()))).data, atol=ATOL, rtol=0
+    )
     ops = random_kraus(k, rng, 3)
     np.testing.assert_allclose(channels.kraus_channel(ops).ptm, PTM(Kraus(ops)).data, atol=ATOL, rtol=0)
 

@@ -7,10 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import DATA_DIR
 
 from crlqas.cli import main
-
-from conftest import DATA_DIR
 
 
 def test_help_lists_commands(capsys):
@@ -28,8 +27,22 @@ def test_usage_error_exit_code(capsys):
 
 def test_bench_simulator_smoke(tmp_path, capsys):
     out = tmp_path / "res" / "bench.json"
-    rc = main(["bench", "simulator", "--workloads", str(DATA_DIR / "qas_n2_g20_depol.json"),
-               "--repeats", "3", "--batch", "4", "--peers", "none", "--json", str(out)])
+    rc = main(
+        [
+            "bench",
+            "simulator",
+            "--workloads",
+            str(DATA_DIR / "qas_n2_g20_depol.json"),
+            "--repeats",
+            "3",
+            "--batch",
+            "4",
+            "--peers",
+            "none",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0
     text = capsys.readouterr().out
     assert "qas_n2_g20_depol" in text and f"wrote {out}" in text
@@ -48,8 +61,22 @@ def test_bench_simulator_smoke(tmp_path, capsys):
 def test_bench_simulator_peers(tmp_path, capsys):
     pytest.importorskip("qiskit_aer")
     out = tmp_path / "bench.json"
-    rc = main(["bench", "simulator", "--workloads", str(DATA_DIR / "qas_n2_g20_thermal.json"),
-               "--repeats", "2", "--batch", "2", "--peers", "aer", "--json", str(out)])
+    rc = main(
+        [
+            "bench",
+            "simulator",
+            "--workloads",
+            str(DATA_DIR / "qas_n2_g20_thermal.json"),
+            "--repeats",
+            "2",
+            "--batch",
+            "2",
+            "--peers",
+            "aer",
+            "--json",
+            str(out),
+        ]
+    )
     assert rc == 0, capsys.readouterr().out
     (row,) = json.loads(out.read_text())["workloads"]
     assert row["us_per_eval"]["aer"] > 0
@@ -72,14 +99,15 @@ def test_malformed_workload_file(tmp_path, capsys):
 
 
 def test_unknown_peer(capsys):
-    rc = main(["bench", "simulator", "--workloads", str(DATA_DIR / "qas_n2_g20_depol.json"),
-               "--peers", "cirq"])
+    rc = main(["bench", "simulator", "--workloads", str(DATA_DIR / "qas_n2_g20_depol.json"), "--peers", "cirq"])
     assert rc == 2
     assert "unknown peer 'cirq'" in capsys.readouterr().err
 
 
 def test_cli_import_is_light():
-    code = ("import sys, crlqas.cli as c; c.build_parser(); "
-            "heavy = [m for m in ('numba', 'torch', 'qiskit', 'numpy') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, crlqas.cli as c; c.build_parser(); "
+        "heavy = [m for m in ('numba', 'torch', 'qiskit', 'numpy') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=DATA_DIR.parent.parent)

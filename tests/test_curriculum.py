@@ -12,8 +12,14 @@ from crlqas.qnoise.errors import ValidationError
 
 
 def moving(**kw):
-    opts = dict(accept_err=1.0, shift_threshold_ball=0.1, shift_threshold_time=12, success_thresh=2,
-                succ_radius_shift=2, succes_switch=0.5)
+    opts = dict(
+        accept_err=1.0,
+        shift_threshold_ball=0.1,
+        shift_threshold_time=12,
+        success_thresh=2,
+        succ_radius_shift=2,
+        succes_switch=0.5,
+    )
     opts.update(kw)
     return MovingThresholdCurriculum(**opts)
 
@@ -28,18 +34,18 @@ def test_moving_threshold_scripted():
     # best offset now 0.3 < 0.5 and successes reach S = 2 (3 >= 2): xi -= delta / K = 0.05
     c.on_episode_end(True, 0.3)
     assert c.threshold == pytest.approx(0.95) and (c.successes, c.reductions) == (0, 1)
-    c.on_episode_end(False, 0.4)          # failures do not count
+    c.on_episode_end(False, 0.4)  # failures do not count
     c.on_episode_end(True, 0.4)
     assert c.successes == 1 and c.threshold == pytest.approx(0.95)
-    c.on_episode_end(True, 0.35)          # second reduction
+    c.on_episode_end(True, 0.35)  # second reduction
     assert c.threshold == pytest.approx(0.90) and c.reductions == 2
     c.on_episode_end(True, 0.3)
-    c.on_episode_end(True, 0.3)           # K = 2 reductions used up: no more until a greedy shift
+    c.on_episode_end(True, 0.3)  # K = 2 reductions used up: no more until a greedy shift
     assert c.threshold == pytest.approx(0.90) and c.successes == 2 and c.episodes == 8
     for _ in range(3):
         c.on_episode_end(False, 0.6)
     assert c.episodes == 11 and c.threshold == pytest.approx(0.90)
-    c.on_episode_end(False, 0.6)          # episode 12 > 10 and 12 % 12 == 0: greedy shift
+    c.on_episode_end(False, 0.6)  # episode 12 > 10 and 12 % 12 == 0: greedy shift
     assert c.threshold == pytest.approx(0.3 + 0.1)
     assert (c.successes, c.reductions) == (0, 0)
 
@@ -53,7 +59,7 @@ def test_greedy_shift_can_raise_the_threshold_and_respects_warmup():
         c.on_episode_end(False, 0.8)  # episode 10: still not > 10
     assert c.threshold == 0.2
     for _ in range(5):
-        c.on_episode_end(True, 0.8)   # episode 15; S = 0 disables reductions
+        c.on_episode_end(True, 0.8)  # episode 15; S = 0 disables reductions
     assert c.threshold == pytest.approx(0.2 + 0.1) and c.successes == 0
     # the lowest offset started at accept_err (0.2), so offsets of 0.8 never replaced it
 
@@ -87,11 +93,20 @@ def test_state_dict_round_trip():
 
 def test_paper_presets():
     c = MovingThresholdCurriculum.paper("lih-4q-3.4")
-    assert (c.accept_err, c.shift_threshold_ball, c.shift_threshold_time, c.success_thresh,
-            c.succ_radius_shift) == (2.45, 0.5e-3, 500, 25, 10)
+    assert (c.accept_err, c.shift_threshold_ball, c.shift_threshold_time, c.success_thresh, c.succ_radius_shift) == (
+        2.45,
+        0.5e-3,
+        500,
+        25,
+        10,
+    )
     c6 = MovingThresholdCurriculum.paper("lih-6q-2.2")
-    assert (c6.accept_err, c6.shift_threshold_ball, c6.shift_threshold_time, c6.success_thresh) == \
-        (2.90, 1e-3, 2000, 50)
+    assert (c6.accept_err, c6.shift_threshold_ball, c6.shift_threshold_time, c6.success_thresh) == (
+        2.90,
+        1e-3,
+        2000,
+        50,
+    )
     with pytest.raises(ValidationError, match="accept_err"):
         MovingThresholdCurriculum.paper("beh2-6q")
 
@@ -143,8 +158,14 @@ def test_wrapper_pushes_thresholds_at_episode_ends():
 
 
 def test_moving_threshold_with_env_episode_ends():
-    cur = moving(accept_err=50.0, shift_threshold_time=11, success_thresh=1, succ_radius_shift=1,
-                 succes_switch=100.0, shift_threshold_ball=1.0)
+    cur = moving(
+        accept_err=50.0,
+        shift_threshold_time=11,
+        success_thresh=1,
+        succ_radius_shift=1,
+        succes_switch=100.0,
+        shift_threshold_ball=1.0,
+    )
     env = CurriculumWrapper(small_env(), cur)
     env.reset(seed=0)
     _, _, term, _, info = env.step(3)
@@ -203,8 +224,9 @@ def test_sb3_callback_pushes_into_subprocess_free_vec_env():
     venv = make_vec_env(lambda: small_env(max_steps=2, optimizer_budget=20), n_envs=2, seed=0)
     cur = FixedScheduleCurriculum([30.0, 20.0, 10.0], [2, 4, 6])
     cb = CurriculumCallback(cur)
-    model = sb3_contrib.MaskablePPO("MlpPolicy", venv, n_steps=4, batch_size=8, n_epochs=1, seed=0,
-                                    policy_kwargs={"net_arch": [8]})
+    model = sb3_contrib.MaskablePPO(
+        "MlpPolicy", venv, n_steps=4, batch_size=8, n_epochs=1, seed=0, policy_kwargs={"net_arch": [8]}
+    )
     model.learn(total_timesteps=8, callback=cb)
     assert cb.episodes_seen >= 4  # every first step succeeds (threshold >= 10)
     assert cur.threshold in (20.0, 10.0)

@@ -13,8 +13,19 @@ import pytest
 
 from crlqas.qnoise.channels import depolarizing, thermal_relaxation
 from crlqas.qnoise.circuit import Circuit
-from crlqas.qnoise.devices import (Calibration, DeviceModel, GateNoise, UnknownPresetError, aer_depolarizing_param,
-                            device_preset, from_calibration, list_presets, noise_preset, preset_info, to_native)
+from crlqas.qnoise.devices import (
+    Calibration,
+    DeviceModel,
+    GateNoise,
+    UnknownPresetError,
+    aer_depolarizing_param,
+    device_preset,
+    from_calibration,
+    list_presets,
+    noise_preset,
+    preset_info,
+    to_native,
+)
 from crlqas.qnoise.devices.generate import OURENSE_PAPER
 from crlqas.qnoise.devices.reduce import best_layout, reduce_calibration
 from crlqas.qnoise.errors import NoiseModelError, QubitError, ValidationError
@@ -22,8 +33,17 @@ from crlqas.qnoise.hamiltonian import Hamiltonian
 from crlqas.qnoise.noise_model import NoiseModel
 from crlqas.qnoise.simulator import Simulator
 
-REQUIRED = ("mumbai-median", "mumbai-max", "mumbai-10max", "ourense", "depol-1e-3", "depol-1e-3-5e-3",
-            "noiseless", "sherbrooke-median", "torino-median")
+REQUIRED = (
+    "mumbai-median",
+    "mumbai-max",
+    "mumbai-10max",
+    "ourense",
+    "depol-1e-3",
+    "depol-1e-3-5e-3",
+    "noiseless",
+    "sherbrooke-median",
+    "torino-median",
+)
 
 
 def small_circuit(n: int = 2) -> Circuit:
@@ -101,8 +121,10 @@ def test_ourense_preset_has_the_papers_figures():
 
 def test_mumbai_reductions_are_consistent():
     med, mx, mx10 = (device_preset(f"mumbai-{r}") for r in ("median", "max", "10max"))
-    cx = {name: next(g for g in d.gate_noise if "cx" in g.gates) for name, d in
-          (("med", med), ("max", mx), ("10max", mx10))}
+    cx = {
+        name: next(g for g in d.gate_noise if "cx" in g.gates)
+        for name, d in (("med", med), ("max", mx), ("10max", mx10))
+    }
     assert cx["10max"].time == pytest.approx(10 * cx["max"].time, rel=1e-12)
     assert cx["10max"].error == pytest.approx(10 * cx["max"].error, rel=1e-12)
     assert cx["med"].error < cx["max"].error
@@ -124,7 +146,7 @@ def test_aer_depolarizing_param_without_relaxation():
 
 def test_aer_depolarizing_param_subtracts_relaxation():
     t1, t2, t = 100e-6, 80e-6, 400e-9
-    trace = (1 + 2 * math.exp(-t / t2) + math.exp(-t / t1))
+    trace = 1 + 2 * math.exp(-t / t2) + math.exp(-t / t1)
     relax_infid = 1 - (trace / 2 + 1) / 3
     assert aer_depolarizing_param(relax_infid * 0.9, 1, trace) == 0.0
     error = relax_infid + 1e-3
@@ -198,12 +220,19 @@ def test_paper_model_gives_every_rotation_and_pair_noise():
     assert nm.gate_channel("cx", (0, 1)) is not None
 
 
-@pytest.mark.parametrize("kwargs, exc", [
-    (dict(layout=[0, 1, 2, 3, 4, 5]), QubitError), (dict(layout=[0, 9]), QubitError),
-    (dict(layout=[1, 1]), QubitError), (dict(layout="best"), QubitError),
-    (dict(layout="worst", num_qubits=2), QubitError), (dict(mode="fancy"), ValidationError),
-    (dict(reduce="mean"), ValidationError), (dict(layout=[0, 1], num_qubits=3), QubitError),
-])
+@pytest.mark.parametrize(
+    "kwargs, exc",
+    [
+        (dict(layout=[0, 1, 2, 3, 4, 5]), QubitError),
+        (dict(layout=[0, 9]), QubitError),
+        (dict(layout=[1, 1]), QubitError),
+        (dict(layout="best"), QubitError),
+        (dict(layout="worst", num_qubits=2), QubitError),
+        (dict(mode="fancy"), ValidationError),
+        (dict(reduce="mean"), ValidationError),
+        (dict(layout=[0, 1], num_qubits=3), QubitError),
+    ],
+)
 def test_bad_device_arguments(kwargs, exc):
     with pytest.raises(exc):
         from_calibration(line_calibration(), **kwargs)
@@ -260,11 +289,16 @@ def _random_circuit(rng, n=3, gates=14) -> Circuit:
     return c
 
 
-@pytest.mark.parametrize("basis, coupling", [
-    (("rz", "sx", "x", "cx"), None), (("rz", "sx", "x", "cx"), ((0, 1), (2, 1))),
-    (("rz", "sx", "x", "ecr"), ((0, 1), (2, 1))), (("rz", "sx", "x", "ecr"), ((1, 0), (1, 2))),
-    (("rz", "sx", "cz"), ((1, 0), (2, 1))),
-])
+@pytest.mark.parametrize(
+    "basis, coupling",
+    [
+        (("rz", "sx", "x", "cx"), None),
+        (("rz", "sx", "x", "cx"), ((0, 1), (2, 1))),
+        (("rz", "sx", "x", "ecr"), ((0, 1), (2, 1))),
+        (("rz", "sx", "x", "ecr"), ((1, 0), (1, 2))),
+        (("rz", "sx", "cz"), ((1, 0), (2, 1))),
+    ],
+)
 def test_to_native_is_exact_and_in_basis(basis, coupling):
     rng = np.random.default_rng(11)
     for _ in range(10):

@@ -17,25 +17,30 @@ import pytest
 pytest.importorskip("qiskit_aer")
 pytest.importorskip("qiskit_ibm_runtime")
 
-from qiskit import QuantumCircuit, transpile  # noqa: E402
-from qiskit.quantum_info import PTM  # noqa: E402
-from qiskit_aer import AerSimulator  # noqa: E402
-from qiskit_aer.noise import NoiseModel as AerNoiseModel  # noqa: E402
+from qiskit import QuantumCircuit, transpile
+from qiskit.quantum_info import PTM
+from qiskit_aer import AerSimulator
+from qiskit_aer.noise import NoiseModel as AerNoiseModel
 
-from crlqas.qnoise.devices import from_backend, resolve_backend  # noqa: E402
-from crlqas.qnoise.devices.generate import PRESETS, render  # noqa: E402
-from crlqas.qnoise.devices.reduce import best_layout  # noqa: E402
-from crlqas.qnoise.gates import GATES  # noqa: E402
-from crlqas.qnoise.hamiltonian import Hamiltonian  # noqa: E402
-from crlqas.qnoise.qiskit_bridge import from_qiskit  # noqa: E402
-from crlqas.qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise.devices import from_backend, resolve_backend
+from crlqas.qnoise.devices.generate import PRESETS, render
+from crlqas.qnoise.devices.reduce import best_layout
+from crlqas.qnoise.gates import GATES
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.qiskit_bridge import from_qiskit
+from crlqas.qnoise.simulator import Simulator
 
 pytestmark = pytest.mark.qiskit
 
 # backend, layout: cx (Mumbai), cx with T2 > 2 T1 on qubit 6 (Oslo), ECR (Sherbrooke, edge (6, 5)
 # has error 1.0), CZ (Torino), and Kingston's qubit 146 without T1/T2 and with readout 0.5
-CASES = [("fake_mumbai", [0, 1, 2]), ("fake_oslo", [5, 6, 4]), ("fake_sherbrooke", [5, 6, 7, 4]),
-         ("fake_torino", [0, 1, 2]), ("fake_kingston", [145, 146])]
+CASES = [
+    ("fake_mumbai", [0, 1, 2]),
+    ("fake_oslo", [5, 6, 4]),
+    ("fake_sherbrooke", [5, 6, 7, 4]),
+    ("fake_torino", [0, 1, 2]),
+    ("fake_kingston", [145, 146]),
+]
 
 
 @pytest.fixture(scope="module")
@@ -49,6 +54,7 @@ def backends():
                 b = resolve_backend(name)
                 cache[name] = (b, AerNoiseModel.from_backend(b))
         return cache[name]
+
     return get
 
 
@@ -143,8 +149,9 @@ def test_readout_matches_aer_counts(backends):
 
 def _diag_value(h: Hamiltonian, bits: str) -> float:
     z = [1 - 2 * int(b) for b in reversed(bits.replace(" ", ""))]  # z[q] of qubit q
-    return h.constant + sum(w * np.prod([z[q] for q, ch in enumerate(reversed(lab)) if ch == "Z"])
-                            for lab, w in zip(h.labels, h.coeffs))
+    return h.constant + sum(
+        w * np.prod([z[q] for q, ch in enumerate(reversed(lab)) if ch == "Z"]) for lab, w in zip(h.labels, h.coeffs)
+    )
 
 
 def test_best_layout_avoids_broken_entries(backends):

@@ -41,7 +41,15 @@ def rot(q, a):
 # ---------------------------------------------------------------- action tables
 def test_action_table_n2():
     assert [str(a) for a in all_to_all_actions(2)] == [
-        "cx(0,1)", "cx(1,0)", "rx(0)", "ry(0)", "rz(0)", "rx(1)", "ry(1)", "rz(1)"]
+        "cx(0,1)",
+        "cx(1,0)",
+        "rx(0)",
+        "ry(0)",
+        "rz(0)",
+        "rx(1)",
+        "ry(1)",
+        "rz(1)",
+    ]
 
 
 def test_action_table_n3():
@@ -54,8 +62,20 @@ def test_action_table_n3():
 def test_action_table_n4():
     acts = all_to_all_actions(4)
     assert len(acts) == 24
-    assert [a.qubits for a in acts[:12]] == [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (1, 0),
-                                             (2, 3), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]
+    assert [a.qubits for a in acts[:12]] == [
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 2),
+        (1, 3),
+        (1, 0),
+        (2, 3),
+        (2, 0),
+        (2, 1),
+        (3, 0),
+        (3, 1),
+        (3, 2),
+    ]
     assert acts[12 + 3 * 2 + 1] == rot(2, 1)  # n(n-1) + 3q + a
 
 
@@ -109,9 +129,9 @@ def test_encoding_hand_worked_n3():
     assert enc.moment == [3, 3, 3] and enc.depth == 3
     expected = np.zeros((5, 6, 3), np.float32)
     expected[0, 3 + 0, 0] = 1  # rx(0) in moment 0
-    expected[1, 1, 0] = 1      # CNOT control 0 -> target 1: row target, column control
+    expected[1, 1, 0] = 1  # CNOT control 0 -> target 1: row target, column control
     expected[0, 3 + 1, 2] = 1  # ry(2) in moment 0
-    expected[2, 2, 1] = 1      # CNOT 1 -> 2 in moment max(2, 1) = 2
+    expected[2, 2, 1] = 1  # CNOT 1 -> 2 in moment max(2, 1) = 2
     expected[2, 3 + 2, 0] = 1  # rz(0) in moment 2
     np.testing.assert_array_equal(enc.tensor(), expected)
 
@@ -120,10 +140,10 @@ def test_encoding_hand_worked_n2_and_depth_matches_circuit():
     gates = [cx(1, 0), rot(1, 2), rot(1, 0), cx(0, 1)]
     t = encode_gates(2, 4, gates)
     expected = np.zeros((4, 5, 2), np.float32)
-    expected[0, 0, 1] = 1      # CNOT(1 -> 0)
+    expected[0, 0, 1] = 1  # CNOT(1 -> 0)
     expected[1, 2 + 2, 1] = 1  # rz(1)
     expected[2, 2 + 0, 1] = 1  # rx(1)
-    expected[3, 1, 0] = 1      # CNOT(0 -> 1) after qubit 1's moment 3
+    expected[3, 1, 0] = 1  # CNOT(0 -> 1) after qubit 1's moment 3
     np.testing.assert_array_equal(t, expected)
     c = Circuit(2).cx(1, 0).rz(1).rx(1).cx(0, 1)
     assert c.depth() == 4

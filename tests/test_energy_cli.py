@@ -65,8 +65,9 @@ def reference_circuit() -> tuple[Circuit, np.ndarray]:
 
 def test_energy_with_preset_matches_the_simulator(capsys, files):
     qasm, hpath, ham = files
-    code, out, err = run(capsys, "energy", "--qasm", str(qasm), "--hamiltonian", str(hpath),
-                         "--noise", "mumbai-median", "--json")
+    code, out, err = run(
+        capsys, "energy", "--qasm", str(qasm), "--hamiltonian", str(hpath), "--noise", "mumbai-median", "--json"
+    )
     assert code == 0, err
     res = json.loads(out)
     c, p = reference_circuit()
@@ -76,15 +77,39 @@ def test_energy_with_preset_matches_the_simulator(capsys, files):
 
 def test_energy_problem_shots_and_backend(capsys, files):
     qasm, _, _ = files
-    code, out, err = run(capsys, "energy", "--qasm", str(qasm), "--problem", "h2-2q", "--noise", "depol-1e-3",
-                         "--shots", "2000", "--seed", "3", "--json")
+    code, out, err = run(
+        capsys,
+        "energy",
+        "--qasm",
+        str(qasm),
+        "--problem",
+        "h2-2q",
+        "--noise",
+        "depol-1e-3",
+        "--shots",
+        "2000",
+        "--seed",
+        "3",
+        "--json",
+    )
     assert code == 0, err
     res = json.loads(out)
     assert res["e0"] == pytest.approx(-1.1372701746, abs=1e-8)
     assert abs(res["sampled_energy"] - res["energy"]) < 0.2
     pytest.importorskip("qiskit_ibm_runtime")
-    code, out, err = run(capsys, "energy", "--qasm", str(qasm), "--problem", "h2-2q", "--noise", "fake_ourense",
-                         "--layout", "0,1", "--json")
+    code, out, err = run(
+        capsys,
+        "energy",
+        "--qasm",
+        str(qasm),
+        "--problem",
+        "h2-2q",
+        "--noise",
+        "fake_ourense",
+        "--layout",
+        "0,1",
+        "--json",
+    )
     assert code == 0, err
     res = json.loads(out)
     assert res["layout"] == [0, 1] and "sx" in res["gates"] and "ry" not in res["gates"]
@@ -94,8 +119,9 @@ def test_energy_qasm3_with_params(capsys, files, tmp_path):
     pytest.importorskip("qiskit_qasm3_import")
     _, hpath, _ = files
     q3 = tmp_path / "c3.qasm"
-    q3.write_text('OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
-                  'ry(theta) q[0];\ncx q[0], q[1];\n')
+    q3.write_text(
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\nry(theta) q[0];\ncx q[0], q[1];\n'
+    )
     code, out, err = run(capsys, "energy", "--qasm", str(q3), "--hamiltonian", str(hpath), "--params", "0.4")
     assert code == 0, err
     assert "energy" in out
@@ -103,10 +129,13 @@ def test_energy_qasm3_with_params(capsys, files, tmp_path):
     assert code == 2 and "theta" in err
 
 
-@pytest.mark.parametrize("extra, message", [
-    (["--noise", "nope"], "neither a noise preset"),
-    (["--problem", "h2-4q"], "qubits"),
-])
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--noise", "nope"], "neither a noise preset"),
+        (["--problem", "h2-4q"], "qubits"),
+    ],
+)
 def test_energy_bad_input(capsys, files, extra, message):
     qasm, hpath, _ = files
     args = ["energy", "--qasm", str(qasm)]

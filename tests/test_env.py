@@ -11,7 +11,7 @@ import pytest
 
 gym = pytest.importorskip("gymnasium")
 
-from crlqas import envs  # noqa: F401  (registers the ids)
+from crlqas import envs
 from crlqas.envs.config import QASConfig
 from crlqas.envs.qas_env import QASEnv
 from crlqas.qnoise import channels
@@ -30,9 +30,18 @@ def h2(**kw):
 def noisy_lih(**kw):
     nm = NoiseModel("depol").add_all_qubit_error(channels.depolarizing(1e-3), ["rx", "ry", "rz"])
     nm.add_all_qubit_error(channels.depolarizing(5e-3, 2), ["cx"])
-    opts = dict(problem="lih-4q-3.4", noise=nm, shots=10**7, max_steps=8, optimizer="spsa3",
-                optimizer_budget=60, optimizer_options={"preset": "lih-4q"}, energy_estimate="sampled",
-                obs_threshold=True, obs_angles=True)
+    opts = dict(
+        problem="lih-4q-3.4",
+        noise=nm,
+        shots=10**7,
+        max_steps=8,
+        optimizer="spsa3",
+        optimizer_budget=60,
+        optimizer_options={"preset": "lih-4q"},
+        energy_estimate="sampled",
+        obs_threshold=True,
+        obs_angles=True,
+    )
     opts.update(kw)
     return QASEnv(**opts)
 
@@ -140,8 +149,15 @@ def test_new_gate_is_optimised_and_cnot_direction_matches_simulator():
     """Defects 1 and 2: the energy after a step is that of the circuit *with* the new gate, and
     CNOT(c, t) means control c in both the encoding and the simulator."""
     ham = Hamiltonian({"IZ": 1.0, "ZI": 1.0})  # minimum -2 at |11>
-    env = QASEnv(hamiltonian=ham, max_steps=4, optimizer="l-bfgs-b", optimizer_budget=100,
-                 angle_init="uniform", threshold=1e-6, reference="e0")
+    env = QASEnv(
+        hamiltonian=ham,
+        max_steps=4,
+        optimizer="l-bfgs-b",
+        optimizer_budget=100,
+        angle_init="uniform",
+        threshold=1e-6,
+        reference="e0",
+    )
     env.reset(seed=1)
     _, _, _, _, info = env.step(2 + 1)  # ry(0): optimised to pi, qubit 0 -> |1>
     assert info["energy"] == pytest.approx(0.0, abs=1e-6) and info["nfev"] > 0
@@ -155,7 +171,7 @@ def test_new_gate_is_optimised_and_cnot_direction_matches_simulator():
 
 def test_rewards_scripted_episode():
     env = h2(max_steps=4, threshold=1e-9)  # unreachable threshold: no success
-    obs, info = env.reset(seed=0)
+    _obs, info = env.reset(seed=0)
     prev, e_ref = info["energy"], env.reference_energy
     assert prev == pytest.approx(Simulator(info_circuit(env), env.hamiltonian).energy([]))
     rewards = []
@@ -184,14 +200,15 @@ def test_success_terminates_with_threshold_between_energies():
     xi = 0.5 * (offsets[k] + min(offsets[:k]))  # first reached at step k
     env2 = h2(max_steps=6, threshold=xi)
     env2.reset(seed=0)
-    out = [env2.step(a) for a in seq[:k + 1]]
+    out = [env2.step(a) for a in seq[: k + 1]]
     assert [o[2] for o in out] == [False] * k + [True] and out[k][1] == 5.0
     assert out[k][4]["success"] and out[k][4]["threshold"] == xi and not out[k][3]
 
 
 def test_random_halt_truncates_without_penalty():
-    env = h2(max_steps=10, threshold=1e-9, halting="negative-binomial", halting_n=1.0, halting_p=0.999,
-             halting_clip=(2, 2))
+    env = h2(
+        max_steps=10, threshold=1e-9, halting="negative-binomial", halting_n=1.0, halting_p=0.999, halting_clip=(2, 2)
+    )
     _, info = env.reset(seed=0)
     assert info["halting_step"] == 2
     env.step(3)
@@ -200,8 +217,14 @@ def test_random_halt_truncates_without_penalty():
 
 
 def test_halting_paper_mode_and_once():
-    env = h2(max_steps=40, halting="negative-binomial", halting_n=40.0, halting_p=0.6, halting_draws=100,
-             halting_clip=(0, 40))
+    env = h2(
+        max_steps=40,
+        halting="negative-binomial",
+        halting_n=40.0,
+        halting_p=0.6,
+        halting_draws=100,
+        halting_clip=(0, 40),
+    )
     steps = [env.reset(seed=s)[1]["halting_step"] for s in range(5)]
     assert all(20 <= h <= 32 for h in steps)
     once = h2(max_steps=40, halting="negative-binomial", halting_redraw="once")
@@ -240,8 +263,7 @@ def test_masks_in_env_and_illegal_actions():
         env.step(0)
     with pytest.raises(ValidationError, match="out of range"):
         env.step(8)
-    ourense = QASEnv(problem="h2-4q", coupling_map="ourense", optimizer="l-bfgs-b", optimizer_budget=20,
-                     max_steps=3)
+    ourense = QASEnv(problem="h2-4q", coupling_map="ourense", optimizer="l-bfgs-b", optimizer_budget=20, max_steps=3)
     ourense.reset(seed=0)
     _, _, _, _, info = ourense.step(3)  # cx(1,0)
     assert info["circuit"].instructions[0].qubits == (1, 0)
@@ -279,7 +301,7 @@ def test_registered_ids():
     for env_id in envs.VARIANTS:
         assert env_id in gym.registry
     env = gym.make("crlqas/QAS-H2-2q-v0", max_steps=3, optimizer_budget=20)
-    obs, info = env.reset(seed=0)
+    obs, _info = env.reset(seed=0)
     assert obs.shape == (3 * 5 * 2 + 1,)
     assert env.unwrapped.config.optimizer == "cobyla"
     noisy = gym.make("crlqas/QAS-LiH-4q-noisy-v0")
@@ -287,9 +309,17 @@ def test_registered_ids():
 
 
 def test_config_round_trip():
-    cfg = QASConfig(problem="lih-4q-3.4", noise="depol-1e-3", shots=10**7, optimizer="spsa3",
-                    optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}, coupling_map=[(0, 1), (1, 2)],
-                    halting="negative-binomial", halting_clip=[0, 40])
+    cfg = QASConfig(
+        problem="lih-4q-3.4",
+        noise="depol-1e-3",
+        shots=10**7,
+        optimizer="spsa3",
+        optimizer_budget=1667,
+        optimizer_options={"preset": "lih-4q"},
+        coupling_map=[(0, 1), (1, 2)],
+        halting="negative-binomial",
+        halting_clip=[0, 40],
+    )
     d = cfg.to_dict()
     assert d["coupling_map"] == [[0, 1], [1, 2]] and d["halting_clip"] == [0, 40]
     assert QASConfig.from_dict(d) == cfg
@@ -298,22 +328,25 @@ def test_config_round_trip():
     assert again.hamiltonian == custom.hamiltonian and again.resolve().e0 == pytest.approx(custom.resolve().e0)
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(problem="h2-9q"), "unknown problem"),
-    (dict(shots=0), "shots must be a positive integer"),
-    (dict(max_steps=0), "max_steps"),
-    (dict(reward="dense"), "reward must be one of"),
-    (dict(reference="E0"), "reference must be one of"),
-    (dict(coupling_map=[(0, 5)]), "invalid for 2 qubits"),
-    (dict(optimizer="adam"), "unknown optimizer"),
-    (dict(optimizer="spsa3", optimizer_options={"learning_rate": 1}), "no option"),
-    (dict(threshold=-0.1), "threshold must be > 0"),
-    (dict(halting_p=1.5), "halting_p"),
-    (dict(halting_clip=(5, 2)), "halting_clip"),
-    (dict(noise="martian-noise"), "martian-noise"),
-    (dict(obs_energy="yes"), "obs_energy must be True or False"),
-    (dict(problem="h2-2q", hamiltonian=Hamiltonian({"Z": 1.0})), "exactly one of problem"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(problem="h2-9q"), "unknown problem"),
+        (dict(shots=0), "shots must be a positive integer"),
+        (dict(max_steps=0), "max_steps"),
+        (dict(reward="dense"), "reward must be one of"),
+        (dict(reference="E0"), "reference must be one of"),
+        (dict(coupling_map=[(0, 5)]), "invalid for 2 qubits"),
+        (dict(optimizer="adam"), "unknown optimizer"),
+        (dict(optimizer="spsa3", optimizer_options={"learning_rate": 1}), "no option"),
+        (dict(threshold=-0.1), "threshold must be > 0"),
+        (dict(halting_p=1.5), "halting_p"),
+        (dict(halting_clip=(5, 2)), "halting_clip"),
+        (dict(noise="martian-noise"), "martian-noise"),
+        (dict(obs_energy="yes"), "obs_energy must be True or False"),
+        (dict(problem="h2-2q", hamiltonian=Hamiltonian({"Z": 1.0})), "exactly one of problem"),
+    ],
+)
 def test_bad_configuration(kwargs, match):
     with pytest.raises(ValidationError, match=match):
         QASEnv(**kwargs)
@@ -336,10 +369,12 @@ def test_import_registers_the_ids_without_loading_the_simulator():
     import subprocess
     import sys
 
-    code = ("import sys, gymnasium as gym, crlqas.envs; "
-            "assert 'crlqas/QAS-LiH-4q-noisy-v0' in gym.registry; "
-            "heavy = [m for m in ('numba', 'torch', 'crlqas.qnoise.simulator') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys, gymnasium as gym, crlqas.envs; "
+        "assert 'crlqas/QAS-LiH-4q-noisy-v0' in gym.registry; "
+        "heavy = [m for m in ('numba', 'torch', 'crlqas.qnoise.simulator') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
@@ -348,6 +383,8 @@ def test_module_id_form_makes_the_env_in_a_fresh_interpreter():
     import subprocess
     import sys
 
-    code = ("import gymnasium as gym; env = gym.make('crlqas.envs:crlqas/QAS-v0'); "
-            "obs, info = env.reset(seed=0); assert info['action_mask'].any()")
+    code = (
+        "import gymnasium as gym; env = gym.make('crlqas.envs:crlqas/QAS-v0'); "
+        "obs, info = env.reset(seed=0); assert info['action_mask'].any()"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -3,8 +3,8 @@ import json
 
 import numpy as np
 import pytest
-
 from helpers import random_density_matrix, random_pauli_sum
+
 from crlqas.qnoise import oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.errors import HamiltonianError, QubitError, SimulatorMemoryError, ValidationError
@@ -21,8 +21,7 @@ def kron_label(label):
 
 # ---------------------------------------------------------------------- construction
 def test_basic_attributes_and_merging():
-    h = Hamiltonian([("ZZ", 1.0), ("XI", 0.5), ("II", 2.0), ("ZZ", 0.25), ("YY", 0.0), ("iz", -1)],
-                    constant=-0.5)
+    h = Hamiltonian([("ZZ", 1.0), ("XI", 0.5), ("II", 2.0), ("ZZ", 0.25), ("YY", 0.0), ("iz", -1)], constant=-0.5)
     assert h.num_qubits == 2
     assert h.labels == ["ZZ", "XI", "IZ"]
     np.testing.assert_array_equal(h.coeffs, [1.25, 0.5, -1.0])
@@ -44,24 +43,27 @@ def test_dict_terms_complex_with_tiny_imag_and_cancellation():
     assert Hamiltonian({}, constant=3.0, num_qubits=1).ground_energy() == 3.0
 
 
-@pytest.mark.parametrize("terms, kwargs, exc, text", [
-    ({"XZ": 1.0, "X": 1.0}, {}, HamiltonianError, "expected 2"),
-    ({"XA": 1.0}, {}, HamiltonianError, "allowed characters"),
-    ({"": 1.0}, {}, HamiltonianError, "non-empty"),
-    ({5: 1.0}, {}, HamiltonianError, "non-empty"),
-    ({"XZ": 1j}, {}, HamiltonianError, "real"),
-    ({"XZ": 1 + 1e-9j}, {}, HamiltonianError, "real"),
-    ({"XZ": np.nan}, {}, HamiltonianError, "finite"),
-    ({"XZ": np.inf}, {}, HamiltonianError, "finite"),
-    ({"XZ": "1.0"}, {}, HamiltonianError, "real number"),
-    ({"XZ": 1.0}, {"constant": np.nan}, HamiltonianError, "finite"),
-    ({"XZ": 1.0}, {"num_qubits": 3}, QubitError, "expected 3"),
-    ({}, {}, HamiltonianError, "num_qubits"),
-    ({}, {"num_qubits": 0}, QubitError, "num_qubits"),
-    ({}, {"num_qubits": 2.0}, QubitError, "integer"),
-    ([("XZ", 1.0, 2.0)], {}, HamiltonianError, "pair"),
-    (3, {}, HamiltonianError, "dict"),
-])
+@pytest.mark.parametrize(
+    "terms, kwargs, exc, text",
+    [
+        ({"XZ": 1.0, "X": 1.0}, {}, HamiltonianError, "expected 2"),
+        ({"XA": 1.0}, {}, HamiltonianError, "allowed characters"),
+        ({"": 1.0}, {}, HamiltonianError, "non-empty"),
+        ({5: 1.0}, {}, HamiltonianError, "non-empty"),
+        ({"XZ": 1j}, {}, HamiltonianError, "real"),
+        ({"XZ": 1 + 1e-9j}, {}, HamiltonianError, "real"),
+        ({"XZ": np.nan}, {}, HamiltonianError, "finite"),
+        ({"XZ": np.inf}, {}, HamiltonianError, "finite"),
+        ({"XZ": "1.0"}, {}, HamiltonianError, "real number"),
+        ({"XZ": 1.0}, {"constant": np.nan}, HamiltonianError, "finite"),
+        ({"XZ": 1.0}, {"num_qubits": 3}, QubitError, "expected 3"),
+        ({}, {}, HamiltonianError, "num_qubits"),
+        ({}, {"num_qubits": 0}, QubitError, "num_qubits"),
+        ({}, {"num_qubits": 2.0}, QubitError, "integer"),
+        ([("XZ", 1.0, 2.0)], {}, HamiltonianError, "pair"),
+        (3, {}, HamiltonianError, "dict"),
+    ],
+)
 def test_validation(terms, kwargs, exc, text):
     with pytest.raises(exc, match=text):
         Hamiltonian(terms, **kwargs)
@@ -71,9 +73,12 @@ def test_validation(terms, kwargs, exc, text):
 # ---------------------------------------------------------------------- matrices
 def test_to_matrix_convention_against_kron():
     h = Hamiltonian({"XZ": 0.7, "YI": -0.3, "ZY": 0.2}, constant=0.1)
-    expected = (0.7 * np.kron(PAULI_MATRICES[1], PAULI_MATRICES[3])
-                + -0.3 * np.kron(PAULI_MATRICES[2], np.eye(2))
-                + 0.2 * np.kron(PAULI_MATRICES[3], PAULI_MATRICES[2]) + 0.1 * np.eye(4))
+    expected = (
+        0.7 * np.kron(PAULI_MATRICES[1], PAULI_MATRICES[3])
+        + -0.3 * np.kron(PAULI_MATRICES[2], np.eye(2))
+        + 0.2 * np.kron(PAULI_MATRICES[3], PAULI_MATRICES[2])
+        + 0.1 * np.eye(4)
+    )
     np.testing.assert_allclose(h.to_matrix(), expected, atol=1e-14)
     # "IX" acts on qubit 0: |00> -> |01> = basis index 1
     np.testing.assert_allclose(Hamiltonian({"IX": 1.0}).to_matrix()[:, 0], [0, 1, 0, 0])

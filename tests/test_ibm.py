@@ -17,15 +17,21 @@ import pytest
 pytest.importorskip("qiskit_aer")
 qiskit_ibm_runtime = pytest.importorskip("qiskit_ibm_runtime")
 
-from crlqas.qnoise.circuit import Circuit  # noqa: E402
-from crlqas.qnoise.errors import MissingDependencyError, ParameterError, ValidationError  # noqa: E402
-from crlqas.qnoise.ibm import runtime  # noqa: E402
-from crlqas.qnoise.ibm.errors import (CircuitTooWideError, CredentialsError, JobFailedError,  # noqa: E402
-                               JobTimeoutError, ServiceError, UnknownBackendError)
-from crlqas.qnoise.ibm.source import CircuitSource, from_qasm  # noqa: E402
-from crlqas.qnoise.ibm.submit import submit, write_record  # noqa: E402
-from crlqas.qnoise.ibm.verify import verify  # noqa: E402
-from crlqas.qnoise.problems import get_problem  # noqa: E402
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import MissingDependencyError, ParameterError, ValidationError
+from crlqas.qnoise.ibm import runtime
+from crlqas.qnoise.ibm.errors import (
+    CircuitTooWideError,
+    CredentialsError,
+    JobFailedError,
+    JobTimeoutError,
+    ServiceError,
+    UnknownBackendError,
+)
+from crlqas.qnoise.ibm.source import CircuitSource, from_qasm
+from crlqas.qnoise.ibm.submit import submit, write_record
+from crlqas.qnoise.ibm.verify import verify
+from crlqas.qnoise.problems import get_problem
 
 pytestmark = pytest.mark.qiskit
 H2 = get_problem("h2-2q")
@@ -44,8 +50,14 @@ def write_run(root, errors) -> None:
     for seed, err in errors.items():
         best = root / f"seed_{seed}" / "best"
         best.mkdir(parents=True)
-        rec = {"energy": H2.e0 + err, "error": err, "e0": H2.e0, "num_gates": 3, "angles": ANGLES,
-               "circuit": h2_circuit().to_dict()}
+        rec = {
+            "energy": H2.e0 + err,
+            "error": err,
+            "e0": H2.e0,
+            "num_gates": 3,
+            "angles": ANGLES,
+            "circuit": h2_circuit().to_dict(),
+        }
         (best / "best_energy.json").write_text(json.dumps(rec))
         (best / "shortest_accurate.json").write_text(json.dumps({**rec, "error": err + 0.01}))
 
@@ -53,9 +65,11 @@ def write_run(root, errors) -> None:
 @pytest.fixture
 def no_service(monkeypatch):
     """QiskitRuntimeService may not be constructed at all."""
+
     class Forbidden:
         def __init__(self, *a, **k):
             raise AssertionError("QiskitRuntimeService was constructed")
+
     monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService", Forbidden)
 
 
@@ -97,11 +111,14 @@ def test_qasm_source_with_free_parameters(tmp_path):
 
 
 # ---------------------------------------------------------------------- verify
-@pytest.mark.parametrize("backend, circuit, problem", [
-    ("fake_manila", "h2", "h2-2q"),
-    ("fake_quito", "routed", "h2-3q"),      # cx between uncoupled qubits: routing adds swaps
-    ("fake_sherbrooke", "h2", "h2-2q"),     # ECR device (127 qubits, simulated on the active ones)
-])
+@pytest.mark.parametrize(
+    "backend, circuit, problem",
+    [
+        ("fake_manila", "h2", "h2-2q"),
+        ("fake_quito", "routed", "h2-3q"),  # cx between uncoupled qubits: routing adds swaps
+        ("fake_sherbrooke", "h2", "h2-2q"),  # ECR device (127 qubits, simulated on the active ones)
+    ],
+)
 def test_verify_qnoise_equals_aer(backend, circuit, problem):
     prob = get_problem(problem)
     if circuit == "h2":
@@ -123,8 +140,10 @@ def test_verify_qnoise_equals_aer(backend, circuit, problem):
 
 
 # ---------------------------------------------------------------------- submit (local testing mode)
-@pytest.mark.parametrize("backend, mode", [("fake_manila", "job"), ("fake_lima", "batch"),
-                                           ("fake_quito", "session"), ("fake_sherbrooke", "job")])
+@pytest.mark.parametrize(
+    "backend, mode",
+    [("fake_manila", "job"), ("fake_lima", "batch"), ("fake_quito", "session"), ("fake_sherbrooke", "job")],
+)
 def test_submit_fake_backends_statistics(backend, mode):
     rec = submit(h2_circuit(), ANGLES, H2.hamiltonian, backend, shots=40000, mode=mode, seed=11, e0=H2.e0)
     se = rec["standard_error"]
@@ -139,8 +158,7 @@ def test_submit_fake_backends_statistics(backend, mode):
 
 
 def test_submit_readout_mitigation_removes_readout_bias():
-    rec = submit(h2_circuit(), ANGLES, H2.hamiltonian, "fake_manila", shots=40000, mitigation="readout",
-                 seed=3)
+    rec = submit(h2_circuit(), ANGLES, H2.hamiltonian, "fake_manila", shots=40000, mitigation="readout", seed=3)
     gate_only = verify(h2_circuit(), ANGLES, H2.hamiltonian, "fake_manila")["aer_energy"]
     assert rec["options"]["resilience_level"] == 1
     assert abs(rec["energy"] - gate_only) < 5 * rec["standard_error"] + 2e-3
@@ -168,8 +186,7 @@ def test_missing_credentials_raise_before_the_service(no_credentials):
 def test_saved_account_counts_as_credentials(monkeypatch, tmp_path, no_service):
     monkeypatch.delenv("QISKIT_IBM_TOKEN", raising=False)
     f = tmp_path / "qiskit-ibm.json"
-    f.write_text(json.dumps({"default-ibm-quantum-platform": {"channel": "ibm_quantum_platform",
-                                                              "token": TOKEN}}))
+    f.write_text(json.dumps({"default-ibm-quantum-platform": {"channel": "ibm_quantum_platform", "token": TOKEN}}))
     monkeypatch.setattr(runtime, "account_file", lambda: f)
     assert runtime.check_credentials() == "saved account"
     assert TOKEN not in runtime.redact(f"bad token {TOKEN}")
@@ -181,6 +198,7 @@ def test_service_errors_never_show_the_token(monkeypatch):
     class Leaky:
         def __init__(self, *a, **k):
             raise ValueError(f"invalid token {TOKEN} for channel")
+
     monkeypatch.setattr(qiskit_ibm_runtime, "QiskitRuntimeService", Leaky)
     with pytest.raises(ServiceError) as info:
         submit(h2_circuit(), ANGLES, H2.hamiltonian, "ibm_brisbane", shots=100)
@@ -200,7 +218,7 @@ def test_circuit_wider_than_the_device(no_credentials):
     c = Circuit(8)
     for q in range(8):
         c.ry(q)
-    with pytest.raises(CircuitTooWideError, match="8 qubits.*only 5"):
+    with pytest.raises(CircuitTooWideError, match=r"8 qubits.*only 5"):
         submit(c, np.zeros(8), prob.hamiltonian, "fake_manila", dry_run=True)
     with pytest.raises(CircuitTooWideError):
         verify(c, np.zeros(8), prob.hamiltonian, "fake_quito")
@@ -231,14 +249,19 @@ def test_retries_with_backoff():
         if len(calls) < 3:
             raise RequestsApiError("service unavailable", status_code=503)
         return "ok"
+
     assert runtime.with_retries(flaky, "x", retries=3, backoff=1.5, sleep=sleeps.append) == "ok"
     assert sleeps == [1.5, 3.0]
     with pytest.raises(ServiceError, match="after 2 attempts"):
-        runtime.with_retries(lambda: (_ for _ in ()).throw(ConnectionError("down")), "x", retries=1,
-                             sleep=lambda s: None)
+        runtime.with_retries(
+            lambda: (_ for _ in ()).throw(ConnectionError("down")), "x", retries=1, sleep=lambda s: None
+        )
     with pytest.raises(ServiceError, match="failed: RequestsApiError"):  # 401: not retried
-        runtime.with_retries(lambda: (_ for _ in ()).throw(RequestsApiError("no", status_code=401)), "x",
-                             sleep=lambda s: pytest.fail("retried"))
+        runtime.with_retries(
+            lambda: (_ for _ in ()).throw(RequestsApiError("no", status_code=401)),
+            "x",
+            sleep=lambda s: pytest.fail("retried"),
+        )
 
 
 class _Job:
@@ -252,16 +275,22 @@ class _Job:
         raise self.exc
 
 
-@pytest.mark.parametrize("exc, err, match", [
-    (None, JobFailedError, "job job-123 failed: RuntimeJobFailureError: .*calibration <redacted>"),
-    ("timeout", JobTimeoutError, "job-123 did not finish within 5.0 s"),
-])
+@pytest.mark.parametrize(
+    "exc, err, match",
+    [
+        (None, JobFailedError, "job job-123 failed: RuntimeJobFailureError: .*calibration <redacted>"),
+        ("timeout", JobTimeoutError, "job-123 did not finish within 5.0 s"),
+    ],
+)
 def test_failed_and_timed_out_jobs(monkeypatch, exc, err, match):
     from qiskit_ibm_runtime.exceptions import RuntimeJobFailureError, RuntimeJobTimeoutError
 
     monkeypatch.setenv("QISKIT_IBM_TOKEN", TOKEN)
-    boom = (RuntimeJobTimeoutError("timed out") if exc == "timeout" else
-            RuntimeJobFailureError(f"Unable to retrieve job result. Error in calibration {TOKEN}"))
+    boom = (
+        RuntimeJobTimeoutError("timed out")
+        if exc == "timeout"
+        else RuntimeJobFailureError(f"Unable to retrieve job result. Error in calibration {TOKEN}")
+    )
 
     class Est:
         def __init__(self, mode=None, options=None):
@@ -269,6 +298,7 @@ def test_failed_and_timed_out_jobs(monkeypatch, exc, err, match):
 
         def run(self, pubs):
             return _Job(boom)
+
     import qiskit_ibm_runtime.executor_estimator as ee
 
     monkeypatch.setattr(ee, "Estimator", Est)
@@ -286,8 +316,24 @@ def test_cli_verify_and_submit(tmp_path, capsys, no_credentials):
     out = json.loads(capsys.readouterr().out)
     assert out["problem"] == "h2-2q" and abs(out["difference"]) < 1e-9
     rec = tmp_path / "rec.json"
-    assert main(["submit", "--run", str(tmp_path / "run"), "--backend", "fake_manila", "--shots", "2000",
-                 "--seed", "1", "--out", str(rec)]) == 0
+    assert (
+        main(
+            [
+                "submit",
+                "--run",
+                str(tmp_path / "run"),
+                "--backend",
+                "fake_manila",
+                "--shots",
+                "2000",
+                "--seed",
+                "1",
+                "--out",
+                str(rec),
+            ]
+        )
+        == 0
+    )
     data = json.loads(rec.read_text())
     assert data["job_ids"] and data["source"]["problem"] == "h2-2q" and "standard_error" in data
     capsys.readouterr()

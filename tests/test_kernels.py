@@ -27,7 +27,7 @@ def _full_2q(n, lo, hi, m):
     """4^n x 4^n operator of a 16x16 ``m`` with local index ``p_lo + 4 p_hi``."""
     dim = 4**n
     idx = np.arange(dim)
-    dig = lambda i, q: (i // 4**q) % 4  # noqa: E731
+    dig = lambda i, q: (i // 4**q) % 4
     rest = idx - dig(idx, lo) * 4**lo - dig(idx, hi) * 4**hi
     loc = dig(idx, lo) + 4 * dig(idx, hi)
     full = np.zeros((dim, dim))
@@ -156,7 +156,7 @@ def test_head_first_sparse_and_gather(n):
         if 4**n > ptm.WS_SIZE:
             continue
         rc, vals = _gather_entries(n, lo, hi, m)
-        assert np.array_equal(rc[:4**n, 0], np.arange(4**n))
+        assert np.array_equal(rc[: 4**n, 0], np.arange(4**n))
         dense = np.zeros_like(full)
         np.add.at(dense, (rc[:, 0], rc[:, 1]), vals)
         np.testing.assert_array_equal(dense, full)
@@ -255,13 +255,16 @@ def test_kernel_cache_is_keyed_on_every_kernel_module():
     from crlqas.qnoise._kernels import _jit
 
     root = pathlib.Path(_jit.__file__).resolve().parent.parent
-    users = {p.relative_to(root).as_posix() for p in root.rglob("*.py")
-             if "import kernel" in p.read_text() or p.name == "_jit.py"}
+    users = {
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.py")
+        if "import kernel" in p.read_text() or p.name == "_jit.py"
+    }
     assert users <= set(_jit.KERNEL_MODULES), f"add {sorted(users - set(_jit.KERNEL_MODULES))} to KERNEL_MODULES"
     assert numba.config.CACHE_DIR == _jit._cache_dir() == os.environ["NUMBA_CACHE_DIR"]
     assert os.path.basename(numba.config.CACHE_DIR).startswith("kernels-")
     numba.core.config.reload_config()  # Numba re-reads the environment: the directory stays
-    assert numba.config.CACHE_DIR == _jit._cache_dir()
+    assert _jit._cache_dir() == numba.config.CACHE_DIR
 
 
 @pytest.mark.parametrize("path", [p for p in _workloads() if "n8" not in p], ids=os.path.basename)
@@ -286,7 +289,14 @@ def test_packed_entry_points_bit_identical(path):
     n, ops, factors, mats, rc, sv, occ, h_idx, h_val, c = K.unpack(ibuf, fbuf)
     prog = sim.program
     assert n == prog.num_qubits and c == const
-    for a, b in [(ops, prog.ops), (factors, prog.factors), (mats, prog.mats), (rc, prog.sparse_rc),
-                 (sv, prog.sparse_val), (occ, prog.occ_param), (h_idx, sim.observable.indices),
-                 (h_val, sim._h_val)]:
+    for a, b in [
+        (ops, prog.ops),
+        (factors, prog.factors),
+        (mats, prog.mats),
+        (rc, prog.sparse_rc),
+        (sv, prog.sparse_val),
+        (occ, prog.occ_param),
+        (h_idx, sim.observable.indices),
+        (h_val, sim._h_val),
+    ]:
         assert np.array_equal(a, b.reshape(a.shape)) and a.size == b.size

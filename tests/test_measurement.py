@@ -1,14 +1,20 @@
 import numpy as np
 import pytest
-
 from helpers import random_density_matrix, random_pauli_sum
+
 from crlqas.qnoise import oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.errors import QubitError, ValidationError
 from crlqas.qnoise.hamiltonian import Hamiltonian
-from crlqas.qnoise.measurement import (apply_readout, as_generator, gaussian_shot_noise, sampled_energy,
-                                sampled_expectations)
+from crlqas.qnoise.measurement import (
+    apply_readout,
+    as_generator,
+    gaussian_shot_noise,
+    sampled_energy,
+    sampled_expectations,
+)
 from crlqas.qnoise.paulis import pauli_matrix
+
 
 def probabilities_of(rho):
     """The engine callback ``probabilities(basis)`` of a density matrix (ideal measurement)."""

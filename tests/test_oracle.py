@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
+from helpers import random_circuit, random_hamiltonian, random_noise_model, random_params, random_unitary
 
-from helpers import (random_circuit, random_hamiltonian, random_noise_model, random_params,
-                     random_unitary)
 from crlqas.qnoise import channels, oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.circuit import Circuit
@@ -36,8 +35,7 @@ def test_embed_convention_against_kron():
     # (q0, q1) local index bit_q0 + 2 bit_q1: np.kron(b, a) has a on local bit 0
     np.testing.assert_allclose(oracle.embed(np.kron(b, a), (0, 1), 2), np.kron(b, a), atol=ATOL)
     np.testing.assert_allclose(oracle.embed(np.kron(b, a), (1, 0), 2), np.kron(a, b), atol=ATOL)
-    np.testing.assert_allclose(oracle.embed(np.kron(b, a), (0, 2), 3), np.kron(b, np.kron(np.eye(2), a)),
-                               atol=ATOL)
+    np.testing.assert_allclose(oracle.embed(np.kron(b, a), (0, 2), 3), np.kron(b, np.kron(np.eye(2), a)), atol=ATOL)
 
 
 @pytest.mark.parametrize("n,q", [(1, 0), (3, 0), (3, 1), (3, 2), (5, 4)])
@@ -101,13 +99,14 @@ def test_energy_equals_trace_with_matrix(n):
     expected = np.trace(rho @ hm).real + h.constant
     assert oracle.energy(c, params, h, nm) == pytest.approx(expected, abs=1e-12)
     # the measurement path without readout error gives the same
-    for lab, w in zip(h.labels, h.coeffs):
+    for lab, _w in zip(h.labels, h.coeffs):
         codes = ["IXYZ".index(ch) for ch in reversed(lab)]
         probs = oracle.measured_distribution(rho, codes)
         assert probs.sum() == pytest.approx(1.0)
         support = [q for q, cc in enumerate(codes) if cc]
-        assert probs @ oracle._parity_signs(support, n) == pytest.approx(oracle.pauli_expectation(rho, codes),
-                                                                         abs=1e-12)
+        assert probs @ oracle._parity_signs(support, n) == pytest.approx(
+            oracle.pauli_expectation(rho, codes), abs=1e-12
+        )
     # Pauli vector
     vec = oracle.pauli_vector(rho)
     np.testing.assert_allclose(vec, oracle.pauli_vector_slow(rho), atol=1e-13)
@@ -157,8 +156,12 @@ def test_parameter_shift_matches_finite_differences(n):
     params = random_params(c, rng)
     g = oracle.parameter_shift_gradient(c, params, h, nm)
     eps = 1e-5
-    fd = np.array([(oracle.energy(c, params + eps * e, h, nm) - oracle.energy(c, params - eps * e, h, nm)) / (2 * eps)
-                   for e in np.eye(len(params))])
+    fd = np.array(
+        [
+            (oracle.energy(c, params + eps * e, h, nm) - oracle.energy(c, params - eps * e, h, nm)) / (2 * eps)
+            for e in np.eye(len(params))
+        ]
+    )
     np.testing.assert_allclose(g, fd, atol=1e-8)
 
 
@@ -166,6 +169,7 @@ def test_parameter_shift_matches_finite_differences(n):
 def test_noiseless_oracle_matches_qiskit_statevector(n):
     qi = pytest.importorskip("qiskit.quantum_info")
     from qiskit import QuantumCircuit
+
     rng = np.random.default_rng(500 + n)
     c = random_circuit(n, 25, rng)
     params = random_params(c, rng)

@@ -25,8 +25,11 @@ def wheel(tmp_path_factory) -> Path:
     for folder in set(LAYOUT.values()):
         shutil.copytree(ROOT / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(out), str(src)], check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(src)],
+        check=True,
+        capture_output=True,
+    )
     (path,) = out.glob("crlqas-*.whl")
     return path
 
@@ -58,17 +61,31 @@ def test_wheel_holds_every_module_typing_marker_and_data(wheel):
 def test_installed_wheel_works_outside_the_source_tree(wheel, tmp_path):
     """Installed from the wheel (no editable mapping), the package finds its data and env ids."""
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target),
-                    str(wheel)], check=True, capture_output=True)
-    code = ("import sys; sys.path.insert(0, sys.argv[1]); "
-            "import crlqas.qnoise as q, gymnasium as gym; "
-            "assert q.__file__.startswith(sys.argv[1]), q.__file__; "
-            "assert round(q.get_problem('h2-2q').e0, 5) == -1.13727; "
-            "env = gym.make('crlqas.envs:crlqas/QAS-H2-2q-v0'); env.reset(seed=0); "
-            "from crlqas.agents.presets import list_presets; assert 'h2-2q' in list_presets()")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1]); "
+        "import crlqas.qnoise as q, gymnasium as gym; "
+        "assert q.__file__.startswith(sys.argv[1]), q.__file__; "
+        "assert round(q.get_problem('h2-2q').e0, 5) == -1.13727; "
+        "env = gym.make('crlqas.envs:crlqas/QAS-H2-2q-v0'); env.reset(seed=0); "
+        "from crlqas.agents.presets import list_presets; assert 'h2-2q' in list_presets()"
+    )
     subprocess.run([sys.executable, "-c", code, str(target)], check=True, cwd=tmp_path)
-    help_text = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
-                                "import runpy; sys.argv = ['crlqas', '--help']; "
-                                "runpy.run_module('crlqas', run_name='__main__')", str(target)],
-                               capture_output=True, text=True, cwd=tmp_path)
+    help_text = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); "
+            "import runpy; sys.argv = ['crlqas', '--help']; "
+            "runpy.run_module('crlqas', run_name='__main__')",
+            str(target),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert help_text.returncode == 0 and "train" in help_text.stdout

@@ -9,18 +9,41 @@ import numpy as np
 import pytest
 
 from crlqas.qnoise.errors import ValidationError
-from crlqas.qnoise.problems import (CHEMICAL_ACCURACY, Problem, UnknownProblemError, get_problem,
-                             list_problems, load_problem, register_problem)
-from crlqas.qnoise.problems import molecules, spin
+from crlqas.qnoise.problems import (
+    CHEMICAL_ACCURACY,
+    Problem,
+    UnknownProblemError,
+    get_problem,
+    list_problems,
+    load_problem,
+    molecules,
+    register_problem,
+    spin,
+)
 from crlqas.qnoise.problems.generate import SHIPPED, core_orbital_count, select_orbitals
 
 SHIPPED_IDS = [s.id for s in SHIPPED]
-QUBITS = {"h2-2q": 2, "h2-3q": 3, "h2-4q": 4, "lih-4q-1.2": 4, "lih-4q-2.2": 4, "lih-4q-3.4": 4,
-          "lih-6q-2.2": 6, "h2o-8q": 8, "beh2-6q": 6}
+QUBITS = {
+    "h2-2q": 2,
+    "h2-3q": 3,
+    "h2-4q": 4,
+    "lih-4q-1.2": 4,
+    "lih-4q-2.2": 4,
+    "lih-4q-3.4": 4,
+    "lih-6q-2.2": 6,
+    "h2o-8q": 8,
+    "beh2-6q": 6,
+}
 # spec section 10 (the paper's numbers, 7-10 digits)
-SPEC_E0 = {"h2-2q": -1.1372701747, "h2-3q": -1.1372701747, "h2-4q": -1.1372701746,
-           "lih-4q-3.4": -7.7890887, "lih-4q-2.2": -7.8448792, "lih-4q-1.2": -7.8506985,
-           "lih-6q-2.2": -7.8448792}
+SPEC_E0 = {
+    "h2-2q": -1.1372701747,
+    "h2-3q": -1.1372701747,
+    "h2-4q": -1.1372701746,
+    "lih-4q-3.4": -7.7890887,
+    "lih-4q-2.2": -7.8448792,
+    "lih-4q-1.2": -7.8506985,
+    "lih-6q-2.2": -7.8448792,
+}
 
 
 # ---------------------------------------------------------------------------- shipped molecules
@@ -74,7 +97,12 @@ def test_beh2_curve_and_h2o():
 # ---------------------------------------------------------------------------- spin chains
 def test_spin_labels_follow_the_qubit_convention():
     assert dict(zip(spin.tfim(3, 0.5).labels, spin.tfim(3, 0.5).coeffs)) == {
-        "IZZ": -1.0, "ZZI": -1.0, "IIX": -0.5, "IXI": -0.5, "XII": -0.5}
+        "IZZ": -1.0,
+        "ZZI": -1.0,
+        "IIX": -0.5,
+        "IXI": -0.5,
+        "XII": -0.5,
+    }
     assert "ZIZ" in spin.tfim(3, periodic=True).labels
     assert spin.heisenberg(3, periodic=True).num_terms == 9
 
@@ -126,7 +154,7 @@ def test_spin_ids_are_built_on_the_fly():
 
 # ---------------------------------------------------------------------------- bad input
 def test_unknown_id_lists_close_matches():
-    with pytest.raises(UnknownProblemError, match="lih-4q-3.4") as info:
+    with pytest.raises(UnknownProblemError, match=r"lih-4q-3.4") as info:
         get_problem("lih-4q-3.3")
     assert "Close matches" in str(info.value)
     with pytest.raises(UnknownProblemError, match="tfim-<n>-<h>"):
@@ -138,10 +166,18 @@ def test_unknown_id_lists_close_matches():
         get_problem("heisenberg-2-periodic")
 
 
-@pytest.mark.parametrize("geometry, match", [
-    ("H 0 0 0; H 0 0", "4 fields"), ("Xx 0 0 0", "unknown element"), ("H 0 0 a", "not a number"),
-    ("H 0 0 0; H 0 0 0", "same place"), ("", "non-empty"), (" ; ", "no atoms"),
-    ("H 0 0 nan", "non-finite")])
+@pytest.mark.parametrize(
+    "geometry, match",
+    [
+        ("H 0 0 0; H 0 0", "4 fields"),
+        ("Xx 0 0 0", "unknown element"),
+        ("H 0 0 a", "not a number"),
+        ("H 0 0 0; H 0 0 0", "same place"),
+        ("", "non-empty"),
+        (" ; ", "no atoms"),
+        ("H 0 0 nan", "non-finite"),
+    ],
+)
 def test_malformed_geometry(geometry, match):
     with pytest.raises(ValidationError, match=match):
         molecules.parse_geometry(geometry)
@@ -161,10 +197,16 @@ def test_active_space_selection():
     assert (core, act) == ([0, 1, 2], [3, 4, 5, 6])
     assert core_orbital_count([("Li", 0, 0, 0), ("H", 0, 0, 1)]) == 1
     assert core_orbital_count([("Na", 0, 0, 0), ("O", 0, 0, 1)]) == 6
-    for args, match in [((6, 2, 2, 1, (), 4, 3), "do not fit"), ((7, 5, 5, 0, (), 4, 6), "does not fit"),
-                        ((6, 2, 2, 0, [0]), "occupied"), ((6, 2, 2, 0, [9]), "out of range"),
-                        ((6, 2, 2, 3), "freeze"), ((6, 2, 2, 0, (), 3), "do not fit"),
-                        ((6, 2, 2, 0, [4, -2]), "twice"), ((6, 2, 2, 0, (), 0), "positive")]:
+    for args, match in [
+        ((6, 2, 2, 1, (), 4, 3), "do not fit"),
+        ((7, 5, 5, 0, (), 4, 6), "does not fit"),
+        ((6, 2, 2, 0, [0]), "occupied"),
+        ((6, 2, 2, 0, [9]), "out of range"),
+        ((6, 2, 2, 3), "freeze"),
+        ((6, 2, 2, 0, (), 3), "do not fit"),
+        ((6, 2, 2, 0, [4, -2]), "twice"),
+        ((6, 2, 2, 0, (), 0), "positive"),
+    ]:
         with pytest.raises(ValidationError, match=match):
             select_orbitals(*args)
 
@@ -174,8 +216,7 @@ def test_generator_rejects_bad_input_before_needing_pyscf(capsys):
 
     assert main(["--id", "x", "--geometry", "H 0 0 0; H 0 0"]) == 2
     assert "4 fields" in capsys.readouterr().err
-    assert main(["--id", "x", "--geometry", "H 0 0 0; H 0 0 1", "--mapping", "jw",
-                 "--two-qubit-reduction"]) == 2
+    assert main(["--id", "x", "--geometry", "H 0 0 0; H 0 0 1", "--mapping", "jw", "--two-qubit-reduction"]) == 2
     assert "parity" in capsys.readouterr().err
     assert main(["--id", "x", "--geometry", "H 0 0 0; H 0 0 1", "--remove-orbitals", "a,b"]) == 2
 
@@ -205,8 +246,7 @@ def test_cli_list_and_show(capsys):
     assert main(["problems", "list", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert {r["id"] for r in rows} >= set(QUBITS)
-    assert set(rows[0]) == {"id", "num_qubits", "num_terms", "constant", "e0", "e1", "lower_bound",
-                            "description"}
+    assert set(rows[0]) == {"id", "num_qubits", "num_terms", "constant", "e0", "e1", "lower_bound", "description"}
     assert main(["problems", "show", "h2-2q", "--json", "--terms"]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["num_qubits"] == 2 and len(info["terms"]) == info["num_terms"] == 4
@@ -227,13 +267,14 @@ def test_molecule_e0_equals_independent_pyscf_casci(pid):
 
     rec = molecules.load_record(pid)
     ref = rec["reference"]
-    mol = gto.M(atom=rec["geometry"], basis=rec["basis"], charge=rec["charge"], spin=rec["spin"],
-                unit="Angstrom", verbose=0)
+    mol = gto.M(
+        atom=rec["geometry"], basis=rec["basis"], charge=rec["charge"], spin=rec["spin"], unit="Angstrom", verbose=0
+    )
     mf = scf.RHF(mol).run(conv_tol=1e-12)
     active = ref["active_orbitals"]
     mc = mcscf.CASCI(mf, len(active), tuple(ref["active_electrons"]))
     assert mc.ncore == len(ref["core_orbitals"])
-    assert sorted(o for o in range(mol.nao) if o not in active)[:mc.ncore] == ref["core_orbitals"]
+    assert sorted(o for o in range(mol.nao) if o not in active)[: mc.ncore] == ref["core_orbitals"]
     e_casci = mc.kernel(mc.sort_mo(active, base=0))[0]
     assert get_problem(pid).e0 == pytest.approx(e_casci, abs=1e-6)
     assert mf.e_tot == pytest.approx(ref["hf_energy"], abs=1e-8)
@@ -261,22 +302,43 @@ def test_generator_reproduces_shipped_files_and_handles_new_molecules(tmp_path, 
         assert new["e0"] == pytest.approx(old["e0"], abs=1e-9)
         assert json.loads(dumps(new)) == new
     out = tmp_path / "lih.json"
-    assert main(["--id", "lih-4q-1.6", "--geometry", "Li 0 0 0; H 0 0 1.6", "--freeze-core",
-                 "--remove-orbitals", "pi", "--mapping", "parity", "--two-qubit-reduction",
-                 "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "--id",
+                "lih-4q-1.6",
+                "--geometry",
+                "Li 0 0 0; H 0 0 1.6",
+                "--freeze-core",
+                "--remove-orbitals",
+                "pi",
+                "--mapping",
+                "parity",
+                "--two-qubit-reduction",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     p = load_problem(out)
     assert p.num_qubits == 4 and p.e0 == pytest.approx(-7.8811, abs=5e-4)
     assert p.e0 == pytest.approx(p.hamiltonian.ground_energy(), abs=1e-9)
-    h2 = {m: build_record(MoleculeSpec("h2", "H 0 0 0; H 0 0 0.7414", mapping=m, z2_tapering=z))
-          for m, z in (("bk", 0), ("jw", -1))}
+    h2 = {
+        m: build_record(MoleculeSpec("h2", "H 0 0 0; H 0 0 0.7414", mapping=m, z2_tapering=z))
+        for m, z in (("bk", 0), ("jw", -1))
+    }
     assert h2["bk"]["num_qubits"] == 4 and h2["jw"]["num_qubits"] == 1
     for rec in h2.values():
         assert rec["e0"] == pytest.approx(get_problem("h2-2q").e0, abs=1e-9)
-    assert main(["--id", "x", "--geometry", "Li 0 0 0; H 0 0 1.6", "--active-electrons", "4",
-                 "--active-orbitals", "1"]) == 2
+    assert (
+        main(["--id", "x", "--geometry", "Li 0 0 0; H 0 0 1.6", "--active-electrons", "4", "--active-orbitals", "1"])
+        == 2
+    )
     assert "does not fit" in capsys.readouterr().err
-    assert main(["--id", "x", "--geometry", "O 0 0 0; H 0.757 0.586 0; H -0.757 0.586 0",
-                 "--remove-orbitals", "pi"]) == 2
+    assert (
+        main(["--id", "x", "--geometry", "O 0 0 0; H 0.757 0.586 0; H -0.757 0.586 0", "--remove-orbitals", "pi"]) == 2
+    )
     assert "no pi orbitals" in capsys.readouterr().err
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # PySCF suggests basis-set-exchange

@@ -2,11 +2,17 @@
 
 import numpy as np
 import pytest
+from helpers import (
+    make_channel,
+    random_channel_spec,
+    random_circuit,
+    random_hamiltonian,
+    random_noise_model,
+    random_params,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import (random_channel_spec, make_channel, random_circuit, random_hamiltonian,
-                     random_noise_model, random_params)
 from crlqas.qnoise import oracle
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.simulator import Simulator
@@ -105,7 +111,7 @@ def test_energy_within_spectrum(n, seed, noisy):
 @SETTINGS
 @given(n=st.integers(1, 4), seed=seeds)
 def test_batch_is_row_wise(n, seed):
-    c, nm, h, params, rng = case(n, seed)
+    c, nm, h, _params, rng = case(n, seed)
     sim = Simulator(c, h, nm)
     batch = rng.uniform(-np.pi, np.pi, size=(4, c.num_parameters))
     e = sim.energies(batch)

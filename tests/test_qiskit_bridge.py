@@ -9,16 +9,16 @@ import pytest
 
 pytest.importorskip("qiskit")
 
-from qiskit import QuantumCircuit, qasm2  # noqa: E402
-from qiskit.circuit import Parameter  # noqa: E402
-from qiskit.circuit.library import UnitaryGate  # noqa: E402
-from qiskit.quantum_info import Operator, Statevector  # noqa: E402
+from qiskit import QuantumCircuit, qasm2
+from qiskit.circuit import Parameter
+from qiskit.circuit.library import UnitaryGate
+from qiskit.quantum_info import Operator, Statevector
 
-from crlqas.qnoise.circuit import Circuit  # noqa: E402
-from crlqas.qnoise.errors import ParameterError, ValidationError  # noqa: E402
-from crlqas.qnoise.hamiltonian import Hamiltonian  # noqa: E402
-from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm, to_qiskit  # noqa: E402
-from crlqas.qnoise.simulator import Simulator  # noqa: E402
+from crlqas.qnoise.circuit import Circuit
+from crlqas.qnoise.errors import ParameterError, ValidationError
+from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.qiskit_bridge import from_qiskit, load_qasm, to_qiskit
+from crlqas.qnoise.simulator import Simulator
 
 pytestmark = pytest.mark.qiskit
 
@@ -70,14 +70,14 @@ def test_from_qiskit_gate_mapping_and_free_parameters():
     assert sum(i.param == 0 for i in c.instructions) == 2  # theta shared
     ref = Statevector(qc.remove_final_measurements(inplace=False).assign_parameters([0.8])).data
     assert same_state(ref, qnoise_state(c, params))
-    c2, p2 = from_qiskit(qc, {"theta": 0.8})
+    _c2, p2 = from_qiskit(qc, {"theta": 0.8})
     assert np.array_equal(p2, params)
 
 
 def test_unsupported_operations_are_named():
     qc = QuantumCircuit(3)
     qc.ccx(0, 1, 2)
-    with pytest.raises(ValidationError, match="ccx.*supported: .*rx"):
+    with pytest.raises(ValidationError, match=r"ccx.*supported: .*rx"):
         from_qiskit(qc)
     qc = QuantumCircuit(1, 1)
     qc.measure(0, 0), qc.x(0)
@@ -97,8 +97,10 @@ def test_load_qasm2_and_qasm3(tmp_path):
     back, values = from_qiskit(load_qasm(path))
     assert same_state(qnoise_state(back, values), qnoise_state(c, p))
     pytest.importorskip("qiskit_qasm3_import")
-    text = ('OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
-            'ry(theta) q[0];\ncx q[0], q[1];\nrz(0.5) q[1];\n')
+    text = (
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\ninput float theta;\nqubit[2] q;\n'
+        "ry(theta) q[0];\ncx q[0], q[1];\nrz(0.5) q[1];\n"
+    )
     qc3 = load_qasm(text)
     c3, v3 = from_qiskit(qc3, [math.pi / 3])
     assert c3.count_ops() == {"ry": 1, "cx": 1, "rz": 1} and np.allclose(v3, [math.pi / 3, 0.5])
@@ -163,7 +165,7 @@ def test_to_qasm_errors():
     with pytest.raises(ValidationError, match="version"):
         to_qasm(c, [0.1], version=4)
     c2 = Circuit(2).unitary(np.eye(4), [0, 1])
-    with pytest.raises(ValidationError, match="qasm2.dumps"):
+    with pytest.raises(ValidationError, match=r"qasm2.dumps"):
         to_qasm(c2, [])
 
 

@@ -33,8 +33,14 @@ def circuit(extra: int = 0) -> Circuit:
 
 
 def record(error: float, c: Circuit) -> dict:
-    return {"energy": E0 + error, "error": error, "e0": E0, "num_gates": len(c), "angles": ANGLES,
-            "circuit": c.to_dict()}
+    return {
+        "energy": E0 + error,
+        "error": error,
+        "e0": E0,
+        "num_gates": len(c),
+        "angles": ANGLES,
+        "circuit": c.to_dict(),
+    }
 
 
 def write_run(root, records) -> None:
@@ -49,8 +55,7 @@ def write_run(root, records) -> None:
 
 def test_written_run_is_read_back(tmp_path):
     run = tmp_path / "run"
-    write_run(run, {100: {"best_energy": (0.02, 0)},
-                    101: {"best_energy": (-0.003, 0), "shortest_accurate": (0.01, 0)}})
+    write_run(run, {100: {"best_energy": (0.02, 0)}, 101: {"best_energy": (-0.003, 0), "shortest_accurate": (0.01, 0)}})
     assert (run / "seed_101" / "best" / "best_energy.qasm").exists()
     assert len(best_circuit_records(run)) == 3
     rec, path = best_from_run(run)
@@ -67,8 +72,13 @@ def test_written_run_is_read_back(tmp_path):
 
 def test_lowest_abs_error_then_fewest_gates(tmp_path):
     run = tmp_path / "run"
-    write_run(run, {1: {"best_energy": (-0.004, 2), "greedy": (0.004, 3)},
-                    2: {"first_accurate": (0.004, 1), "best_energy": (0.005, 0)}})
+    write_run(
+        run,
+        {
+            1: {"best_energy": (-0.004, 2), "greedy": (0.004, 3)},
+            2: {"first_accurate": (0.004, 1), "best_energy": (0.005, 0)},
+        },
+    )
     rec, path = best_from_run(run)
     assert path.parts[-3:] == ("seed_2", "best", "first_accurate.json") and rec["error"] == 0.004
     # a record without "error" is scored by energy - e0; one without either loses
@@ -92,9 +102,11 @@ def test_reader_errors(tmp_path):
 
 def test_reading_a_run_is_light(tmp_path):
     write_run(tmp_path, {100: {"best_energy": (0.01, 0)}})
-    code = ("import sys; from crlqas.agents.runlog import best_from_run, record_circuit, run_problem; "
-            f"rec, path = best_from_run({str(tmp_path)!r}); record_circuit(rec, path); "
-            "assert run_problem(path) == 'h2-2q'; "
-            "heavy = [m for m in ('torch', 'stable_baselines3', 'gymnasium', 'qiskit') if m in sys.modules]; "
-            "assert not heavy, heavy")
+    code = (
+        "import sys; from crlqas.agents.runlog import best_from_run, record_circuit, run_problem; "
+        f"rec, path = best_from_run({str(tmp_path)!r}); record_circuit(rec, path); "
+        "assert run_problem(path) == 'h2-2q'; "
+        "heavy = [m for m in ('torch', 'stable_baselines3', 'gymnasium', 'qiskit') if m in sys.modules]; "
+        "assert not heavy, heavy"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

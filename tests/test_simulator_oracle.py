@@ -7,9 +7,18 @@ import zlib
 
 import numpy as np
 import pytest
+from helpers import (
+    ONE_QUBIT_FIXED,
+    TWO_QUBIT,
+    make_channel,
+    random_channel_spec,
+    random_circuit,
+    random_hamiltonian,
+    random_noise_model,
+    random_params,
+    random_unitary,
+)
 
-from helpers import (ONE_QUBIT_FIXED, TWO_QUBIT, make_channel, random_channel_spec, random_circuit, random_hamiltonian,
-                     random_noise_model, random_params, random_unitary)
 from crlqas.qnoise import oracle
 from crlqas.qnoise.channels import ReadoutError
 from crlqas.qnoise.circuit import Circuit
@@ -19,10 +28,10 @@ from crlqas.qnoise.noise_model import NoiseModel
 from crlqas.qnoise.simulator import Simulator
 
 TOL = {
-    "state": 1e-12,          # PTM vector entries, density-matrix entries
-    "energy": 1e-11,         # times (1 + sum |w|)
+    "state": 1e-12,  # PTM vector entries, density-matrix entries
+    "energy": 1e-11,  # times (1 + sum |w|)
     "gradient_shift": 1e-10,  # vs parameter shift on the oracle, times (1 + sum |w|)
-    "gradient_fd": 1e-6,     # vs central finite differences of oracle energies
+    "gradient_fd": 1e-6,  # vs central finite differences of oracle energies
 }
 SLOW_CONVERSION_QUBITS = 3  # qnoise.conversions builds the 4^n x 2^n x 2^n Pauli basis
 
@@ -88,7 +97,7 @@ def generic_hamiltonian(n, rng):
             lab = ["I"] * n
             lab[n - 1 - q] = p
             terms["".join(lab)] = float(rng.normal())
-    for lab in (random_hamiltonian(n, 6, rng).labels if n > 1 else []):
+    for lab in random_hamiltonian(n, 6, rng).labels if n > 1 else []:
         terms[lab] = float(rng.normal())
     return Hamiltonian(terms, constant=0.25, num_qubits=n)
 
@@ -194,7 +203,7 @@ def random_case(n, seed, readout=True, gate_noise=True):
 
 @pytest.mark.parametrize("n,seed", RANDOM_CASES)
 def test_random_noisy_circuit(n, seed):
-    c, nm, h, params, rng = random_case(n, seed)
+    c, nm, h, params, _rng = random_case(n, seed)
     assert nm.has_readout_error and nm.has_gate_noise
     sim = Simulator(c, h, nm)
     assert sim.engine == "ptm"
@@ -210,10 +219,13 @@ def test_gradient_vs_finite_differences(n, seed):
     c, nm, h, params, _ = random_case(n, seed)
     sim = Simulator(c, h, nm)
     eps = 1e-5
-    fd = np.array([(oracle.energy(c, params + eps * e, h, nm) - oracle.energy(c, params - eps * e, h, nm)) / (2 * eps)
-                   for e in np.eye(len(params))])
-    np.testing.assert_allclose(sim.gradient(params), fd, atol=TOL["gradient_fd"] * (1 + np.abs(h.coeffs).sum()),
-                               rtol=0)
+    fd = np.array(
+        [
+            (oracle.energy(c, params + eps * e, h, nm) - oracle.energy(c, params - eps * e, h, nm)) / (2 * eps)
+            for e in np.eye(len(params))
+        ]
+    )
+    np.testing.assert_allclose(sim.gradient(params), fd, atol=TOL["gradient_fd"] * (1 + np.abs(h.coeffs).sum()), rtol=0)
 
 
 @pytest.mark.parametrize("n,seed", [(1, 2), (3, 0), (5, 1)])
@@ -265,7 +277,7 @@ def test_batched_energies_equal_single(n, seed, noise):
 
 @pytest.mark.parametrize("n,seed", [(1, 1), (2, 2), (3, 0), (5, 0)])
 def test_readout_only_and_gate_only(n, seed):
-    c, nm_full, h, params, rng = random_case(n, seed)
+    c, _nm_full, h, params, rng = random_case(n, seed)
     ro = random_noise_model(n, rng, gate_noise=False, readout=True)
     sim = Simulator(c, h, ro)
     assert sim.engine == "statevector"  # no gate noise
@@ -331,8 +343,9 @@ def test_shared_parameters_and_fixed_angles():
     c.ry(0, param=0).rx(1, param=0).cx(0, 1).rz(1, angle=0.7).ry(0, param=1).ry(1, param=0)
     h = Hamiltonian({"ZZ": 0.7, "XI": -0.4, "IY": 1.1, "YX": 0.3})
     rng = np.random.default_rng(0)
-    nm = NoiseModel().add_all_qubit_error(make_channel(*random_channel_spec(1, rng, ("amplitude_damping",))),
-                                          ["ry", "rx"])
+    nm = NoiseModel().add_all_qubit_error(
+        make_channel(*random_channel_spec(1, rng, ("amplitude_damping",))), ["ry", "rx"]
+    )
     for model in (None, nm):
         assert_matches_oracle(Simulator(c, h, model), c, np.array([0.4, -1.3]), h, model)
 

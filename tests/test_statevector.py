@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-
 from helpers import random_unitary
+
 from crlqas.qnoise._kernels import statevector as K
 from crlqas.qnoise.circuit import Circuit, Instruction
 from crlqas.qnoise.errors import ParameterError, QubitError, ValidationError
@@ -45,8 +45,7 @@ def ham(n, rng, terms=20, constant=0.0):
     """Stand-in with the Hamiltonian attributes the engine uses (random, incl. identity, Y's)."""
     idx = rng.integers(0, 4**n, size=terms).astype(np.int64)
     idx[0] = 0
-    return SimpleNamespace(num_qubits=n, constant=constant, coeffs=rng.normal(size=terms),
-                           indices=idx, labels=None)
+    return SimpleNamespace(num_qubits=n, constant=constant, coeffs=rng.normal(size=terms), indices=idx, labels=None)
 
 
 def dense_energy(h, psi):
@@ -131,8 +130,7 @@ def test_each_one_qubit_gate(name, q):
         c.unitary(random_unitary(2, rng), [k])
     c.append(name, q)
     p = np.array([0.83]) if name.startswith("r") else np.zeros(0)
-    np.testing.assert_allclose(StatevectorEngine(c, fuse=False).state(p), dense_state(c, p),
-                               atol=1e-12, rtol=0)
+    np.testing.assert_allclose(StatevectorEngine(c, fuse=False).state(p), dense_state(c, p), atol=1e-12, rtol=0)
 
 
 def test_fusion_and_special_paths():
@@ -141,8 +139,13 @@ def test_fusion_and_special_paths():
     assert prog.shape[0] == 1  # h h, s sdg cancel; x t rz fuse to one 2x2
     assert prog.shape[0] == StatevectorEngine(c).num_ops
     prog, _, _ = compile_circuit(Circuit(2).z(0).x(1).rz(0).cz(0, 1).cx(1, 0))
-    assert prog.tolist() == [[K.OP_D1, 0, 0, 0], [K.OP_RZ, 0, 0, 0], [K.OP_X, 1, 0, 0],
-                             [K.OP_CZ, 0, 1, 0], [K.OP_CX, 1, 0, 0]]
+    assert prog.tolist() == [
+        [K.OP_D1, 0, 0, 0],
+        [K.OP_RZ, 0, 0, 0],
+        [K.OP_X, 1, 0, 0],
+        [K.OP_CZ, 0, 1, 0],
+        [K.OP_CX, 1, 0, 0],
+    ]
 
 
 def test_empty_circuit_and_hamiltonian():
@@ -187,8 +190,9 @@ def test_gradient_vs_finite_difference_and_parameter_shift(n, seed):
     assert abs(e - eng.energy(p, h)) < 1e-12
     np.testing.assert_array_equal(g, eng.gradient(p, h))
     step = 1e-5
-    fd = np.array([(eng.energy(p + step * d, h) - eng.energy(p - step * d, h)) / (2 * step)
-                   for d in np.eye(len(p))]).reshape(len(p))
+    fd = np.array(
+        [(eng.energy(p + step * d, h) - eng.energy(p - step * d, h)) / (2 * step) for d in np.eye(len(p))]
+    ).reshape(len(p))
     np.testing.assert_allclose(g, fd, atol=1e-6, rtol=0)
     shift = np.zeros(len(p))  # parameter shift per rotation occurrence, summed per parameter
     for pos, ins in enumerate(c.instructions):
@@ -202,8 +206,9 @@ def test_gradient_vs_finite_difference_and_parameter_shift(n, seed):
 
 def test_shared_and_fixed_rotations():
     c = Circuit(2).ry(0, param=0).cx(0, 1).rx(1, param=0).rz(0, angle=0.7).ry(1, param=1).rz(0, param=0)
-    h = SimpleNamespace(num_qubits=2, constant=0.0, coeffs=np.array([1.0, 0.5]),
-                        indices=np.array([3 + 4 * 3, 1 + 4 * 2], np.int64))
+    h = SimpleNamespace(
+        num_qubits=2, constant=0.0, coeffs=np.array([1.0, 0.5]), indices=np.array([3 + 4 * 3, 1 + 4 * 2], np.int64)
+    )
     eng = StatevectorEngine(c)
     p = np.array([0.3, -0.9])
     g = eng.gradient(p, h)

@@ -21,8 +21,11 @@ H2 = get_problem("h2-2q")
 
 
 def depol():
-    return NoiseModel("depol-test").add_all_qubit_error(depolarizing(2e-3, 1), ["rx", "ry", "rz"]) \
+    return (
+        NoiseModel("depol-test")
+        .add_all_qubit_error(depolarizing(2e-3, 1), ["rx", "ry", "rz"])
         .add_all_qubit_error(depolarizing(1e-2, 2), ["cx"])
+    )
 
 
 def test_hardware_efficient_structure():
@@ -55,8 +58,7 @@ def test_run_vqe_noiseless_reaches_chemical_accuracy(tmp_path):
 
 
 def test_run_vqe_noisy_with_shots_is_reproducible():
-    kw = dict(noise=depol(), optimizer="spsa3", budget=600, shots=10**6, seed=3,
-              optimizer_options={"preset": "lih-4q"})
+    kw = dict(noise=depol(), optimizer="spsa3", budget=600, shots=10**6, seed=3, optimizer_options={"preset": "lih-4q"})
     a = run_vqe("h2-2q", "hea:1", **kw)
     b = run_vqe("h2-2q", "hea:1", **kw)
     np.testing.assert_array_equal(a.params, b.params)
@@ -72,8 +74,15 @@ def test_run_vqe_accepts_hamiltonian_circuit_and_callback():
     h = Hamiltonian({"ZZ": 1.0, "XI": 0.5})
     c = Circuit(2).ry(0).ry(1).cx(0, 1).ry(0).ry(1)
     seen = []
-    r = run_vqe(h, c, optimizer="rotosolve", budget=100, seed=0, initial_params=[0.1, 0.2, 0.3, 0.4],
-                callback=lambda info: seen.append(info.nit) and False)
+    r = run_vqe(
+        h,
+        c,
+        optimizer="rotosolve",
+        budget=100,
+        seed=0,
+        initial_params=[0.1, 0.2, 0.3, 0.4],
+        callback=lambda info: seen.append(info.nit) and False,
+    )
     assert r.problem is None and r.e0 == pytest.approx(h.ground_energy())
     assert seen == list(range(1, r.nit + 1))
     np.testing.assert_array_equal(r.initial_params, [0.1, 0.2, 0.3, 0.4])
@@ -94,8 +103,26 @@ def test_run_vqe_errors():
 
 def test_cli_vqe_json(capsys, tmp_path):
     out = tmp_path / "r.json"
-    rc = cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "adam-spsa", "--preset",
-                   "h2-2q", "--budget", "200", "--seed", "2", "--json", "--out", str(out)])
+    rc = cli_main(
+        [
+            "vqe",
+            "--problem",
+            "h2-2q",
+            "--ansatz",
+            "hea:1",
+            "--optimizer",
+            "adam-spsa",
+            "--preset",
+            "h2-2q",
+            "--budget",
+            "200",
+            "--seed",
+            "2",
+            "--json",
+            "--out",
+            str(out),
+        ]
+    )
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
     assert data["nfev"] <= 200 and data["optimizer"] == "adam-spsa" and data["problem"] == "h2-2q"
@@ -103,12 +130,10 @@ def test_cli_vqe_json(capsys, tmp_path):
 
 
 def test_cli_vqe_text_and_errors(capsys):
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "cobyla",
-                     "--budget", "200"]) == 0
+    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "cobyla", "--budget", "200"]) == 0
     text = capsys.readouterr().out
     assert "within chemical accuracy" in text and "noiseless energy" in text and "evaluations" in text
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "spsaa",
-                     "--budget", "10"]) == 2
+    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "spsaa", "--budget", "10"]) == 2
     assert "did you mean" in capsys.readouterr().err
     assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--budget", "0"]) == 2
     assert cli_main(["optimizers"]) == 0
@@ -118,18 +143,41 @@ def test_cli_vqe_text_and_errors(capsys):
 def test_cli_vqe_plot(tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "h.png"
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "spsa", "--budget",
-                     "200", "--json", "--plot", str(png)]) == 0
+    assert (
+        cli_main(
+            [
+                "vqe",
+                "--problem",
+                "h2-2q",
+                "--ansatz",
+                "hea:1",
+                "--optimizer",
+                "spsa",
+                "--budget",
+                "200",
+                "--json",
+                "--plot",
+                str(png),
+            ]
+        )
+        == 0
+    )
     assert png.stat().st_size > 1000
 
 
 def test_cli_vqe_qasm(tmp_path, capsys):
     pytest.importorskip("qiskit")
     qasm = tmp_path / "c.qasm"
-    qasm.write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nry(0.1) q[0];\nry(-0.2) q[1];\n'
-                    'cx q[0],q[1];\nry(0.3) q[0];\nry(0.05) q[1];\n')
-    assert cli_main(["vqe", "--problem", "h2-2q", "--qasm", str(qasm), "--optimizer", "rotosolve",
-                     "--budget", "100", "--json"]) == 0
+    qasm.write_text(
+        'OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\nry(0.1) q[0];\nry(-0.2) q[1];\n'
+        "cx q[0],q[1];\nry(0.3) q[0];\nry(0.05) q[1];\n"
+    )
+    assert (
+        cli_main(
+            ["vqe", "--problem", "h2-2q", "--qasm", str(qasm), "--optimizer", "rotosolve", "--budget", "100", "--json"]
+        )
+        == 0
+    )
     data = json.loads(capsys.readouterr().out)
     assert data["initial_params"] == [0.1, -0.2, 0.3, 0.05]
     assert data["within_chemical_accuracy"] and data["nfev"] <= 100

@@ -8,16 +8,27 @@ import math
 
 import numpy as np
 import pytest
+from conftest import DATA_DIR
 
 from crlqas.qnoise import channels
 from crlqas.qnoise.errors import ValidationError
-from crlqas.qnoise.workloads import (Workload, load_workload, load_workloads, parse_workload,
-                              thermal_parameters, workload_paths)
+from crlqas.qnoise.workloads import (
+    Workload,
+    load_workload,
+    load_workloads,
+    parse_workload,
+    thermal_parameters,
+    workload_paths,
+)
 
-from conftest import DATA_DIR
-
-WORKLOADS = ["qas_n2_g20_depol", "qas_n2_g20_thermal", "qas_n4_g40_depol", "qas_n4_g40_thermal",
-             "qas_n6_g40_thermal", "qas_n8_g40_depol"]
+WORKLOADS = [
+    "qas_n2_g20_depol",
+    "qas_n2_g20_thermal",
+    "qas_n4_g40_depol",
+    "qas_n4_g40_thermal",
+    "qas_n6_g40_thermal",
+    "qas_n8_g40_depol",
+]
 
 
 def _raw(name: str = "qas_n2_g20_thermal") -> dict:
@@ -62,9 +73,14 @@ def test_little_endian_single_term():
     """'ZI' in the file is Z on qubit 0: after X on qubit 0, <Z_0> = -1."""
     from crlqas.qnoise.simulator import Simulator
 
-    raw = {"n_qubits": 2, "gates": [{"op": "rx", "qubits": [0], "param": 0}],
-           "noise": {"model": "depol", "p1": 0.0, "p2": 0.0},
-           "hamiltonian": {"terms": [["ZI", 1.0]]}, "reference_params": [math.pi], "reference_energy": -1.0}
+    raw = {
+        "n_qubits": 2,
+        "gates": [{"op": "rx", "qubits": [0], "param": 0}],
+        "noise": {"model": "depol", "p1": 0.0, "p2": 0.0},
+        "hamiltonian": {"terms": [["ZI", 1.0]]},
+        "reference_params": [math.pi],
+        "reference_energy": -1.0,
+    }
     w = parse_workload(raw)
     assert w.hamiltonian.labels == ["IZ"]
     assert Simulator(w.circuit, w.hamiltonian, w.noise_model).energy([math.pi]) == pytest.approx(-1.0)
@@ -107,29 +123,32 @@ def _broken(edit) -> dict:
     return raw
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d.pop("n_qubits"), "missing field 'n_qubits'"),
-    (lambda d: d.update(format="other/2"), "unsupported format"),
-    (lambda d: d.update(n_qubits="two"), "'n_qubits' must be int"),
-    (lambda d: d["gates"][1].update(op="h"), r"gates\[1\] has op 'h'"),
-    (lambda d: d["gates"][1].update(qubits=[5]), r"gates\[1\]: qubit 5"),
-    (lambda d: d["gates"][0].update(qubits=[0]), r"gates\[0\] \(cx\) needs 2"),
-    (lambda d: d["gates"][1].pop("param"), r"missing field 'gates\[1\].param'"),
-    (lambda d: d["gates"][1].update(param=99), r"gates\[1\] uses param 99"),
-    (lambda d: d.update(n_gates=3), "n_gates is 3"),
-    (lambda d: d["reference_params"].pop(), "n_params is 9 but reference_params has 8"),
-    (lambda d: d["reference_params"].__setitem__(0, "x"), r"reference_params\[0\]"),
-    (lambda d: d["noise"].update(model="pauli"), "noise.model is 'pauli'"),
-    (lambda d: d["noise"].update(p1=2.0), "noise: depolarizing probability"),
-    (lambda d: d["noise"].pop("thermal"), "missing field 'noise.thermal'"),
-    (lambda d: d["noise"]["thermal"].update(t2=1.0), "t2 must be at most 2"),
-    (lambda d: d["noise"]["thermal"]["derived_1q"].update(amp_damp_gamma=0.5), "does not match"),
-    (lambda d: d["hamiltonian"]["terms"].append(["XQ", 1.0]), "Pauli string 'XQ'"),
-    (lambda d: d["hamiltonian"]["terms"].append(["XXX", 1.0]), "must have 2 characters"),
-    (lambda d: d["hamiltonian"]["terms"].append(["XX", [1, 2]]), "real coefficient"),
-    (lambda d: d["hamiltonian"].update(terms=[]), "hamiltonian.terms is empty"),
-    (lambda d: d.update(reference_energy=None), "'reference_energy' must be float"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.pop("n_qubits"), "missing field 'n_qubits'"),
+        (lambda d: d.update(format="other/2"), "unsupported format"),
+        (lambda d: d.update(n_qubits="two"), "'n_qubits' must be int"),
+        (lambda d: d["gates"][1].update(op="h"), r"gates\[1\] has op 'h'"),
+        (lambda d: d["gates"][1].update(qubits=[5]), r"gates\[1\]: qubit 5"),
+        (lambda d: d["gates"][0].update(qubits=[0]), r"gates\[0\] \(cx\) needs 2"),
+        (lambda d: d["gates"][1].pop("param"), r"missing field 'gates\[1\].param'"),
+        (lambda d: d["gates"][1].update(param=99), r"gates\[1\] uses param 99"),
+        (lambda d: d.update(n_gates=3), "n_gates is 3"),
+        (lambda d: d["reference_params"].pop(), "n_params is 9 but reference_params has 8"),
+        (lambda d: d["reference_params"].__setitem__(0, "x"), r"reference_params\[0\]"),
+        (lambda d: d["noise"].update(model="pauli"), "noise.model is 'pauli'"),
+        (lambda d: d["noise"].update(p1=2.0), "noise: depolarizing probability"),
+        (lambda d: d["noise"].pop("thermal"), "missing field 'noise.thermal'"),
+        (lambda d: d["noise"]["thermal"].update(t2=1.0), "t2 must be at most 2"),
+        (lambda d: d["noise"]["thermal"]["derived_1q"].update(amp_damp_gamma=0.5), "does not match"),
+        (lambda d: d["hamiltonian"]["terms"].append(["XQ", 1.0]), "Pauli string 'XQ'"),
+        (lambda d: d["hamiltonian"]["terms"].append(["XXX", 1.0]), "must have 2 characters"),
+        (lambda d: d["hamiltonian"]["terms"].append(["XX", [1, 2]]), "real coefficient"),
+        (lambda d: d["hamiltonian"].update(terms=[]), "hamiltonian.terms is empty"),
+        (lambda d: d.update(reference_energy=None), "'reference_energy' must be float"),
+    ],
+)
 def test_malformed(edit, message):
     with pytest.raises(ValidationError, match=message) as info:
         parse_workload(_broken(edit), "bad.json")

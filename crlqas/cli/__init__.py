@@ -34,8 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="crlqas",
         description="Noise-aware quantum architecture search: train RL agents that design short "
-                    "circuits under device noise, run VQE on simulated noisy hardware (qnoise), and "
-                    "verify or submit circuits on IBM devices.")
+        "circuits under device noise, run VQE on simulated noisy hardware (qnoise), and "
+        "verify or submit circuits on IBM devices.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
     for name in COMMANDS:

@@ -17,38 +17,62 @@ HELP = "benchmarks (timings; figures comparable within one run only)"
 def register(subparsers) -> None:
     bench = command_group(subparsers, "bench", HELP)
     p = bench.add_parser(
-        "simulator", help="time exact noisy energy evaluations: qnoise vs Qiskit Aer / qulacs",
+        "simulator",
+        help="time exact noisy energy evaluations: qnoise vs Qiskit Aer / qulacs",
         description="Median microseconds per exact noisy energy evaluation (fresh random parameters "
-                    "each call) of qnoise, qnoise batched, and the installed peer simulators, on "
-                    "noisy-vqe-workload/1 files. Each engine's energy at the reference parameters is "
-                    "checked against the file's reference_energy (exit code 1 if off by > 1e-8).")
-    p.add_argument("--workloads", nargs="+", metavar="PATH",
-                   help="workload files and/or directories of *.json (default: ../shared/bench/workloads "
-                        "if present, else the bundled tests/data copies)")
-    p.add_argument("--peers", default="auto",
-                   help="comma list of peers (aer, qulacs), 'auto' = the installed ones (default), 'none'")
+        "each call) of qnoise, qnoise batched, and the installed peer simulators, on "
+        "noisy-vqe-workload/1 files. Each engine's energy at the reference parameters is "
+        "checked against the file's reference_energy (exit code 1 if off by > 1e-8).",
+    )
+    p.add_argument(
+        "--workloads",
+        nargs="+",
+        metavar="PATH",
+        help="workload files and/or directories of *.json (default: ../shared/bench/workloads "
+        "if present, else the bundled tests/data copies)",
+    )
+    p.add_argument(
+        "--peers",
+        default="auto",
+        help="comma list of peers (aer, qulacs), 'auto' = the installed ones (default), 'none'",
+    )
     p.add_argument("--repeats", type=positive_int, default=10, help="timed calls per engine (default 10)")
-    p.add_argument("--batch", type=positive_int, default=64,
-                   help="parameter vectors per Simulator.energies call (default 64)")
-    p.add_argument("--cap", type=positive_float, default=2.0, metavar="SECONDS",
-                   help="skip an engine whose single evaluation exceeds this (default 2)")
-    p.add_argument("--budget", type=positive_float, default=5.0, metavar="SECONDS",
-                   help="time budget per engine and workload for the timed calls (default 5)")
+    p.add_argument(
+        "--batch", type=positive_int, default=64, help="parameter vectors per Simulator.energies call (default 64)"
+    )
+    p.add_argument(
+        "--cap",
+        type=positive_float,
+        default=2.0,
+        metavar="SECONDS",
+        help="skip an engine whose single evaluation exceeds this (default 2)",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="time budget per engine and workload for the timed calls (default 5)",
+    )
     p.add_argument("--seed", type=int, default=1234, help="seed of the random parameters")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")
     p.set_defaults(handler=_bench_simulator)
 
     p = bench.add_parser(
-        "env", help="time the QAS environment: steps/s and seconds per episode",
+        "env",
+        help="time the QAS environment: steps/s and seconds per episode",
         description="Steps per second and seconds per episode of the quantum-architecture-search env "
-                    "(random legal actions; the inner optimizer re-optimises every step). Cases: "
-                    "h2-2q (noiseless, COBYLA 300), h2-2q-adam-spsa, lih-4q-noisy (depolarizing 1e-3, "
-                    "1e7 shots, SPSA3 1191/357/119), lih-6q (noiseless, Adam-SPSA 1000), lih-6q-noisy.")
-    p.add_argument("--cases", default="h2-2q,lih-4q-noisy,lih-6q",
-                   help="comma list of cases (default: h2-2q,lih-4q-noisy,lih-6q)")
+        "(random legal actions; the inner optimizer re-optimises every step). Cases: "
+        "h2-2q (noiseless, COBYLA 300), h2-2q-adam-spsa, lih-4q-noisy (depolarizing 1e-3, "
+        "1e7 shots, SPSA3 1191/357/119), lih-6q (noiseless, Adam-SPSA 1000), lih-6q-noisy.",
+    )
+    p.add_argument(
+        "--cases", default="h2-2q,lih-4q-noisy,lih-6q", help="comma list of cases (default: h2-2q,lih-4q-noisy,lih-6q)"
+    )
     p.add_argument("--episodes", type=positive_int, default=2, help="timed episodes per case (default 2)")
-    p.add_argument("--steps", type=positive_int, default=26,
-                   help="steps per episode (default 26, the paper's noisy halting step)")
+    p.add_argument(
+        "--steps", type=positive_int, default=26, help="steps per episode (default 26, the paper's noisy halting step)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the actions and the env")
     p.add_argument("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")
     p.set_defaults(handler=_bench_env)
@@ -57,8 +81,9 @@ def register(subparsers) -> None:
 def _bench_simulator(args) -> int:
     from crlqas.qnoise.bench import BenchSettings, bench_simulator
 
-    settings = BenchSettings(repeats=args.repeats, batch=args.batch, cap_s=args.cap,
-                             budget_s=args.budget, seed=args.seed)
+    settings = BenchSettings(
+        repeats=args.repeats, batch=args.batch, cap_s=args.cap, budget_s=args.budget, seed=args.seed
+    )
     return bench_simulator(args.workloads, args.peers, settings, args.json)
 
 

@@ -15,50 +15,70 @@ import sys
 from .args import layout
 
 _SOURCE_HELP = "the best circuit (lowest |E - E0| over seeds and record kinds) of a 'crlqas train' run"
-_BACKEND_HELP = ("fake_<name> (local testing mode, offline; e.g. fake_manila) or an IBM device ibm_<name> "
-                 "(credentials: QISKIT_IBM_TOKEN or a saved account)")
+_BACKEND_HELP = (
+    "fake_<name> (local testing mode, offline; e.g. fake_manila) or an IBM device ibm_<name> "
+    "(credentials: QISKIT_IBM_TOKEN or a saved account)"
+)
 
 
 def _common(p) -> None:
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--run", metavar="DIR", help=_SOURCE_HELP)
     src.add_argument("--qasm", metavar="FILE", help="OpenQASM 2 or 3 file (bound angles are parameters)")
-    p.add_argument("--problem", metavar="ID", help="problem id or crlqas-problem/1 file (default with --run: "
-                                                   "the run's problem)")
+    p.add_argument(
+        "--problem", metavar="ID", help="problem id or crlqas-problem/1 file (default with --run: the run's problem)"
+    )
     p.add_argument("--backend", required=True, metavar="NAME", help=_BACKEND_HELP)
     p.add_argument("--params", metavar="V1,V2,...", help="values of a QASM file's free parameters")
-    p.add_argument("--layout", metavar="Q0,Q1,...|best", default="best",
-                   help="initial layout: physical qubits of the circuit's qubits (default: best)")
-    p.add_argument("--optimization-level", type=int, choices=(0, 1, 2, 3), default=1,
-                   help="preset pass manager optimization level (default 1)")
+    p.add_argument(
+        "--layout",
+        metavar="Q0,Q1,...|best",
+        default="best",
+        help="initial layout: physical qubits of the circuit's qubits (default: best)",
+    )
+    p.add_argument(
+        "--optimization-level",
+        type=int,
+        choices=(0, 1, 2, 3),
+        default=1,
+        help="preset pass manager optimization level (default 1)",
+    )
     p.add_argument("--seed", type=int, help="seed of the transpiler and of local simulations")
     p.add_argument("--json", action="store_true", help="print JSON")
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "verify", help="energy of a circuit on a device model: Aer vs qnoise, noiseless, E0",
+        "verify",
+        help="energy of a circuit on a device model: Aer vs qnoise, noiseless, E0",
         description="Transpile the circuit to the backend's ISA and compute its energy with Qiskit Aer "
-                    "(density matrix, NoiseModel.from_backend) and with qnoise (the same device model and "
-                    "layout), side by side with the noiseless energy and E0. Also Aer's exact measured "
-                    "energy (Estimator basis changes and readout errors) and, with --shots, a sampled one.")
+        "(density matrix, NoiseModel.from_backend) and with qnoise (the same device model and "
+        "layout), side by side with the noiseless energy and E0. Also Aer's exact measured "
+        "energy (Estimator basis changes and readout errors) and, with --shots, a sampled one.",
+    )
     _common(p)
     p.add_argument("--shots", type=int, metavar="N", help="also sample N shots per measured basis with Aer")
     p.set_defaults(handler=_verify)
 
     p = subparsers.add_parser(
-        "submit", help="run a circuit's energy estimation on an IBM device (or a fake one locally)",
+        "submit",
+        help="run a circuit's energy estimation on an IBM device (or a fake one locally)",
         description="Transpile with the preset pass manager, map the observable with apply_layout, and "
-                    "estimate the energy with qiskit_ibm_runtime's executor-based Estimator. fake_* "
-                    "backends run locally (offline); ibm_* devices through QiskitRuntimeService "
-                    "(channel ibm_quantum_platform). Writes a JSON record with --out.")
+        "estimate the energy with qiskit_ibm_runtime's executor-based Estimator. fake_* "
+        "backends run locally (offline); ibm_* devices through QiskitRuntimeService "
+        "(channel ibm_quantum_platform). Writes a JSON record with --out.",
+    )
     _common(p)
     shots = p.add_mutually_exclusive_group()
     shots.add_argument("--shots", type=int, metavar="N", help="shots per measured basis")
     shots.add_argument("--precision", type=float, metavar="P", help="target standard error (default 1/64)")
     p.add_argument("--mode", choices=("job", "batch", "session"), default="job", help="execution mode")
-    p.add_argument("--mitigation", choices=("none", "readout", "zne"), default="none",
-                   help="none: resilience 0; readout: TREX (level 1); zne: TREX + gate-folding ZNE (level 2)")
+    p.add_argument(
+        "--mitigation",
+        choices=("none", "readout", "zne"),
+        default="none",
+        help="none: resilience 0; readout: TREX (level 1); zne: TREX + gate-folding ZNE (level 2)",
+    )
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up waiting for the result after this")
     p.add_argument("--retries", type=int, default=3, metavar="N", help="retries of transient failures (default 3)")
     p.add_argument("--dry-run", action="store_true", help="transpile and check everything, submit nothing")
@@ -109,8 +129,19 @@ def _verify(args) -> int:
 
     src, ham, e0, problem = _inputs(args)
     out = {"problem": problem, "source": src.origin}
-    out.update(verify(src.circuit, src.params, ham, args.backend, layout(args.layout), args.optimization_level,
-                      args.shots, args.seed, e0))
+    out.update(
+        verify(
+            src.circuit,
+            src.params,
+            ham,
+            args.backend,
+            layout(args.layout),
+            args.optimization_level,
+            args.shots,
+            args.seed,
+            e0,
+        )
+    )
     _print(out, args.json)
     return 0
 
@@ -119,10 +150,24 @@ def _submit(args) -> int:
     from crlqas.qnoise.ibm.submit import submit, write_record
 
     src, ham, e0, problem = _inputs(args)
-    record = submit(src.circuit, src.params, ham, args.backend, shots=args.shots, precision=args.precision,
-                    mode=args.mode, mitigation=args.mitigation, layout=layout(args.layout),
-                    optimization_level=args.optimization_level, dry_run=args.dry_run, timeout=args.timeout,
-                    retries=args.retries, seed=args.seed, e0=e0, source={"problem": problem, **src.info()})
+    record = submit(
+        src.circuit,
+        src.params,
+        ham,
+        args.backend,
+        shots=args.shots,
+        precision=args.precision,
+        mode=args.mode,
+        mitigation=args.mitigation,
+        layout=layout(args.layout),
+        optimization_level=args.optimization_level,
+        dry_run=args.dry_run,
+        timeout=args.timeout,
+        retries=args.retries,
+        seed=args.seed,
+        e0=e0,
+        source={"problem": problem, **src.info()},
+    )
     if args.out:
         write_record(record, args.out)
     _print(record, args.json, skip=("transpiled_qasm3", "options", "source", "parameters"))

@@ -9,17 +9,24 @@ from .args import command_group
 
 
 def register(subparsers) -> None:
-    sub = command_group(subparsers, "problems",
-                        "named problems: molecular and spin-chain Hamiltonians with exact energies")
-    p = sub.add_parser("list", help="list the problem ids",
-                       description="List the shipped molecules and example spin chains (any "
-                                   "tfim-<n>-<h>[-periodic] / heisenberg-<n>[-periodic] id works).")
+    sub = command_group(
+        subparsers, "problems", "named problems: molecular and spin-chain Hamiltonians with exact energies"
+    )
+    p = sub.add_parser(
+        "list",
+        help="list the problem ids",
+        description="List the shipped molecules and example spin chains (any "
+        "tfim-<n>-<h>[-periodic] / heisenberg-<n>[-periodic] id works).",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list of the problems' fields")
     p.set_defaults(handler=_list)
 
-    p = sub.add_parser("show", help="show one problem",
-                       description="Show a problem's qubit count, terms, constant, exact energies "
-                                   "(E0, E1), lower bound and description.")
+    p = sub.add_parser(
+        "show",
+        help="show one problem",
+        description="Show a problem's qubit count, terms, constant, exact energies "
+        "(E0, E1), lower bound and description.",
+    )
     p.add_argument("id", help="problem id (see 'crlqas problems list') or a problem JSON file")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--terms", action="store_true", help="include the Pauli terms")
@@ -41,8 +48,10 @@ def _list(args) -> int:
         return 0
     print(f"{'id':24s} {'qubits':>6s} {'terms':>5s} {'E0':>16s} {'E1':>16s}  description")
     for r in rows:
-        print(f"{r['id']:24s} {r['num_qubits']:6d} {r['num_terms']:5d} {_fmt(r['e0']):>16s} "
-              f"{_fmt(r['e1']):>16s}  {r['description']}")
+        print(
+            f"{r['id']:24s} {r['num_qubits']:6d} {r['num_terms']:5d} {_fmt(r['e0']):>16s} "
+            f"{_fmt(r['e1']):>16s}  {r['description']}"
+        )
     print("\nSpin chains: any tfim-<n>-<h>[-periodic] or heisenberg-<n>[-periodic] id.")
     return 0
 

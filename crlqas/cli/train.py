@@ -8,44 +8,66 @@ from .args import positive_int, seed_list
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "train", help="train a curriculum RL agent that searches for a short accurate circuit",
+        "train",
+        help="train a curriculum RL agent that searches for a short accurate circuit",
         description="Train the paper's agent (masked double DQN, n-step) or MaskablePPO on the "
-                    "quantum-architecture-search env with the curriculum, one process per seed. "
-                    "Writes a run directory (config.json, per seed: progress.csv, tb/, best/ circuits as "
-                    "OpenQASM + JSON, checkpoints) and prints the best circuit found.")
+        "quantum-architecture-search env with the curriculum, one process per seed. "
+        "Writes a run directory (config.json, per seed: progress.csv, tb/, best/ circuits as "
+        "OpenQASM + JSON, checkpoints) and prints the best circuit found.",
+    )
     src = p.add_mutually_exclusive_group()
     src.add_argument("--config", metavar="FILE", help="training config (.toml or .json)")
-    src.add_argument("--preset", metavar="NAME",
-                     help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
-                          "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)")
+    src.add_argument(
+        "--preset",
+        metavar="NAME",
+        help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
+        "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)",
+    )
     src.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR")
     seeds = p.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)")
     seeds.add_argument("--seeds", type=seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
     p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
     p.add_argument("--episodes", type=positive_int, metavar="N", help="episodes per seed")
-    p.add_argument("--profile", choices=("paper", "cpu"),
-                   help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
-                        "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
-                        "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)")
-    p.add_argument("--eval-every", type=positive_int, metavar="N",
-                   help="a greedy evaluation episode (deterministic masked policy, its own env) every N "
-                        "episodes, logged to eval.csv")
-    p.add_argument("--stop-on-success", type=positive_int, metavar="K",
-                   help="stop once K consecutive greedy evaluations build a chemically accurate circuit "
-                        "(evaluates every 5 episodes unless --eval-every is given)")
-    p.add_argument("--max-seconds", type=float, metavar="S",
-                   help="stop each seed cleanly (checkpointed, resumable) after S seconds of training")
+    p.add_argument(
+        "--profile",
+        choices=("paper", "cpu"),
+        help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
+        "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
+        "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)",
+    )
+    p.add_argument(
+        "--eval-every",
+        type=positive_int,
+        metavar="N",
+        help="a greedy evaluation episode (deterministic masked policy, its own env) every N "
+        "episodes, logged to eval.csv",
+    )
+    p.add_argument(
+        "--stop-on-success",
+        type=positive_int,
+        metavar="K",
+        help="stop once K consecutive greedy evaluations build a chemically accurate circuit "
+        "(evaluates every 5 episodes unless --eval-every is given)",
+    )
+    p.add_argument(
+        "--max-seconds",
+        type=float,
+        metavar="S",
+        help="stop each seed cleanly (checkpointed, resumable) after S seconds of training",
+    )
     p.add_argument("--sequential", action="store_true", help="run the seeds one after the other")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
     p.set_defaults(handler=_train)
 
     r = subparsers.add_parser(
-        "report", help="summarise a training run: table, learning curves, best circuit",
+        "report",
+        help="summarise a training run: table, learning curves, best circuit",
         description="Per seed: best error vs E0, first episode reaching chemical accuracy, sizes of the "
-                    "best and shortest accurate circuits. Writes PNG learning curves and a drawing of "
-                    "the best circuit into RUN_DIR/report/.")
+        "best and shortest accurate circuits. Writes PNG learning curves and a drawing of "
+        "the best circuit into RUN_DIR/report/.",
+    )
     r.add_argument("run_dir", metavar="RUN_DIR")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--no-plots", action="store_true", help="skip the PNG files")
@@ -66,20 +88,34 @@ def _train(args) -> int:
                 print(f"{name:22s} (unavailable: {exc})")
         return 0
     if args.resume:
-        if args.seed is not None or args.seeds or args.out or args.profile or args.eval_every \
-                or args.stop_on_success or args.max_seconds is not None:
-            raise ValidationError("--resume continues a run as configured: do not combine it with "
-                                  "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds "
-                                  "(use --episodes to extend it)")
+        if (
+            args.seed is not None
+            or args.seeds
+            or args.out
+            or args.profile
+            or args.eval_every
+            or args.stop_on_success
+            or args.max_seconds is not None
+        ):
+            raise ValidationError(
+                "--resume continues a run as configured: do not combine it with "
+                "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds "
+                "(use --episodes to extend it)"
+            )
         from crlqas.agents.train import resume
 
-        results = resume(args.resume, episodes=args.episodes, parallel=False if args.sequential else None,
-                         progress=not args.no_progress)
+        results = resume(
+            args.resume,
+            episodes=args.episodes,
+            parallel=False if args.sequential else None,
+            progress=not args.no_progress,
+        )
         out = args.resume
     else:
         if not (args.config or args.preset):
-            raise ValidationError("give --config FILE.toml, --preset NAME or --resume DIR "
-                                  "(crlqas train --list-presets lists the presets)")
+            raise ValidationError(
+                "give --config FILE.toml, --preset NAME or --resume DIR (crlqas train --list-presets lists the presets)"
+            )
         from crlqas.agents.config import load_config
         from crlqas.agents.presets import load_preset
         from crlqas.agents.train import train
@@ -90,12 +126,20 @@ def _train(args) -> int:
         if args.max_seconds is not None:
             cfg = cfg.with_run(max_seconds=args.max_seconds)
         if args.eval_every or args.stop_on_success:
-            cfg = cfg.with_run(eval_every=args.eval_every or cfg.run.eval_every or 5,
-                               stop_after_success=args.stop_on_success or cfg.run.stop_after_success)
+            cfg = cfg.with_run(
+                eval_every=args.eval_every or cfg.run.eval_every or 5,
+                stop_after_success=args.stop_on_success or cfg.run.stop_after_success,
+            )
         seeds = [args.seed] if args.seed is not None else args.seeds
         out = args.out or _default_out(cfg.name)
-        results = train(cfg, out, seeds=seeds, episodes=args.episodes,
-                        parallel=False if args.sequential else None, progress=not args.no_progress)
+        results = train(
+            cfg,
+            out,
+            seeds=seeds,
+            episodes=args.episodes,
+            parallel=False if args.sequential else None,
+            progress=not args.no_progress,
+        )
     from crlqas.agents.report import print_best
 
     print(f"run directory: {out}")

@@ -11,21 +11,30 @@ from .args import key_value, nonnegative_int, positive_int
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "vqe", help="run VQE on simulated noisy hardware",
+        "vqe",
+        help="run VQE on simulated noisy hardware",
         description="Optimise a parameterised circuit's energy for a problem Hamiltonian under a noise "
-                    "model (exact noisy energies, optionally with the paper's Gaussian shot noise). "
-                    "Prints the final exact noisy energy, its error against E0 (and whether it is within "
-                    "chemical accuracy), the noiseless energy of the same parameters, evaluations and time.")
+        "model (exact noisy energies, optionally with the paper's Gaussian shot noise). "
+        "Prints the final exact noisy energy, its error against E0 (and whether it is within "
+        "chemical accuracy), the noiseless energy of the same parameters, evaluations and time.",
+    )
     p.add_argument("--problem", required=True, help="problem id (see 'crlqas problems list') or JSON file")
-    p.add_argument("--noise", default="noiseless",
-                   help="noise preset, e.g. depol-1e-3, mumbai-median (default: noiseless)")
+    p.add_argument(
+        "--noise", default="noiseless", help="noise preset, e.g. depol-1e-3, mumbai-median (default: noiseless)"
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--ansatz", help="hea:LAYERS[:ROTATIONS[:ENTANGLER]], e.g. hea:2 or hea:2:ry:cx-circular")
     src.add_argument("--qasm", metavar="FILE", help="OpenQASM circuit (its parameters are the initial point)")
     p.add_argument("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')")
     p.add_argument("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)")
-    p.add_argument("--option", action="append", type=key_value, default=[], metavar="KEY=VALUE",
-                   help="optimizer option (repeatable), e.g. --option c=0.1")
+    p.add_argument(
+        "--option",
+        action="append",
+        type=key_value,
+        default=[],
+        metavar="KEY=VALUE",
+        help="optimizer option (repeatable), e.g. --option c=0.1",
+    )
     p.add_argument("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)")
     p.add_argument("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)")
     p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the run (default 0)")
@@ -34,9 +43,11 @@ def register(subparsers) -> None:
     p.add_argument("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)")
     p.set_defaults(handler=_vqe)
 
-    q = subparsers.add_parser("optimizers", help="list the optimizers and Adam-SPSA presets",
-                              description="List the optimizer names accepted by --optimizer and the "
-                                          "paper's tuned Adam-SPSA presets.")
+    q = subparsers.add_parser(
+        "optimizers",
+        help="list the optimizers and Adam-SPSA presets",
+        description="List the optimizer names accepted by --optimizer and the paper's tuned Adam-SPSA presets.",
+    )
     q.add_argument("--json", action="store_true", help="print JSON")
     q.set_defaults(handler=_optimizers)
 
@@ -54,10 +65,18 @@ def _vqe(args) -> int:
         circuit, initial = from_qiskit(load_qasm(args.qasm))
     else:
         circuit = args.ansatz
-    result = run_vqe(args.problem, circuit, noise=args.noise, optimizer=args.optimizer, budget=args.budget,
-                     shots=args.shots, seed=args.seed, progress=not args.json and sys.stderr.isatty(),
-                     initial_params=initial if initial is not None and len(initial) else None,
-                     optimizer_options=options)
+    result = run_vqe(
+        args.problem,
+        circuit,
+        noise=args.noise,
+        optimizer=args.optimizer,
+        budget=args.budget,
+        shots=args.shots,
+        seed=args.seed,
+        progress=not args.json and sys.stderr.isatty(),
+        initial_params=initial if initial is not None and len(initial) else None,
+        optimizer_options=options,
+    )
     if args.out:
         result.write_json(args.out)
     if args.plot:

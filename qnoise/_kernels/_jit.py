@@ -28,8 +28,14 @@ _FASTMATH = {"contract", "nsz"}
 
 _QNOISE = Path(__file__).resolve().parent.parent
 #: every module whose functions are compiled with :func:`kernel` (relative to the qnoise package)
-KERNEL_MODULES = ("_kernels/_jit.py", "_kernels/ptm.py", "_kernels/program.py", "_kernels/adjoint.py",
-                  "_kernels/statevector.py", "optimizers/_spsa_kernel.py")
+KERNEL_MODULES = (
+    "_kernels/_jit.py",
+    "_kernels/ptm.py",
+    "_kernels/program.py",
+    "_kernels/adjoint.py",
+    "_kernels/statevector.py",
+    "optimizers/_spsa_kernel.py",
+)
 
 
 def _cache_dir() -> str:

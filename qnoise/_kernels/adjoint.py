@@ -26,7 +26,7 @@ def _factor(fac, mats, thetas):
         for i in range(16):
             f4.ravel()[i] = cc * mats[off + i] + cs * mats[off + 16 + i] + ss * mats[off + 32 + i]
     else:
-        f4[:, :] = mats[off:off + 16].reshape(4, 4)
+        f4[:, :] = mats[off : off + 16].reshape(4, 4)
     return f4
 
 
@@ -37,8 +37,9 @@ def _drot(fac, mats, thetas):
     c, s = np.cos(0.5 * thetas[fac[1]]), np.sin(0.5 * thetas[fac[1]])
     out = np.empty((4, 4))
     for i in range(16):
-        out.ravel()[i] = -c * s * mats[off + i] + 0.5 * (c * c - s * s) * mats[off + 16 + i] \
-            + c * s * mats[off + 32 + i]
+        out.ravel()[i] = (
+            -c * s * mats[off + i] + 0.5 * (c * c - s * s) * mats[off + 16 + i] + c * s * mats[off + 32 + i]
+        )
     return out
 
 

@@ -18,9 +18,21 @@ from __future__ import annotations
 import numpy as np
 
 from ._jit import kernel
-from .ptm import (SCRATCH, WS_SIZE, apply_1q, apply_1q_par, apply_2q, apply_2q_par, apply_2q_sparse,
-                  apply_2q_sparse_par, apply_diag_1q, apply_diag_1q_par, apply_diag_2q, apply_diag_2q_par,
-                  apply_gather)
+from .ptm import (
+    SCRATCH,
+    WS_SIZE,
+    apply_1q,
+    apply_1q_par,
+    apply_2q,
+    apply_2q_par,
+    apply_2q_sparse,
+    apply_2q_sparse_par,
+    apply_diag_1q,
+    apply_diag_1q_par,
+    apply_diag_2q,
+    apply_diag_2q_par,
+    apply_gather,
+)
 
 FIX1, DIAG1, FIX2, DIAG2, SPARSE2, BLOCK1, GATHER2 = 0, 1, 2, 3, 4, 5, 6
 F_FIX4, F_ROT = 0, 1
@@ -49,9 +61,9 @@ def half_angles(params, occ_param, thetas_out):
 def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
     """The 4x4 matrix of a ``BLOCK1`` op (transposed if asked), built in ``ws`` scratch without
     allocating; returns a (4, 4) view of ``ws``."""
-    m = ws[SCRATCH + 64:SCRATCH + 80].reshape(4, 4)
-    f = ws[SCRATCH + 80:SCRATCH + 96]
-    t = ws[SCRATCH + 96:SCRATCH + 112].reshape(4, 4)
+    m = ws[SCRATCH + 64 : SCRATCH + 80].reshape(4, 4)
+    f = ws[SCRATCH + 80 : SCRATCH + 96]
+    t = ws[SCRATCH + 96 : SCRATCH + 112].reshape(4, 4)
     for k in range(op[3], op[4]):
         off = factors[k, 2]
         if factors[k, 0] == F_ROT:
@@ -70,8 +82,7 @@ def block_matrix_1q(op, factors, mats, thetas, transpose, ws):
             continue
         for a in range(4):
             for b in range(4):
-                t[a, b] = f[4 * a] * m[0, b] + f[4 * a + 1] * m[1, b] + f[4 * a + 2] * m[2, b] \
-                    + f[4 * a + 3] * m[3, b]
+                t[a, b] = f[4 * a] * m[0, b] + f[4 * a + 1] * m[1, b] + f[4 * a + 2] * m[2, b] + f[4 * a + 3] * m[3, b]
         m[:, :] = t
     if transpose:
         for a in range(4):
@@ -91,14 +102,14 @@ def workspace():
 def apply_op(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws):
     kind, q0, q1, start, end = op[0], op[1], op[2], op[3], op[4]
     if kind == DIAG1:
-        apply_diag_1q(x, q0, mats[start:start + 4])
+        apply_diag_1q(x, q0, mats[start : start + 4])
     elif kind == DIAG2:
-        apply_diag_2q(x, q0, q1, mats[start:start + 16])
+        apply_diag_2q(x, q0, q1, mats[start : start + 16])
     elif kind == FIX1:
-        m = mats[start:start + 16].reshape(4, 4)
+        m = mats[start : start + 16].reshape(4, 4)
         apply_1q(x, q0, m.T.copy() if transpose else m)
     elif kind == FIX2:
-        m = mats[start:start + 256].reshape(16, 16)
+        m = mats[start : start + 256].reshape(16, 16)
         apply_2q(x, q0, q1, m.T.copy() if transpose else m, ws)
     elif kind == SPARSE2:
         r, c = sparse_rc[start:end, 0], sparse_rc[start:end, 1]
@@ -138,8 +149,21 @@ def _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param
 @kernel
 def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
     x = np.empty(4**n)
-    return _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val,
-                        x, np.empty(occ_param.shape[0]), workspace())
+    return _energy_into(
+        params,
+        n,
+        ops,
+        factors,
+        mats,
+        sparse_rc,
+        sparse_val,
+        occ_param,
+        h_idx,
+        h_val,
+        x,
+        np.empty(occ_param.shape[0]),
+        workspace(),
+    )
 
 
 @kernel
@@ -151,8 +175,9 @@ def energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, 
     thetas = np.empty(occ_param.shape[0])
     ws = workspace()
     for r in range(rows):
-        out[r] = _energy_into(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param,
-                              h_idx, h_val, x, thetas, ws)
+        out[r] = _energy_into(
+            params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws
+        )
     return out
 
 
@@ -176,6 +201,7 @@ def energies_angles(thetas2d, n, ops, factors, mats, sparse_rc, sparse_val, h_id
 # ``simulator.PARALLEL_MIN_QUBITS`` qubits; with ``NUMBA_NUM_THREADS=1`` the serial kernels above
 # run unchanged.
 
+
 @kernel
 def workspace_par(nt):
     """One ``WS_SIZE`` workspace per thread (thread 0's doubles as the serial workspace)."""
@@ -186,14 +212,14 @@ def workspace_par(nt):
 def apply_op_par(x, op, factors, mats, sparse_rc, sparse_val, thetas, transpose, ws, nt):
     kind, q0, q1, start, end = op[0], op[1], op[2], op[3], op[4]
     if kind == DIAG1:
-        apply_diag_1q_par(x, q0, mats[start:start + 4], nt)
+        apply_diag_1q_par(x, q0, mats[start : start + 4], nt)
     elif kind == DIAG2:
-        apply_diag_2q_par(x, q0, q1, mats[start:start + 16], nt)
+        apply_diag_2q_par(x, q0, q1, mats[start : start + 16], nt)
     elif kind == FIX1:
-        m = mats[start:start + 16].reshape(4, 4)
+        m = mats[start : start + 16].reshape(4, 4)
         apply_1q_par(x, q0, m.T.copy() if transpose else m, nt)
     elif kind == FIX2:
-        m = mats[start:start + 256].reshape(16, 16)
+        m = mats[start : start + 256].reshape(16, 16)
         apply_2q_par(x, q0, q1, m.T.copy() if transpose else m, ws, nt)
     elif kind == SPARSE2:
         r, c = sparse_rc[start:end, 0], sparse_rc[start:end, 1]
@@ -258,8 +284,7 @@ def unpack(ibuf, fbuf):
     ops = ibuf[a0:a1].reshape((a1 - a0) // 5, 5)
     factors = ibuf[a1:a2].reshape((a2 - a1) // 3, 3)
     sparse_rc = ibuf[a2:a3].reshape((a3 - a2) // 2, 2)
-    return (ibuf[0], ops, factors, fbuf[b0:b1], sparse_rc, fbuf[b1:b2], ibuf[a3:a4], ibuf[a4:a5],
-            fbuf[b2:b3], fbuf[b3])
+    return (ibuf[0], ops, factors, fbuf[b0:b1], sparse_rc, fbuf[b1:b2], ibuf[a3:a4], ibuf[a4:a5], fbuf[b2:b3], fbuf[b3])
 
 
 @kernel
@@ -268,8 +293,24 @@ def energy_packed(params, ibuf, fbuf):
     n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, const = unpack(ibuf, fbuf)
     nx, nocc = 1 << (2 * n), occ_param.shape[0]
     buf = np.empty(nx + nocc + WS_SIZE)  # one allocation: state, angles, workspace
-    return _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val,
-                        buf[:nx], buf[nx:nx + nocc], buf[nx + nocc:]) + const
+    return (
+        _energy_into(
+            params,
+            n,
+            ops,
+            factors,
+            mats,
+            sparse_rc,
+            sparse_val,
+            occ_param,
+            h_idx,
+            h_val,
+            buf[:nx],
+            buf[nx : nx + nocc],
+            buf[nx + nocc :],
+        )
+        + const
+    )
 
 
 @kernel
@@ -278,10 +319,14 @@ def energies_packed(params2d, ibuf, fbuf):
     n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, const = unpack(ibuf, fbuf)
     nx, nocc = 1 << (2 * n), occ_param.shape[0]
     buf = np.empty(nx + nocc + WS_SIZE)
-    x, thetas, ws = buf[:nx], buf[nx:nx + nocc], buf[nx + nocc:]
+    x, thetas, ws = buf[:nx], buf[nx : nx + nocc], buf[nx + nocc :]
     rows = params2d.shape[0]
     out = np.empty(rows)
     for r in range(rows):
-        out[r] = _energy_into(params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param,
-                              h_idx, h_val, x, thetas, ws) + const
+        out[r] = (
+            _energy_into(
+                params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws
+            )
+            + const
+        )
     return out

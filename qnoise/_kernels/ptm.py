@@ -95,10 +95,10 @@ def apply_1q(x, q, m):
     size = x.shape[0]
     s = 1 << (2 * q)
     for base in range(0, size, 4 * s):
-        x0 = x[base:base + s]
-        x1 = x[base + s:base + 2 * s]
-        x2 = x[base + 2 * s:base + 3 * s]
-        x3 = x[base + 3 * s:base + 4 * s]
+        x0 = x[base : base + s]
+        x1 = x[base + s : base + 2 * s]
+        x2 = x[base + 2 * s : base + 3 * s]
+        x3 = x[base + 3 * s : base + 4 * s]
         for i in range(s):
             a0, a1, a2, a3 = x0[i], x1[i], x2[i], x3[i]
             x0[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
@@ -124,7 +124,7 @@ def apply_diag_1q(x, q, d):
     for base in range(0, size, 4 * s):
         for p in range(4):
             dp = d[p]
-            seg = x[base + p * s:base + (p + 1) * s]
+            seg = x[base + p * s : base + (p + 1) * s]
             for i in range(s):
                 seg[i] *= dp
 
@@ -163,31 +163,31 @@ def _move(x, blk, lo, hi, a0, na, b0, nb, c0, nc, to_block):
                 for i1 in range(nb):
                     st = off + i0 * sa + i1 * sb
                     if to_block:
-                        _copy(row[col:col + nc], x[st:st + nc], nc)
+                        _copy(row[col : col + nc], x[st : st + nc], nc)
                     else:
-                        _copy(x[st:st + nc], row[col:col + nc], nc)
+                        _copy(x[st : st + nc], row[col : col + nc], nc)
                     col += nc
         elif nb >= na:
             col = 0
             for i0 in range(na):
                 for i2 in range(nc):
                     st = off + i0 * sa + i2
-                    xs = x[st:st + sb * (nb - 1) + 1:sb]
+                    xs = x[st : st + sb * (nb - 1) + 1 : sb]
                     if to_block:
-                        _copy(row[col:col + nb], xs, nb)
+                        _copy(row[col : col + nb], xs, nb)
                     else:
-                        _copy(xs, row[col:col + nb], nb)
+                        _copy(xs, row[col : col + nb], nb)
                     col += nb
         else:
             col = 0
             for i1 in range(nb):
                 for i2 in range(nc):
                     st = off + i1 * sb + i2
-                    xs = x[st:st + sa * (na - 1) + 1:sa]
+                    xs = x[st : st + sa * (na - 1) + 1 : sa]
                     if to_block:
-                        _copy(row[col:col + na], xs, na)
+                        _copy(row[col : col + na], xs, na)
                     else:
-                        _copy(xs, row[col:col + na], na)
+                        _copy(xs, row[col : col + na], na)
                     col += na
 
 
@@ -203,9 +203,24 @@ def _dense_rows(m, b, o, n):
         b0, b1, b2, b3, b4, b5, b6, b7 = b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]
         b8, b9, b10, b11, b12, b13, b14, b15 = b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]
         for i in range(n):
-            oj[i] = (m0 * b0[i] + m1 * b1[i] + m2 * b2[i] + m3 * b3[i] + m4 * b4[i] + m5 * b5[i]
-                     + m6 * b6[i] + m7 * b7[i] + m8 * b8[i] + m9 * b9[i] + m10 * b10[i]
-                     + m11 * b11[i] + m12 * b12[i] + m13 * b13[i] + m14 * b14[i] + m15 * b15[i])
+            oj[i] = (
+                m0 * b0[i]
+                + m1 * b1[i]
+                + m2 * b2[i]
+                + m3 * b3[i]
+                + m4 * b4[i]
+                + m5 * b5[i]
+                + m6 * b6[i]
+                + m7 * b7[i]
+                + m8 * b8[i]
+                + m9 * b9[i]
+                + m10 * b10[i]
+                + m11 * b11[i]
+                + m12 * b12[i]
+                + m13 * b13[i]
+                + m14 * b14[i]
+                + m15 * b15[i]
+            )
 
 
 @kernel
@@ -233,7 +248,7 @@ def _sparse_rows(rows, cols, vals, b, o, n, seen):
 
 @kernel
 def _blocks(ws):
-    return (ws[:16 * CHUNK].reshape(16, CHUNK), ws[16 * CHUNK:32 * CHUNK].reshape(16, CHUNK))
+    return (ws[: 16 * CHUNK].reshape(16, CHUNK), ws[16 * CHUNK : 32 * CHUNK].reshape(16, CHUNK))
 
 
 @kernel
@@ -257,8 +272,8 @@ def apply_2q(x, lo, hi, m, ws):
 def _sparse_small(x, lo, hi, rows, cols, vals, ws):
     """Group-at-a-time sparse product for tiny states (chunks would hold a few groups only)."""
     sl, sh = 1 << (2 * lo), 1 << (2 * hi)
-    v = ws[SCRATCH + 128:SCRATCH + 144]
-    out = ws[SCRATCH + 144:SCRATCH + 160]
+    v = ws[SCRATCH + 128 : SCRATCH + 144]
+    out = ws[SCRATCH + 144 : SCRATCH + 160]
     nnz = rows.shape[0]
     for a in range(0, x.shape[0], 4 * sh):
         for b in range(a, a + sh, 4 * sl):
@@ -280,7 +295,7 @@ def apply_2q_sparse(x, lo, hi, rows, cols, vals, ws):
         return
     a, b, c, na, nb, nc = chunk_shape(x.shape[0], lo, hi)
     buf, out = _blocks(ws)
-    seen = ws[32 * CHUNK:32 * CHUNK + 16]
+    seen = ws[32 * CHUNK : 32 * CHUNK + 16]
     n = na * nb * nc
     for a0 in range(0, a, na):
         for b0 in range(0, b, nb):
@@ -320,7 +335,7 @@ def apply_diag_2q(x, lo, hi, d):
     if lo == 0:
         for a in range(0, size, 4 * sh):
             for ph in range(4):
-                seg = x[a + ph * sh:a + (ph + 1) * sh].reshape(sh // 4, 4)
+                seg = x[a + ph * sh : a + (ph + 1) * sh].reshape(sh // 4, 4)
                 d0, d1, d2, d3 = d[4 * ph], d[4 * ph + 1], d[4 * ph + 2], d[4 * ph + 3]
                 for t in range(sh // 4):
                     seg[t, 0] *= d0
@@ -333,7 +348,7 @@ def apply_diag_2q(x, lo, hi, d):
             for j in range(16):
                 dj = d[j]
                 start = bb + (j & 3) * sl + (j >> 2) * sh
-                seg = x[start:start + sl]
+                seg = x[start : start + sl]
                 for i in range(sl):
                     seg[i] *= dj
 
@@ -344,9 +359,9 @@ def outer_1q(lam, x, q, g):
     s = 1 << (2 * q)
     for base in range(0, x.shape[0], 4 * s):
         for a in range(4):
-            la = lam[base + a * s:base + (a + 1) * s]
+            la = lam[base + a * s : base + (a + 1) * s]
             for b in range(4):
-                xb = x[base + b * s:base + (b + 1) * s]
+                xb = x[base + b * s : base + (b + 1) * s]
                 acc = 0.0
                 for i in range(s):
                     acc += la[i] * xb[i]
@@ -360,6 +375,7 @@ def outer_1q(lam, x, q, g):
 # ops, chunks for two-qubit ops) into ``nt`` contiguous shares under ``prange``.  Every output
 # element goes through exactly the serial arithmetic, so results are bit-identical to the serial
 # kernels for any ``nt``.
+
 
 @kernel
 def _share(total, nt, t):
@@ -376,10 +392,10 @@ def _1q_segment(x, base, s, i0, i1, m):
     m10, m11, m12, m13 = m[1, 0], m[1, 1], m[1, 2], m[1, 3]
     m20, m21, m22, m23 = m[2, 0], m[2, 1], m[2, 2], m[2, 3]
     m30, m31, m32, m33 = m[3, 0], m[3, 1], m[3, 2], m[3, 3]
-    x0 = x[base + i0:base + i1]
-    x1 = x[base + s + i0:base + s + i1]
-    x2 = x[base + 2 * s + i0:base + 2 * s + i1]
-    x3 = x[base + 3 * s + i0:base + 3 * s + i1]
+    x0 = x[base + i0 : base + i1]
+    x1 = x[base + s + i0 : base + s + i1]
+    x2 = x[base + 2 * s + i0 : base + 2 * s + i1]
+    x3 = x[base + 3 * s + i0 : base + 3 * s + i1]
     for i in range(i1 - i0):
         a0, a1, a2, a3 = x0[i], x1[i], x2[i], x3[i]
         x0[i] = m00 * a0 + m01 * a1 + m02 * a2 + m03 * a3
@@ -397,7 +413,7 @@ def apply_1q_par(x, q, m, nt):
     if nblocks >= nt:
         for t in prange(nt):
             b0, b1 = _share(nblocks, nt, t)
-            apply_1q(x[b0 * 4 * s:b1 * 4 * s], q, m)
+            apply_1q(x[b0 * 4 * s : b1 * 4 * s], q, m)
     else:  # few, long blocks (the top qubits): split each block's rows
         for t in prange(nt):
             i0, i1 = _share(s, nt, t)
@@ -415,7 +431,7 @@ def apply_diag_1q_par(x, q, d, nt):
         return
     for t in prange(nt):
         b0, b1 = _share(nblocks, nt, t)
-        apply_diag_1q(x[b0 * 4 * s:b1 * 4 * s], q, d)
+        apply_diag_1q(x[b0 * 4 * s : b1 * 4 * s], q, d)
 
 
 @kernel(parallel=True)
@@ -428,7 +444,7 @@ def apply_diag_2q_par(x, lo, hi, d, nt):
         return
     for t in prange(nt):
         b0, b1 = _share(nblocks, nt, t)
-        apply_diag_2q(x[b0 * 4 * sh:b1 * 4 * sh], lo, hi, d)
+        apply_diag_2q(x[b0 * 4 * sh : b1 * 4 * sh], lo, hi, d)
 
 
 @kernel(parallel=True)
@@ -439,9 +455,9 @@ def _chunks_par(x, lo, hi, m, rows, cols, vals, dense, ws, nt):
     ka, kb, kc = (a + na - 1) // na, (b + nb - 1) // nb, (c + nc - 1) // nc
     n = na * nb * nc
     for t in prange(nt):
-        w = ws[t * WS_SIZE:(t + 1) * WS_SIZE]
+        w = ws[t * WS_SIZE : (t + 1) * WS_SIZE]
         buf, out = _blocks(w)
-        seen = w[32 * CHUNK:32 * CHUNK + 16]
+        seen = w[32 * CHUNK : 32 * CHUNK + 16]
         k0, k1 = _share(ka * kb * kc, nt, t)
         for k in range(k0, k1):
             a0 = (k // (kb * kc)) * na

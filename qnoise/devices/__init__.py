@@ -36,26 +36,40 @@ if TYPE_CHECKING:
     from .model import DeviceModel
 
 # Submodules load on first use, so that importing crlqas.qnoise.devices stays light (the CLI).
-__getattr__, __dir__, __all__ = attach(__name__, {
-    "Calibration": "calibration", "UnknownBackendError": "calibration", "calibration_from_backend": "calibration",
-    "fake_backend_names": "calibration", "resolve_backend": "calibration",
-    "DeviceModel": "model", "GateNoise": "model", "ReadoutSpec": "model", "aer_depolarizing_param": "model",
-    "to_native": "native",
-    "UnknownPresetError": "presets", "device_preset": "presets", "is_preset": "presets",
-    "list_presets": "presets", "noise_preset": "presets", "preset_info": "presets",
-}, eager=("from_backend", "from_calibration", "load_device"))
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "Calibration": "calibration",
+        "UnknownBackendError": "calibration",
+        "calibration_from_backend": "calibration",
+        "fake_backend_names": "calibration",
+        "resolve_backend": "calibration",
+        "DeviceModel": "model",
+        "GateNoise": "model",
+        "ReadoutSpec": "model",
+        "aer_depolarizing_param": "model",
+        "to_native": "native",
+        "UnknownPresetError": "presets",
+        "device_preset": "presets",
+        "is_preset": "presets",
+        "list_presets": "presets",
+        "noise_preset": "presets",
+        "preset_info": "presets",
+    },
+    eager=("from_backend", "from_calibration", "load_device"),
+)
 
 
-def from_calibration(calibration: Calibration, mode: str = "native", layout=None, reduce=None,
-                     num_qubits=None, name=None) -> DeviceModel:
+def from_calibration(
+    calibration: Calibration, mode: str = "native", layout=None, reduce=None, num_qubits=None, name=None
+) -> DeviceModel:
     """Like :func:`from_backend` for an already extracted (or hand-made) :class:`Calibration`."""
     from .build import from_calibration as _build
 
     return _build(calibration, mode, layout, reduce, num_qubits, name)
 
 
-def from_backend(backend, mode: str = "native", layout=None, reduce=None, num_qubits=None,
-                 name=None) -> DeviceModel:
+def from_backend(backend, mode: str = "native", layout=None, reduce=None, num_qubits=None, name=None) -> DeviceModel:
     """A :class:`DeviceModel` from a Qiskit BackendV2 (or a fake backend's name, e.g.
     ``"fake_mumbai"``; or a :class:`Calibration`).
 
@@ -100,12 +114,15 @@ def _check_backend_name(spec: str) -> None:
     try:
         resolve_backend(spec)
     except MissingDependencyError:
-        raise UnknownPresetError(f"{spec!r} is not a noise preset ({', '.join(list_presets())}); device "
-                                 f"backends need qiskit-ibm-runtime: pip install 'crlqas[qiskit]'") from None
+        raise UnknownPresetError(
+            f"{spec!r} is not a noise preset ({', '.join(list_presets())}); device "
+            f"backends need qiskit-ibm-runtime: pip install 'crlqas[qiskit]'"
+        ) from None
     except UnknownBackendError as exc:
         import difflib
 
         close = difflib.get_close_matches(spec.lower(), list_presets(), n=3, cutoff=0.5)
         near = f" Close presets: {', '.join(close)}." if close else ""
-        raise UnknownPresetError(f"{spec!r} is neither a noise preset ({', '.join(list_presets())}) nor a "
-                                 f"fake backend.{near} {exc}") from None
+        raise UnknownPresetError(
+            f"{spec!r} is neither a noise preset ({', '.join(list_presets())}) nor a fake backend.{near} {exc}"
+        ) from None

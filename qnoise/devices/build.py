@@ -28,8 +28,7 @@ import math
 from ..errors import NoiseModelError, QubitError
 from ..gates import GATES
 from .calibration import Calibration
-from .model import DeviceModel, GateNoise, ReadoutSpec, aer_depolarizing_param, check_mode, clip_t2, \
-    relaxation_trace
+from .model import DeviceModel, GateNoise, ReadoutSpec, aer_depolarizing_param, check_mode, clip_t2, relaxation_trace
 from .reduce import UniformValues, best_layout, check_reduce, reduce_calibration
 
 PAPER_1Q = ("id", "rx", "ry", "rz", "x", "y", "z", "h", "s", "sdg", "t", "tdg", "sx", "sxdg")
@@ -50,13 +49,22 @@ def gate_entry(gates, qubits, error, duration, t1s, t2s, repeat: int = 1) -> Gat
     p = aer_depolarizing_param(error, k, trace)
     if p == 0.0 and time == 0.0:
         return None
-    return GateNoise(tuple(gates), k, None if qubits is None else tuple(qubits), float(p), time,
-                     tuple(_finite(a) for a, _ in rel), tuple(_finite(b) for _, b in rel),
-                     None if error is None else float(error), repeat)
+    return GateNoise(
+        tuple(gates),
+        k,
+        None if qubits is None else tuple(qubits),
+        float(p),
+        time,
+        tuple(_finite(a) for a, _ in rel),
+        tuple(_finite(b) for _, b in rel),
+        None if error is None else float(error),
+        repeat,
+    )
 
 
-def from_calibration(cal: Calibration, mode: str = "native", layout=None, reduce=None,
-                     num_qubits=None, name: str | None = None) -> DeviceModel:
+def from_calibration(
+    cal: Calibration, mode: str = "native", layout=None, reduce=None, num_qubits=None, name: str | None = None
+) -> DeviceModel:
     """See :func:`qnoise.devices.from_backend`."""
     check_mode(mode)
     if mode == "native":
@@ -84,8 +92,10 @@ def from_calibration(cal: Calibration, mode: str = "native", layout=None, reduce
 
 def _check_native_basis(cal: Calibration) -> None:
     if not {"rz", "sx"} <= set(cal.gates):
-        raise NoiseModelError(f"device {cal.name!r} has basis {cal.operation_names}, not rz/sx: native mode "
-                              f"is not supported for it; use mode='paper'")
+        raise NoiseModelError(
+            f"device {cal.name!r} has basis {cal.operation_names}, not rz/sx: native mode "
+            f"is not supported for it; use mode='paper'"
+        )
 
 
 def _basis(cal: Calibration) -> tuple:
@@ -95,26 +105,43 @@ def _basis(cal: Calibration) -> tuple:
 
 
 def _common(cal: Calibration, mode, name) -> dict:
-    return dict(name=name, mode=mode, source=cal.source, calibration_date=cal.date,
-                basis=_basis(cal) if mode == "native" else None)
+    return dict(
+        name=name,
+        mode=mode,
+        source=cal.source,
+        calibration_date=cal.date,
+        basis=_basis(cal) if mode == "native" else None,
+    )
 
 
 # ---------------------------------------------------------------------- per-qubit models
 def _layout_model(cal: Calibration, mode: str, layout, name: str) -> DeviceModel:
     pos = {p: i for i, p in enumerate(layout)}
     entries = _native_entries(cal, pos) if mode == "native" else _paper_entries(cal, layout)
-    readout = tuple(ReadoutSpec(i, *cal.readout[p]) for i, p in enumerate(layout)
-                    if cal.readout[p] is not None)
+    readout = tuple(ReadoutSpec(i, *cal.readout[p]) for i, p in enumerate(layout) if cal.readout[p] is not None)
     two = cal.two_qubit_gate
     coupling = tuple((pos[a], pos[b]) for a, b in cal.edges(two) if a in pos and b in pos) if two else ()
     g1 = cal.one_qubit_gate
-    qubits = tuple({"physical": p, "t1": cal.t1[p], "t2": cal.t2[p],
-                    "readout": None if cal.readout[p] is None else list(cal.readout[p]),
-                    f"{g1}_error": cal.gate_props(g1, (p,))[0]} for p in layout)
-    return DeviceModel(gate_noise=tuple(e for e in entries if e is not None), readout=readout,
-                       num_qubits=len(layout), layout=tuple(layout), coupling_map=coupling, qubits=qubits,
-                       description=f"{cal.name} on physical qubits {list(layout)}, {mode} gate set",
-                       **_common(cal, mode, name))
+    qubits = tuple(
+        {
+            "physical": p,
+            "t1": cal.t1[p],
+            "t2": cal.t2[p],
+            "readout": None if cal.readout[p] is None else list(cal.readout[p]),
+            f"{g1}_error": cal.gate_props(g1, (p,))[0],
+        }
+        for p in layout
+    )
+    return DeviceModel(
+        gate_noise=tuple(e for e in entries if e is not None),
+        readout=readout,
+        num_qubits=len(layout),
+        layout=tuple(layout),
+        coupling_map=coupling,
+        qubits=qubits,
+        description=f"{cal.name} on physical qubits {list(layout)}, {mode} gate set",
+        **_common(cal, mode, name),
+    )
 
 
 def _native_entries(cal: Calibration, pos: dict) -> list:
@@ -124,8 +151,9 @@ def _native_entries(cal: Calibration, pos: dict) -> list:
             continue
         for qs, (err, dur) in sorted(cal.gates[g].items()):
             if all(q in pos for q in qs):
-                out.append(gate_entry((g,), [pos[q] for q in qs], err, dur,
-                                      [cal.t1[q] for q in qs], [cal.t2[q] for q in qs]))
+                out.append(
+                    gate_entry((g,), [pos[q] for q in qs], err, dur, [cal.t1[q] for q in qs], [cal.t2[q] for q in qs])
+                )
     return out
 
 
@@ -172,13 +200,26 @@ def _uniform_model(cal: Calibration, v: UniformValues, mode: str, name: str, wid
     entries = [_uniform_relaxation(e) for e in entries if e is not None]
     readout = () if v.readout is None else (ReadoutSpec(None, *v.readout),)
     over = f"physical qubits {list(layout)}" if layout is not None else f"all {cal.num_qubits} qubits"
-    qubits = ({"t1": v.t1, "t2": v.t2, "readout": None if v.readout is None else list(v.readout),
-               **{f"{g}_error": e for g, (e, _) in sorted(v.gates.items())},
-               **{f"{g}_time": d for g, (_, d) in sorted(v.gates.items())}},)
-    return DeviceModel(gate_noise=tuple(entries), readout=readout, num_qubits=width, layout=None,
-                       coupling_map=None, qubits=qubits, reduce=v.reduce,
-                       description=f"{cal.name}: {v.reduce} over {over}, {mode} gate set, uniform on every qubit",
-                       **_common(cal, mode, name))
+    qubits = (
+        {
+            "t1": v.t1,
+            "t2": v.t2,
+            "readout": None if v.readout is None else list(v.readout),
+            **{f"{g}_error": e for g, (e, _) in sorted(v.gates.items())},
+            **{f"{g}_time": d for g, (_, d) in sorted(v.gates.items())},
+        },
+    )
+    return DeviceModel(
+        gate_noise=tuple(entries),
+        readout=readout,
+        num_qubits=width,
+        layout=None,
+        coupling_map=None,
+        qubits=qubits,
+        reduce=v.reduce,
+        description=f"{cal.name}: {v.reduce} over {over}, {mode} gate set, uniform on every qubit",
+        **_common(cal, mode, name),
+    )
 
 
 def _uniform_relaxation(e: GateNoise) -> GateNoise:

@@ -69,8 +69,10 @@ class Calibration:
         """The single-pulse 1-qubit gate whose numbers stand for "a 1-qubit gate" (``sx`` ...)."""
         g = next((g for g in ONE_QUBIT_PULSE if self.gates.get(g)), None)
         if g is None:
-            raise ValidationError(f"device {self.name!r} has none of the 1-qubit gates {ONE_QUBIT_PULSE}; "
-                                  f"its gates are {self.operation_names}")
+            raise ValidationError(
+                f"device {self.name!r} has none of the 1-qubit gates {ONE_QUBIT_PULSE}; "
+                f"its gates are {self.operation_names}"
+            )
         return g
 
     def edges(self, gate: str | None = None) -> list[tuple[int, int]]:
@@ -89,12 +91,14 @@ class Calibration:
         except (TypeError, ValueError):
             raise QubitError(f"a layout is a list of physical qubit indices; got {qubits!r}") from None
         if len(qs) > self.num_qubits:
-            raise QubitError(f"layout {list(qs)} has {len(qs)} qubits but device {self.name!r} has only "
-                             f"{self.num_qubits}")
+            raise QubitError(
+                f"layout {list(qs)} has {len(qs)} qubits but device {self.name!r} has only {self.num_qubits}"
+            )
         bad = [q for q in qs if not 0 <= q < self.num_qubits]
         if bad or len(set(qs)) != len(qs) or not qs:
-            raise QubitError(f"layout must be distinct qubits in 0..{self.num_qubits - 1} of device "
-                             f"{self.name!r}; got {list(qs)}")
+            raise QubitError(
+                f"layout must be distinct qubits in 0..{self.num_qubits - 1} of device {self.name!r}; got {list(qs)}"
+            )
         return qs
 
 
@@ -121,8 +125,13 @@ def calibration_from_backend(backend) -> Calibration:
         raise ValidationError(f"expected a Qiskit BackendV2 with a Target; got {type(backend).__name__}")
     n = int(target.num_qubits)
     qprops = target.qubit_properties or [None] * n
-    cal = Calibration(name=str(backend.name), num_qubits=n, dt=_float(getattr(target, "dt", None)),
-                      date=_calibration_date(backend), source=_source(backend))
+    cal = Calibration(
+        name=str(backend.name),
+        num_qubits=n,
+        dt=_float(getattr(target, "dt", None)),
+        date=_calibration_date(backend),
+        source=_source(backend),
+    )
     cal.t1 = [_float(getattr(p, "t1", None)) for p in qprops]
     cal.t2 = [_float(getattr(p, "t2", None)) for p in qprops]
     cal.readout = [_readout(target, q) for q in range(n)]
@@ -131,8 +140,11 @@ def calibration_from_backend(backend) -> Calibration:
         if not isinstance(op, qiskit.circuit.Gate) or isinstance(op, qiskit.circuit.Measure):
             continue
         props = target[name] or {}
-        entries = {tuple(int(x) for x in qs): (_float(p.error), _float(p.duration))
-                   for qs, p in props.items() if qs is not None and p is not None}
+        entries = {
+            tuple(int(x) for x in qs): (_float(p.error), _float(p.duration))
+            for qs, p in props.items()
+            if qs is not None and p is not None
+        }
         if entries:
             cal.gates[name] = entries
     return cal
@@ -164,7 +176,7 @@ def _calibration_date(backend) -> str | None:
             p = backend.properties()
         date = getattr(p, "last_update_date", None)
         return None if date is None else str(date.isoformat() if hasattr(date, "isoformat") else date)
-    except Exception:  # noqa: BLE001 - a backend without properties has no date
+    except Exception:
         return None
 
 
@@ -192,10 +204,10 @@ def _fake_classes() -> dict:
         cls = getattr(fp, attr)
         if isinstance(cls, type) and attr.startswith("Fake") and hasattr(cls, "target"):
             key = _normalise(attr)
-            if key and key not in ("provider", "providerforbackendv2", "backendv2", "backend"):
-                # prefer the V2 class (FakeMumbaiV2 over FakeMumbai when both exist)
-                if key not in out or attr.endswith("V2"):
-                    out[key] = cls
+            skip = key in ("", "provider", "providerforbackendv2", "backendv2", "backend")
+            # prefer the V2 class (FakeMumbaiV2 over FakeMumbai when both exist)
+            if not skip and (key not in out or attr.endswith("V2")):
+                out[key] = cls
     return {f"fake_{k}": v for k, v in out.items()}
 
 
@@ -207,8 +219,9 @@ def resolve_backend(name_or_backend):
     key = f"fake_{_normalise(name_or_backend)}"
     if key not in classes:
         close = difflib.get_close_matches(key, list(classes), n=5, cutoff=0.6)
-        near = (f" Close matches: {', '.join(close)}." if close else
-                f" Known fake backends: {', '.join(sorted(classes))}.")
+        near = (
+            f" Close matches: {', '.join(close)}." if close else f" Known fake backends: {', '.join(sorted(classes))}."
+        )
         raise UnknownBackendError(f"unknown backend {name_or_backend!r}.{near}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -37,21 +37,34 @@ DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "noise"
 OURENSE_PAPER = {"p1": 5.22e-4, "p2": 1.25e-2, "readout": (0.017, 0.024, 0.016, 0.040)}
 
 
-def _depolarizing(name: str, p1: float, p2: float | None, description: str, readout=(), num_qubits=None,
-                  source="CRLQAS paper") -> DeviceModel:
+def _depolarizing(
+    name: str, p1: float, p2: float | None, description: str, readout=(), num_qubits=None, source="CRLQAS paper"
+) -> DeviceModel:
     entries = [GateNoise(PAPER_1Q, 1, None, p1)]
     if p2 is not None:
         entries += [GateNoise(PAPER_2Q, 2, None, p2), GateNoise(("swap",), 2, None, p2, repeat=3)]
-    return DeviceModel(name=name, mode="depolarizing", gate_noise=tuple(entries), readout=tuple(readout),
-                       num_qubits=num_qubits, source=source, description=description)
+    return DeviceModel(
+        name=name,
+        mode="depolarizing",
+        gate_noise=tuple(entries),
+        readout=tuple(readout),
+        num_qubits=num_qubits,
+        source=source,
+        description=description,
+    )
 
 
 def _ourense() -> DeviceModel:
     ro = tuple(ReadoutSpec(q, p, p) for q, p in enumerate(OURENSE_PAPER["readout"]))
-    return _depolarizing("ourense", OURENSE_PAPER["p1"], OURENSE_PAPER["p2"],
-                         "IBM Ourense-like model of the CRLQAS experiments (4-qubit H2): depolarizing "
-                         "5.22e-4 after 1-qubit gates, 1.25e-2 after 2-qubit gates, per-qubit readout",
-                         readout=ro, num_qubits=4)
+    return _depolarizing(
+        "ourense",
+        OURENSE_PAPER["p1"],
+        OURENSE_PAPER["p2"],
+        "IBM Ourense-like model of the CRLQAS experiments (4-qubit H2): depolarizing "
+        "5.22e-4 after 1-qubit gates, 1.25e-2 after 2-qubit gates, per-qubit readout",
+        readout=ro,
+        num_qubits=4,
+    )
 
 
 def _device(name: str, backend: str, reduce=None, layout=None, description: str = "") -> DeviceModel:
@@ -65,31 +78,55 @@ def _device(name: str, backend: str, reduce=None, layout=None, description: str 
 
 #: presets reduced over a whole fake backend, paper gate set: name -> (backend, reduction, description)
 REDUCED = {
-    "mumbai-median": ("fake_mumbai", "median",
-                      "IBM Mumbai (FakeMumbaiV2) median of every calibrated number, paper gate set"),
-    "mumbai-max": ("fake_mumbai", "max",
-                   "IBM Mumbai (FakeMumbaiV2) maximum of every calibrated number (T1/T2 too), paper gate set"),
-    "mumbai-10max": ("fake_mumbai", "10max",
-                     "IBM Mumbai (FakeMumbaiV2) 'max' with 10x gate errors and durations, readout unchanged"),
-    "sherbrooke-median": ("fake_sherbrooke", "median",
-                          "IBM Sherbrooke (127-qubit heavy-hex Eagle, ECR) median values, paper gate set"),
-    "torino-median": ("fake_torino", "median",
-                      "IBM Torino (133-qubit heavy-hex Heron, CZ) median values, paper gate set"),
+    "mumbai-median": (
+        "fake_mumbai",
+        "median",
+        "IBM Mumbai (FakeMumbaiV2) median of every calibrated number, paper gate set",
+    ),
+    "mumbai-max": (
+        "fake_mumbai",
+        "max",
+        "IBM Mumbai (FakeMumbaiV2) maximum of every calibrated number (T1/T2 too), paper gate set",
+    ),
+    "mumbai-10max": (
+        "fake_mumbai",
+        "10max",
+        "IBM Mumbai (FakeMumbaiV2) 'max' with 10x gate errors and durations, readout unchanged",
+    ),
+    "sherbrooke-median": (
+        "fake_sherbrooke",
+        "median",
+        "IBM Sherbrooke (127-qubit heavy-hex Eagle, ECR) median values, paper gate set",
+    ),
+    "torino-median": (
+        "fake_torino",
+        "median",
+        "IBM Torino (133-qubit heavy-hex Heron, CZ) median values, paper gate set",
+    ),
 }
 
 PRESETS = {
     "noiseless": lambda: DeviceModel(name="noiseless", mode="noiseless", description="no noise at all"),
-    "depol-1e-3": lambda: _depolarizing("depol-1e-3", 1e-3, None,
-                                        "depolarizing p=1e-3 after every 1-qubit gate (CRLQAS LiH-4q)"),
+    "depol-1e-3": lambda: _depolarizing(
+        "depol-1e-3", 1e-3, None, "depolarizing p=1e-3 after every 1-qubit gate (CRLQAS LiH-4q)"
+    ),
     "depol-1e-3-5e-3": lambda: _depolarizing(
-        "depol-1e-3-5e-3", 1e-3, 5e-3,
-        "depolarizing p=1e-3 after 1-qubit gates and 5e-3 after 2-qubit gates (CRLQAS LiH-4q)"),
+        "depol-1e-3-5e-3",
+        1e-3,
+        5e-3,
+        "depolarizing p=1e-3 after 1-qubit gates and 5e-3 after 2-qubit gates (CRLQAS LiH-4q)",
+    ),
     "ourense": _ourense,
     "ourense-calibrated": lambda: _device(
-        "ourense-calibrated", "fake_ourense", layout=[0, 1, 2, 3],
-        description="FakeOurenseV2 calibration on physical qubits 0-3, paper gate set (Aer's channels)"),
-    **{name: partial(_device, name, backend, reduce=reduce, description=text)
-       for name, (backend, reduce, text) in REDUCED.items()},
+        "ourense-calibrated",
+        "fake_ourense",
+        layout=[0, 1, 2, 3],
+        description="FakeOurenseV2 calibration on physical qubits 0-3, paper gate set (Aer's channels)",
+    ),
+    **{
+        name: partial(_device, name, backend, reduce=reduce, description=text)
+        for name, (backend, reduce, text) in REDUCED.items()
+    },
 }
 
 
@@ -121,8 +158,10 @@ def generate(names, out_dir: Path, check: bool) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m crlqas.qnoise.devices.generate",
-                                     description="Regenerate the shipped noise presets from Qiskit's fake backends.")
+    parser = argparse.ArgumentParser(
+        prog="python -m crlqas.qnoise.devices.generate",
+        description="Regenerate the shipped noise presets from Qiskit's fake backends.",
+    )
     which = parser.add_mutually_exclusive_group(required=True)
     which.add_argument("--all", action="store_true", help="every preset")
     which.add_argument("--name", action="append", choices=sorted(PRESETS), help="one preset (repeatable)")

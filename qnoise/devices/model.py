@@ -103,20 +103,34 @@ class GateNoise:
         return out
 
     def to_dict(self) -> dict:
-        out = {"gates": list(self.gates), "num_qubits": self.num_qubits,
-               "qubits": None if self.qubits is None else list(self.qubits),
-               "depolarizing": self.depolarizing, "time": self.time, "t1": list(self.t1),
-               "t2": list(self.t2), "error": self.error}
+        out = {
+            "gates": list(self.gates),
+            "num_qubits": self.num_qubits,
+            "qubits": None if self.qubits is None else list(self.qubits),
+            "depolarizing": self.depolarizing,
+            "time": self.time,
+            "t1": list(self.t1),
+            "t2": list(self.t2),
+            "error": self.error,
+        }
         if self.repeat != 1:
             out["repeat"] = self.repeat
         return out
 
     @classmethod
-    def from_dict(cls, d: dict) -> "GateNoise":
+    def from_dict(cls, d: dict) -> GateNoise:
         q = d.get("qubits")
-        return cls(tuple(d["gates"]), int(d["num_qubits"]), None if q is None else tuple(q),
-                   float(d.get("depolarizing", 0.0)), float(d.get("time", 0.0)), tuple(d.get("t1", ())),
-                   tuple(d.get("t2", ())), d.get("error"), int(d.get("repeat", 1)))
+        return cls(
+            tuple(d["gates"]),
+            int(d["num_qubits"]),
+            None if q is None else tuple(q),
+            float(d.get("depolarizing", 0.0)),
+            float(d.get("time", 0.0)),
+            tuple(d.get("t1", ())),
+            tuple(d.get("t2", ())),
+            d.get("error"),
+            int(d.get("repeat", 1)),
+        )
 
 
 @dataclass(frozen=True)
@@ -131,7 +145,7 @@ class ReadoutSpec:
         return {"qubit": self.qubit, "p1_given0": self.p1_given0, "p0_given1": self.p0_given1}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "ReadoutSpec":
+    def from_dict(cls, d: dict) -> ReadoutSpec:
         return cls(d.get("qubit"), float(d["p1_given0"]), float(d["p0_given1"]))
 
 
@@ -186,23 +200,30 @@ class DeviceModel:
         return nm
 
     # ------------------------------------------------------------------ circuits
-    def restrict(self, num_qubits: int) -> "DeviceModel":
+    def restrict(self, num_qubits: int) -> DeviceModel:
         """The model on logical qubits ``0..num_qubits-1`` (entries on other qubits dropped)."""
         if self.num_qubits is None or num_qubits == self.num_qubits:
             return self
         if num_qubits > self.num_qubits:
-            raise QubitError(f"noise model {self.name!r} covers {self.num_qubits} qubit(s); the circuit "
-                             f"has {num_qubits}. Use a wider layout or a uniform preset")
-        keep = (lambda qs: qs is None or max(qs) < num_qubits)
+            raise QubitError(
+                f"noise model {self.name!r} covers {self.num_qubits} qubit(s); the circuit "
+                f"has {num_qubits}. Use a wider layout or a uniform preset"
+            )
+        keep = lambda qs: qs is None or max(qs) < num_qubits
         return replace(
-            self, gate_noise=tuple(g for g in self.gate_noise if keep(g.qubits)),
+            self,
+            gate_noise=tuple(g for g in self.gate_noise if keep(g.qubits)),
             readout=tuple(r for r in self.readout if r.qubit is None or r.qubit < num_qubits),
-            num_qubits=num_qubits, layout=None if self.layout is None else self.layout[:num_qubits],
-            coupling_map=None if self.coupling_map is None else tuple(
-                e for e in self.coupling_map if max(e) < num_qubits),
-            qubits=self.qubits[:num_qubits], _cache={})
+            num_qubits=num_qubits,
+            layout=None if self.layout is None else self.layout[:num_qubits],
+            coupling_map=None
+            if self.coupling_map is None
+            else tuple(e for e in self.coupling_map if max(e) < num_qubits),
+            qubits=self.qubits[:num_qubits],
+            _cache={},
+        )
 
-    def without_readout(self) -> "DeviceModel":
+    def without_readout(self) -> DeviceModel:
         """The same gate noise, perfect readout (what a density-matrix simulation sees)."""
         return replace(self, readout=(), _cache={})
 
@@ -211,8 +232,9 @@ class DeviceModel:
         :func:`qnoise.devices.native.to_native`), else unchanged (2-qubit gates must act on
         coupled qubits when the model has a coupling map)."""
         if self.num_qubits is not None and circuit.num_qubits > self.num_qubits:
-            raise QubitError(f"the circuit has {circuit.num_qubits} qubits but noise model {self.name!r} "
-                             f"covers {self.num_qubits}")
+            raise QubitError(
+                f"the circuit has {circuit.num_qubits} qubits but noise model {self.name!r} covers {self.num_qubits}"
+            )
         if self.mode == "native":
             from .native import to_native
 
@@ -231,21 +253,26 @@ class DeviceModel:
         return {"format": FORMAT, **plain_fields(self)}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "DeviceModel":
+    def from_dict(cls, d: dict) -> DeviceModel:
         if not isinstance(d, dict) or d.get("format") != FORMAT:
             raise NoiseModelError(f"not a {FORMAT} description (missing or wrong 'format')")
         try:
-            tup = (lambda v: None if v is None else tuple(v))
+            tup = lambda v: None if v is None else tuple(v)
             model = cls(
-                name=d["name"], mode=d["mode"],
+                name=d["name"],
+                mode=d["mode"],
                 gate_noise=tuple(GateNoise.from_dict(g) for g in d.get("gate_noise", [])),
                 readout=tuple(ReadoutSpec.from_dict(r) for r in d.get("readout", [])),
-                num_qubits=d.get("num_qubits"), layout=tup(d.get("layout")),
-                coupling_map=None if d.get("coupling_map") is None else tuple(
-                    tuple(e) for e in d["coupling_map"]),
-                basis=tup(d.get("basis")), qubits=tuple(d.get("qubits", [])), reduce=d.get("reduce"),
-                source=d.get("source", ""), calibration_date=d.get("calibration_date"),
-                description=d.get("description", ""))
+                num_qubits=d.get("num_qubits"),
+                layout=tup(d.get("layout")),
+                coupling_map=None if d.get("coupling_map") is None else tuple(tuple(e) for e in d["coupling_map"]),
+                basis=tup(d.get("basis")),
+                qubits=tuple(d.get("qubits", [])),
+                reduce=d.get("reduce"),
+                source=d.get("source", ""),
+                calibration_date=d.get("calibration_date"),
+                description=d.get("description", ""),
+            )
         except (KeyError, TypeError, ValueError) as exc:
             raise NoiseModelError(f"malformed {FORMAT} description: {exc!r}") from None
         if model.mode not in MODES:
@@ -262,8 +289,14 @@ class DeviceModel:
 
 def _entry_summary(g: GateNoise) -> dict:
     rel = [(1 - math.exp(-g.time / t1)) if t1 != math.inf else 0.0 for t1, _ in g.relaxations()]
-    return {"gates": ",".join(g.gates), "qubits": g.qubits, "depolarizing": g.depolarizing,
-            "error": g.error, "time": g.time, "relaxation_1-exp(-t/T1)": rel}
+    return {
+        "gates": ",".join(g.gates),
+        "qubits": g.qubits,
+        "depolarizing": g.depolarizing,
+        "error": g.error,
+        "time": g.time,
+        "relaxation_1-exp(-t/T1)": rel,
+    }
 
 
 def check_mode(mode: str) -> str:

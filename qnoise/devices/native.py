@@ -108,8 +108,10 @@ class _Writer:
 
     def cx(self, c, t):
         if not (self.coupled(c, t) or self.coupled(t, c)):
-            raise QubitError(f"logical qubits {c} and {t} are not coupled on this device (coupling map "
-                             f"{sorted(self.coupling)}); choose a layout where they are neighbours")
+            raise QubitError(
+                f"logical qubits {c} and {t} are not coupled on this device (coupling map "
+                f"{sorted(self.coupling)}); choose a layout where they are neighbours"
+            )
         if self.two == "cz":
             h = gate_unitary("h")
             self.fixed1(h, t)
@@ -148,8 +150,10 @@ class _Writer:
             self.cx(a, b)
             self.fixed1(gate_unitary("x"), a)
         else:
-            raise ValidationError(f"cannot rewrite a 2-qubit {name!r} gate into native gates; supported "
-                                  f"2-qubit gates: cx, cz, ecr, swap (transpile other gates with Qiskit)")
+            raise ValidationError(
+                f"cannot rewrite a 2-qubit {name!r} gate into native gates; supported "
+                f"2-qubit gates: cx, cz, ecr, swap (transpile other gates with Qiskit)"
+            )
 
 
 def _two_qubit_gate(basis) -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..errors import ValidationError
@@ -38,7 +38,7 @@ def _check_name(name) -> str:
     return key
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(key: str) -> DeviceModel:
     path = DATA_DIR / f"{key}.json"
     try:

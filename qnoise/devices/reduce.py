@@ -91,7 +91,7 @@ def _qubit_costs(cal: Calibration) -> list[float]:
 
 def _edge_costs(cal: Calibration) -> dict[tuple[int, int], float]:
     out: dict[tuple[int, int], float] = {}
-    for (a, b) in cal.edges():
+    for a, b in cal.edges():
         e, _ = cal.gate_props(cal.two_qubit_gate, (a, b))
         if is_broken_error(e):
             continue

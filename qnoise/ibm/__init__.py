@@ -17,18 +17,26 @@ Command line: ``crlqas verify`` and ``crlqas submit`` (:mod:`crlqas.cli.ibm`).
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import attach
 
-_LAZY = {"from_qasm": "source", "CircuitSource": "source",
-         "transpile_isa": "isa", "IsaCircuit": "isa", "verify": "verify", "submit": "submit",
-         "write_record": "submit", "check_credentials": "runtime", "get_backend": "runtime",
-         "redact": "runtime", "CredentialsError": "errors", "CircuitTooWideError": "errors",
-         "JobFailedError": "errors", "JobTimeoutError": "errors", "ServiceError": "errors",
-         "UnknownBackendError": "errors"}
-__all__ = sorted(_LAZY)
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-    raise AttributeError(f"module 'crlqas.qnoise.ibm' has no attribute {name!r}")
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "from_qasm": "source",
+        "CircuitSource": "source",
+        "transpile_isa": "isa",
+        "IsaCircuit": "isa",
+        "verify": "verify",
+        "submit": "submit",
+        "write_record": "submit",
+        "check_credentials": "runtime",
+        "get_backend": "runtime",
+        "redact": "runtime",
+        "CredentialsError": "errors",
+        "CircuitTooWideError": "errors",
+        "JobFailedError": "errors",
+        "JobTimeoutError": "errors",
+        "ServiceError": "errors",
+        "UnknownBackendError": "errors",
+    },
+)

@@ -10,8 +10,15 @@ from __future__ import annotations
 from ..devices.calibration import UnknownBackendError
 from ..errors import CrlqasError, QubitError, ValidationError
 
-__all__ = ["CircuitTooWideError", "CredentialsError", "JobFailedError", "JobTimeoutError", "ServiceError",
-           "UnknownBackendError", "ValidationError"]
+__all__ = [
+    "CircuitTooWideError",
+    "CredentialsError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "ServiceError",
+    "UnknownBackendError",
+    "ValidationError",
+]
 
 
 class CredentialsError(CrlqasError, PermissionError):

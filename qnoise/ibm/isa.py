@@ -70,17 +70,25 @@ class IsaCircuit:
 
     def summary(self) -> dict:
         ops = dict(self.circuit.count_ops())
-        return {"layout": self.layout, "final_layout": self.final_layout, "active_qubits": self.active,
-                "ops": ops, "depth": int(self.circuit.depth()),
-                "two_qubit_gates": int(sum(1 for i in self.circuit.data if i.operation.num_qubits == 2
-                                           and i.operation.name not in SKIP))}
+        return {
+            "layout": self.layout,
+            "final_layout": self.final_layout,
+            "active_qubits": self.active,
+            "ops": ops,
+            "depth": int(self.circuit.depth()),
+            "two_qubit_gates": int(
+                sum(1 for i in self.circuit.data if i.operation.num_qubits == 2 and i.operation.name not in SKIP)
+            ),
+        }
 
 
 def check_width(num_qubits: int, backend) -> None:
     width = int(backend.num_qubits)
     if num_qubits > width:
-        raise CircuitTooWideError(f"the circuit has {num_qubits} qubits but backend {backend.name!r} has only "
-                                  f"{width}; pick a wider device or a smaller problem")
+        raise CircuitTooWideError(
+            f"the circuit has {num_qubits} qubits but backend {backend.name!r} has only "
+            f"{width}; pick a wider device or a smaller problem"
+        )
 
 
 def choose_layout(layout, num_qubits: int, backend, calibration=None) -> list[int]:
@@ -102,8 +110,16 @@ def choose_layout(layout, num_qubits: int, backend, calibration=None) -> list[in
     return qs
 
 
-def transpile_isa(circuit: Circuit, params, hamiltonian: Hamiltonian, backend, layout=None,
-                  optimization_level: int = 1, seed: int | None = None, calibration=None) -> IsaCircuit:
+def transpile_isa(
+    circuit: Circuit,
+    params,
+    hamiltonian: Hamiltonian,
+    backend,
+    layout=None,
+    optimization_level: int = 1,
+    seed: int | None = None,
+    calibration=None,
+) -> IsaCircuit:
     """The ISA circuit and observable (see the module docstring)."""
     require("qiskit", "qiskit")
     from qiskit.transpiler import generate_preset_pass_manager
@@ -111,20 +127,21 @@ def transpile_isa(circuit: Circuit, params, hamiltonian: Hamiltonian, backend, l
     from ..qiskit_bridge import to_qiskit
 
     if hamiltonian.num_qubits != circuit.num_qubits:
-        raise QubitError(f"the circuit has {circuit.num_qubits} qubits but the Hamiltonian has "
-                         f"{hamiltonian.num_qubits}")
+        raise QubitError(
+            f"the circuit has {circuit.num_qubits} qubits but the Hamiltonian has {hamiltonian.num_qubits}"
+        )
     if optimization_level not in (0, 1, 2, 3):
         raise ValidationError(f"optimization level must be 0..3; got {optimization_level!r}")
     values = circuit.check_parameters(params)
     phys = choose_layout(layout, circuit.num_qubits, backend, calibration)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        pm = generate_preset_pass_manager(optimization_level=optimization_level, backend=backend,
-                                          initial_layout=phys, seed_transpiler=seed)
+        pm = generate_preset_pass_manager(
+            optimization_level=optimization_level, backend=backend, initial_layout=phys, seed_transpiler=seed
+        )
         isa = pm.run(to_qiskit(circuit))
     observable = hamiltonian.to_sparse_pauli_op().apply_layout(isa.layout)
     final = [int(q) for q in isa.layout.final_index_layout()]
-    touched = {isa.find_bit(b).index for inst in isa.data if inst.operation.name not in SKIP
-               for b in inst.qubits}
+    touched = {isa.find_bit(b).index for inst in isa.data if inst.operation.name not in SKIP for b in inst.qubits}
     active = sorted(touched | set(final))
     return IsaCircuit(isa, values, observable, phys, final, active)

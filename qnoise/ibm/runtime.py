@@ -78,7 +78,8 @@ def check_credentials(path: Path | None = None) -> str:
     raise CredentialsError(
         f"no IBM Quantum credentials: set {TOKEN_ENV} (and QISKIT_IBM_INSTANCE for a specific instance) "
         f"or save an account once with QiskitRuntimeService.save_account(channel='{CHANNEL}', token=..., "
-        f"instance=...). Fake backends (fake_manila, fake_sherbrooke, ...) run locally without an account")
+        f"instance=...). Fake backends (fake_manila, fake_sherbrooke, ...) run locally without an account"
+    )
 
 
 def redact(text) -> str:
@@ -112,7 +113,7 @@ def with_retries(fn, what: str, retries: int = 3, backoff: float = 2.0, sleep=ti
     for attempt in range(retries + 1):
         try:
             return fn()
-        except Exception as exc:  # noqa: BLE001 - classified below
+        except Exception as exc:
             if isinstance(exc, (CredentialsError, ValidationError)):
                 raise
             if not is_transient(exc) or attempt == retries:
@@ -141,14 +142,15 @@ def get_backend(name, service=None, retries: int = 3):
             hint = f" Did you mean {resolve_backend('fake_' + name).name!r} (local, offline)?"
         except ValidationError:
             hint = ""
-        raise UnknownBackendError(f"unknown backend {name!r}: IBM devices are named ibm_<name> (e.g. "
-                                  f"ibm_brisbane) and fake backends fake_<name> (e.g. fake_manila).{hint}")
+        raise UnknownBackendError(
+            f"unknown backend {name!r}: IBM devices are named ibm_<name> (e.g. "
+            f"ibm_brisbane) and fake backends fake_<name> (e.g. fake_manila).{hint}"
+        )
     if service is None:
         check_credentials()
         from qiskit_ibm_runtime import QiskitRuntimeService
 
-        service = with_retries(lambda: QiskitRuntimeService(channel=CHANNEL), "connecting to IBM Quantum",
-                               retries)
+        service = with_retries(lambda: QiskitRuntimeService(channel=CHANNEL), "connecting to IBM Quantum", retries)
     try:
         return with_retries(lambda: service.backend(name), f"looking up backend {name!r}", retries), service
     except ServiceError as exc:
@@ -195,16 +197,23 @@ def run_estimator(backend, pub, options: dict, mode: str = "job", timeout=None, 
         log.info("submitted job %s", job_id)
         try:
             res = _result(job, timeout)
-        except Exception as exc:  # noqa: BLE001 - runtime errors have many types
+        except Exception as exc:
             msg = redact(exc)
             if "Timeout" in type(exc).__name__:
-                raise JobTimeoutError(f"job {job_id} did not finish within {timeout} s; it may still run: "
-                                      f"retrieve it later with QiskitRuntimeService().job('{job_id}')",
-                                      job_id) from None
+                raise JobTimeoutError(
+                    f"job {job_id} did not finish within {timeout} s; it may still run: "
+                    f"retrieve it later with QiskitRuntimeService().job('{job_id}')",
+                    job_id,
+                ) from None
             raise JobFailedError(f"job {job_id} failed: {type(exc).__name__}: {msg}", job_id) from None
         data = res[0].data
-        out = {"job_id": job_id, "session_id": session_id, "evs": float(data.evs), "stds": float(data.stds),
-               "metadata": {k: v for k, v in res.metadata.items() if k in ("shots", "target_precision")}}
+        out = {
+            "job_id": job_id,
+            "session_id": session_id,
+            "evs": float(data.evs),
+            "stds": float(data.stds),
+            "metadata": {k: v for k, v in res.metadata.items() if k in ("shots", "target_precision")},
+        }
         for key in ("ensemble_standard_error", "evs_noise_factors", "stds_noise_factors"):
             if hasattr(data, key):
                 out[key] = getattr(data, key).tolist() if hasattr(getattr(data, key), "tolist") else getattr(data, key)

@@ -33,9 +33,13 @@ class CircuitSource:
 
     def info(self) -> dict:
         keep = ("energy", "error", "energy_noiseless", "e0", "num_gates", "num_cnots", "depth", "episode")
-        return {"origin": self.origin, "problem": self.problem, "num_qubits": self.circuit.num_qubits,
-                "num_parameters": self.circuit.num_parameters,
-                **{f"run_{k}": self.record[k] for k in keep if k in self.record}}
+        return {
+            "origin": self.origin,
+            "problem": self.problem,
+            "num_qubits": self.circuit.num_qubits,
+            "num_parameters": self.circuit.num_parameters,
+            **{f"run_{k}": self.record[k] for k in keep if k in self.record},
+        }
 
 
 def _parse_params(text) -> list[float] | None:

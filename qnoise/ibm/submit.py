@@ -8,11 +8,10 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-from ..fileio import atomic_write_json
 from ..errors import ValidationError, require
+from ..fileio import atomic_write_json
 from .isa import check_width, transpile_isa
 from .runtime import FORMAT, MODES, estimator_options, get_backend, is_fake, run_estimator
-
 
 #: fake backends up to this width run as they are in local testing mode; wider ones on their active qubits
 LOCAL_FULL_WIDTH = 20
@@ -23,7 +22,7 @@ def _isa_qasm3(isa) -> str | None:
         import qiskit.qasm3
 
         return qiskit.qasm3.dumps(isa.circuit)
-    except Exception:  # noqa: BLE001 - exporting is informative only
+    except Exception:
         return None
 
 
@@ -33,10 +32,27 @@ def _calibration(backend):
     return calibration_from_backend(backend)
 
 
-def submit(circuit, params, hamiltonian, backend, *, shots=None, precision=None, mode: str = "job",
-           mitigation: str = "none", layout=None, optimization_level: int = 1, dry_run: bool = False,
-           timeout=None, retries: int = 3, seed=None, e0=None, service=None, max_expected_qubits: int = 10,
-           source: dict | None = None) -> dict:
+def submit(
+    circuit,
+    params,
+    hamiltonian,
+    backend,
+    *,
+    shots=None,
+    precision=None,
+    mode: str = "job",
+    mitigation: str = "none",
+    layout=None,
+    optimization_level: int = 1,
+    dry_run: bool = False,
+    timeout=None,
+    retries: int = 3,
+    seed=None,
+    e0=None,
+    service=None,
+    max_expected_qubits: int = 10,
+    source: dict | None = None,
+) -> dict:
     """Estimate ``<H>`` of ``circuit(params)`` on ``backend`` (a name or a BackendV2); the record.
 
     Errors raised before any network call: :class:`~qnoise.errors.MissingDependencyError`,
@@ -60,14 +76,25 @@ def submit(circuit, params, hamiltonian, backend, *, shots=None, precision=None,
     from ..simulator import Simulator
 
     record = {
-        "format": FORMAT, "backend": backend.name, "local": service is None,
+        "format": FORMAT,
+        "backend": backend.name,
+        "local": service is None,
         "submitted": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "calibration_date": cal.date, "num_qubits": circuit.num_qubits, "source": source or {},
-        **isa.summary(), "transpiled_qasm3": _isa_qasm3(isa),
+        "calibration_date": cal.date,
+        "num_qubits": circuit.num_qubits,
+        "source": source or {},
+        **isa.summary(),
+        "transpiled_qasm3": _isa_qasm3(isa),
         "parameters": {p.name: v for p, v in zip(isa.circuit.parameters, isa.parameter_values())},
-        "observable_terms": len(isa.observable), "mode": mode, "mitigation": mitigation,
-        "options": options, "optimization_level": optimization_level, "seed": seed, "dry_run": dry_run,
-        "noiseless_energy": Simulator(circuit, hamiltonian).energy(values), "e0": e0,
+        "observable_terms": len(isa.observable),
+        "mode": mode,
+        "mitigation": mitigation,
+        "options": options,
+        "optimization_level": optimization_level,
+        "seed": seed,
+        "dry_run": dry_run,
+        "noiseless_energy": Simulator(circuit, hamiltonian).energy(values),
+        "e0": e0,
     }
     noise_model = None
     if len(isa.active) <= max_expected_qubits:
@@ -90,10 +117,14 @@ def submit(circuit, params, hamiltonian, backend, *, shots=None, precision=None,
     values_ = [float(isa.values[p.index]) for p in circuit_.parameters]
     pub = (circuit_, observable, values_) if values_ else (circuit_, observable)
     run = run_estimator(target, pub, options, mode, timeout, retries)
-    record.update(job_ids=[run["job_id"]], session_id=run["session_id"], energy=run["evs"],
-                  standard_error=run["stds"], shots=run["metadata"].get("shots"),
-                  **{k: run[k] for k in ("ensemble_standard_error", "evs_noise_factors",
-                                         "stds_noise_factors") if k in run})
+    record.update(
+        job_ids=[run["job_id"]],
+        session_id=run["session_id"],
+        energy=run["evs"],
+        standard_error=run["stds"],
+        shots=run["metadata"].get("shots"),
+        **{k: run[k] for k in ("ensemble_standard_error", "evs_noise_factors", "stds_noise_factors") if k in run},
+    )
     if e0 is not None:
         record["error"] = record["energy"] - e0
     return record

@@ -104,8 +104,7 @@ def _group_circuits(isa: IsaCircuit, groups, measure: bool):
 
 
 def _term_supports(h: Hamiltonian, positions) -> list[np.ndarray]:
-    return [np.array([j for j, ch in enumerate(reversed(h.labels[t])) if ch != "I"], dtype=int)
-            for t in positions]
+    return [np.array([j for j, ch in enumerate(reversed(h.labels[t])) if ch != "I"], dtype=int) for t in positions]
 
 
 def _signs(k: int) -> np.ndarray:
@@ -139,8 +138,9 @@ def aer_measured_energy(isa: IsaCircuit, noise_model, readout, shots=None, seed=
             c = counts.get_counts(g)
             idx = np.array([int(bits.replace(" ", ""), 2) for bits in c])
             n = np.array(list(c.values()), dtype=float)
-            values = sum(h.coeffs[t] * np.prod(z[idx][:, s], axis=1)
-                         for t, s in zip(positions, _term_supports(h, positions)))
+            values = sum(
+                h.coeffs[t] * np.prod(z[idx][:, s], axis=1) for t, s in zip(positions, _term_supports(h, positions))
+            )
             m = float(n @ values) / shots
             mean += m
             var += (float(n @ (values - m) ** 2) / (shots - 1)) / shots
@@ -156,12 +156,15 @@ def qnoise_energies(isa: IsaCircuit, calibration) -> dict:
     circuit, params = from_qiskit(isa.compact())
     h = isa.compact_hamiltonian()
     dev = from_calibration(calibration, mode="native", layout=isa.active)
-    return {"qnoise_energy": dev.without_readout().simulator(circuit, h).energy(params),
-            "qnoise_measured_energy": dev.simulator(circuit, h).energy(params)}
+    return {
+        "qnoise_energy": dev.without_readout().simulator(circuit, h).energy(params),
+        "qnoise_measured_energy": dev.simulator(circuit, h).energy(params),
+    }
 
 
-def verify(circuit, params, hamiltonian, backend, layout=None, optimization_level=1, shots=None,
-           seed=None, e0=None) -> dict:
+def verify(
+    circuit, params, hamiltonian, backend, layout=None, optimization_level=1, shots=None, seed=None, e0=None
+) -> dict:
     """Side-by-side energies (see the module docstring); ``backend``: a BackendV2 or fake name."""
     from ..devices.calibration import calibration_from_backend, resolve_backend
     from ..simulator import Simulator
@@ -170,8 +173,13 @@ def verify(circuit, params, hamiltonian, backend, layout=None, optimization_leve
     cal = calibration_from_backend(backend)
     isa = transpile_isa(circuit, params, hamiltonian, backend, layout, optimization_level, seed, cal)
     nm = aer_noise_model(backend)
-    out = {"backend": backend.name, "calibration_date": cal.date, "num_qubits": circuit.num_qubits,
-           **isa.summary(), "aer_energy": aer_energy(isa, nm)}
+    out = {
+        "backend": backend.name,
+        "calibration_date": cal.date,
+        "num_qubits": circuit.num_qubits,
+        **isa.summary(),
+        "aer_energy": aer_energy(isa, nm),
+    }
     out.update(qnoise_energies(isa, cal))
     out["difference"] = out["qnoise_energy"] - out["aer_energy"]
     out.update(aer_measured_energy(isa, nm, [cal.readout[q] for q in isa.active], shots, seed))

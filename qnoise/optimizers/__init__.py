@@ -11,10 +11,23 @@ from __future__ import annotations
 
 from ..lazy import attach
 
-__getattr__, __dir__, __all__ = attach(__name__, {
-    "get_optimizer": "registry", "list_optimizers": "registry", "DESCRIPTIONS": "registry",
-    "OptimizeResult": "base", "Optimizer": "base", "Objective": "base", "IterationInfo": "base",
-    "EnergyFunction": "energy",
-    "SPSA": "spsa", "AdamSPSA": "adam_spsa", "SPSA3": "adam_spsa", "PRESETS": "adam_spsa",
-    "ScipyOptimizer": "scipy_methods", "Rotosolve": "rotosolve", "AQGD": "aqgd",
-})
+__getattr__, __dir__, __all__ = attach(
+    __name__,
+    {
+        "get_optimizer": "registry",
+        "list_optimizers": "registry",
+        "DESCRIPTIONS": "registry",
+        "OptimizeResult": "base",
+        "Optimizer": "base",
+        "Objective": "base",
+        "IterationInfo": "base",
+        "EnergyFunction": "energy",
+        "SPSA": "spsa",
+        "AdamSPSA": "adam_spsa",
+        "SPSA3": "adam_spsa",
+        "PRESETS": "adam_spsa",
+        "ScipyOptimizer": "scipy_methods",
+        "Rotosolve": "rotosolve",
+        "AQGD": "aqgd",
+    },
+)

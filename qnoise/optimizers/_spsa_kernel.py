@@ -17,16 +17,45 @@ from .._kernels._jit import kernel
 
 
 @kernel
-def adam_spsa_iterations(x, m, v, k0, deltas, noise, sigma, hyper, const, best_x, hist, xs,
-                         n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
+def adam_spsa_iterations(
+    x,
+    m,
+    v,
+    k0,
+    deltas,
+    noise,
+    sigma,
+    hyper,
+    const,
+    best_x,
+    hist,
+    xs,
+    n,
+    ops,
+    factors,
+    mats,
+    sparse_rc,
+    sparse_val,
+    occ_param,
+    h_idx,
+    h_val,
+):
     """Run ``deltas.shape[0]`` iterations from iteration index ``k0``.
 
     ``hyper = (a, alpha, c, gamma, lam, beta1, beta2, eps)``.  Writes the mean pair value of each
     iteration to ``hist`` and the iterate *before* each step to ``xs``; returns the best value
     evaluated in this call (``best_x`` receives its point; ``inf`` when nothing beat it).
     """
-    a, alpha, c, gamma, lam, beta1, beta2, eps = (hyper[0], hyper[1], hyper[2], hyper[3], hyper[4],
-                                                   hyper[5], hyper[6], hyper[7])
+    a, alpha, c, gamma, lam, beta1, beta2, eps = (
+        hyper[0],
+        hyper[1],
+        hyper[2],
+        hyper[3],
+        hyper[4],
+        hyper[5],
+        hyper[6],
+        hyper[7],
+    )
     p = x.shape[0]
     pts = np.empty((2, p))
     best = np.inf

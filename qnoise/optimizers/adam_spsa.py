@@ -45,9 +45,12 @@ PRESETS = {
     "h2-2q": dict(a=1.2104, alpha=0.9531, c=0.1039, gamma=0.0984, lam=0.9277, beta1=0.9414, beta2=0.9983),
     "h2-3q": dict(a=0.5188, alpha=0.9859, c=0.0938, gamma=0.0974, lam=0.6483, beta1=0.716, beta2=0.6265),
 }
-PRESET_NOTES = {"lih-4q": "LiH 4 qubits, 1e7 shots, SPSA3 budget 1191/357/119",
-                "lih-6q": "LiH 6 qubits", "h2-2q": "noisy H2 2 qubits, 1e3 shots, maxfev 500",
-                "h2-3q": "noisy H2 3 qubits, 1e4 shots, maxfev 500"}
+PRESET_NOTES = {
+    "lih-4q": "LiH 4 qubits, 1e7 shots, SPSA3 budget 1191/357/119",
+    "lih-6q": "LiH 6 qubits",
+    "h2-2q": "noisy H2 2 qubits, 1e3 shots, maxfev 500",
+    "h2-3q": "noisy H2 3 qubits, 1e4 shots, maxfev 500",
+}
 EPS = 1e-8
 CALLBACK_CHUNK = 25  # iterations per compiled call when a callback wants progress
 
@@ -74,8 +77,20 @@ class AdamSPSA(Optimizer):
 
     name = "adam-spsa"
 
-    def __init__(self, preset: str | None = None, *, a=None, alpha=None, c=None, gamma=None, lam=None,
-                 beta1=None, beta2=None, eps: float = EPS, use_kernel: bool | str = "auto"):
+    def __init__(
+        self,
+        preset: str | None = None,
+        *,
+        a=None,
+        alpha=None,
+        c=None,
+        gamma=None,
+        lam=None,
+        beta1=None,
+        beta2=None,
+        eps: float = EPS,
+        use_kernel: bool | str = "auto",
+    ):
         hp = _preset(preset)
         for key, val in dict(a=a, alpha=alpha, c=c, gamma=gamma, lam=lam, beta1=beta1, beta2=beta2).items():
             if val is not None:
@@ -107,8 +122,12 @@ class AdamSPSA(Optimizer):
         self._x_last = st.x
         kargs = self._kernel_args(obj)
         stages = self._stages(obj)
-        self._info = {"hyper": dict(self.hyper), "compiled": kargs is not None,
-                      "stage_budget": [b for b, _ in stages], "stage_shots": [s for _, s in stages]}
+        self._info = {
+            "hyper": dict(self.hyper),
+            "compiled": kargs is not None,
+            "stage_budget": [b for b, _ in stages],
+            "stage_shots": [s for _, s in stages],
+        }
         carry = 0
         for budget, shots in stages:
             if len(stages) > 1:
@@ -171,9 +190,21 @@ class AdamSPSA(Optimizer):
             hist = np.empty(stop - start)
             xs = np.empty((stop - start, st.x.size))
             nfev0 = obj.nfev
-            best = adam_spsa_iterations(st.x, st.m, st.v, st.k, deltas[start:stop],
-                                        noise[2 * start:2 * stop], sigma, hyper, const, best_x, hist, xs,
-                                        *args)
+            best = adam_spsa_iterations(
+                st.x,
+                st.m,
+                st.v,
+                st.k,
+                deltas[start:stop],
+                noise[2 * start : 2 * stop],
+                sigma,
+                hyper,
+                const,
+                best_x,
+                hist,
+                xs,
+                *args,
+            )
             st.k += stop - start
             self._x_last = st.x
             obj.add_external(2 * (stop - start), best_x if math.isfinite(best) else None, best)
@@ -186,14 +217,14 @@ class SPSA3(AdamSPSA):
 
     name = "spsa3"
 
-    def __init__(self, preset: str | None = None, *, split=(10, 3, 1), shot_fractions=(0.01, 0.1, 1.0),
-                 **kwargs):
+    def __init__(self, preset: str | None = None, *, split=(10, 3, 1), shot_fractions=(0.01, 0.1, 1.0), **kwargs):
         super().__init__(preset, **kwargs)
         split = tuple(split)
         fracs = tuple(shot_fractions)
         if len(split) != len(fracs) or not split:
-            raise ValidationError(f"split and shot_fractions need the same (non-zero) length; got "
-                                  f"{split!r} and {fracs!r}")
+            raise ValidationError(
+                f"split and shot_fractions need the same (non-zero) length; got {split!r} and {fracs!r}"
+            )
         for w in split:
             _positive("split weight", w)
         for f in fracs:
@@ -204,10 +235,10 @@ class SPSA3(AdamSPSA):
     def stage_budgets(self, budget: int) -> list[int]:
         """Evaluations per stage: ``round(budget * w / sum(w))``, the last stage gets the rest."""
         total = float(sum(self.split))
-        out = [int(round(budget * w / total)) for w in self.split[:-1]]
+        out = [round(budget * w / total) for w in self.split[:-1]]
         return out + [budget - sum(out)]
 
     def _stages(self, obj: Objective):
         shots = obj.shots
-        stage_shots = [None if shots is None else max(1, int(round(shots * f))) for f in self.shot_fractions]
+        stage_shots = [None if shots is None else max(1, round(shots * f)) for f in self.shot_fractions]
         return list(zip(self.stage_budgets(obj.budget), stage_shots))

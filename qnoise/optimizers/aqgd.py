@@ -27,8 +27,9 @@ from .base import Objective, Optimizer
 class AQGD(Optimizer):
     name = "aqgd"
 
-    def __init__(self, eta: float = 1.0, momentum: float = 0.25, tol: float = 1e-6, param_tol: float = 1e-6,
-                 averaging: int = 10):
+    def __init__(
+        self, eta: float = 1.0, momentum: float = 0.25, tol: float = 1e-6, param_tol: float = 1e-6, averaging: int = 10
+    ):
         if not (isinstance(eta, (int, float)) and eta > 0 and math.isfinite(eta)):
             raise ValidationError(f"eta must be a positive number; got {eta!r}")
         if not (isinstance(momentum, (int, float)) and 0 <= momentum < 1):
@@ -39,7 +40,12 @@ class AQGD(Optimizer):
         if isinstance(averaging, bool) or not isinstance(averaging, int) or averaging < 1:
             raise ValidationError(f"averaging must be a positive integer; got {averaging!r}")
         self.eta, self.momentum, self.tol, self.param_tol, self.averaging = (
-            float(eta), float(momentum), float(tol), float(param_tol), averaging)
+            float(eta),
+            float(momentum),
+            float(tol),
+            float(param_tol),
+            averaging,
+        )
         self.options = dict(eta=eta, momentum=momentum, tol=tol, param_tol=param_tol, averaging=averaging)
 
     def _run(self, obj: Objective, x: np.ndarray, rng):
@@ -55,10 +61,10 @@ class AQGD(Optimizer):
             if obj.remaining < 2 * p + 1:
                 return x, "evaluation budget reached"
             vals = obj.batch(x + shifts)
-            f, grad = vals[0], 0.5 * (vals[1:p + 1] - vals[p + 1:])
+            f, grad = vals[0], 0.5 * (vals[1 : p + 1] - vals[p + 1 :])
             window.append(float(f))
             if len(window) > self.averaging:
-                prev_avg = np.mean(window[:self.averaging])
+                prev_avg = np.mean(window[: self.averaging])
                 curr_avg = np.mean(window[1:])
                 window.pop(0)
                 if abs(prev_avg - curr_avg) < self.tol:

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -73,11 +73,19 @@ class OptimizeResult:
     info: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"x": self.x.tolist(), "fun": self.fun, "nfev": self.nfev, "nit": self.nit,
-                "message": self.message, "budget": self.budget, "time_s": self.time_s,
-                "x_last": None if self.x_last is None else self.x_last.tolist(),
-                "history": self.history.tolist(), "history_nfev": self.history_nfev.tolist(),
-                "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.info.items()}}
+        return {
+            "x": self.x.tolist(),
+            "fun": self.fun,
+            "nfev": self.nfev,
+            "nit": self.nit,
+            "message": self.message,
+            "budget": self.budget,
+            "time_s": self.time_s,
+            "x_last": None if self.x_last is None else self.x_last.tolist(),
+            "history": self.history.tolist(),
+            "history_nfev": self.history_nfev.tolist(),
+            "info": {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in self.info.items()},
+        }
 
 
 def check_budget(budget) -> int:
@@ -109,8 +117,7 @@ class Objective:
     with stages change it.  ``rng`` draws the shot noise.
     """
 
-    def __init__(self, fun, budget: int, num_params: int, rng: np.random.Generator,
-                 callback: Callable | None = None):
+    def __init__(self, fun, budget: int, num_params: int, rng: np.random.Generator, callback: Callable | None = None):
         self.fun, self.budget, self.num_params, self.rng = fun, budget, num_params, rng
         self.energy = is_energy_function(fun)
         if self.energy and fun.num_params != num_params:
@@ -171,8 +178,10 @@ class Objective:
     def value_and_grad(self, x) -> tuple[float, np.ndarray]:
         """Value and exact gradient; charges ``1 + 2 * num_params`` evaluations."""
         if not self.energy:
-            raise ValidationError("this optimizer needs gradients: pass a qnoise EnergyFunction "
-                                  "(e.g. from run_vqe) rather than a plain callable")
+            raise ValidationError(
+                "this optimizer needs gradients: pass a qnoise EnergyFunction "
+                "(e.g. from run_vqe) rather than a plain callable"
+            )
         x = np.array(x, dtype=np.float64)
         self._charge(1 + self.gradient_cost)
         f, g = self.fun.evaluate_with_gradient(x, self.shots, self.rng)
@@ -246,10 +255,18 @@ class Optimizer:
         if obj.best_x is None:  # nothing fitted in the budget: evaluate x0 if possible
             obj.best_x, obj.best_fun = x0, (obj(x0) if obj.remaining > 0 else math.nan)
         return OptimizeResult(
-            x=obj.best_x, fun=obj.best_fun, nfev=obj.nfev, nit=obj.nit,
-            history=np.array(obj.history, dtype=float), history_nfev=np.array(obj.history_nfev, dtype=np.int64),
-            message=message, budget=budget, x_last=None if x_last is None else np.asarray(x_last, dtype=float),
-            time_s=time.perf_counter() - t0, info=dict(self._info))
+            x=obj.best_x,
+            fun=obj.best_fun,
+            nfev=obj.nfev,
+            nit=obj.nit,
+            history=np.array(obj.history, dtype=float),
+            history_nfev=np.array(obj.history_nfev, dtype=np.int64),
+            message=message,
+            budget=budget,
+            x_last=None if x_last is None else np.asarray(x_last, dtype=float),
+            time_s=time.perf_counter() - t0,
+            info=dict(self._info),
+        )
 
     def _run(self, obj: Objective, x0: np.ndarray, rng: np.random.Generator):  # pragma: no cover
         raise NotImplementedError

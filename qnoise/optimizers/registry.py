@@ -45,8 +45,13 @@ def _normalise(name) -> str:
 def _factory(name: str):
     from . import adam_spsa, aqgd, rotosolve, scipy_methods, spsa
 
-    table = {"spsa": spsa.SPSA, "adam-spsa": adam_spsa.AdamSPSA, "spsa3": adam_spsa.SPSA3,
-             "rotosolve": rotosolve.Rotosolve, "aqgd": aqgd.AQGD}
+    table = {
+        "spsa": spsa.SPSA,
+        "adam-spsa": adam_spsa.AdamSPSA,
+        "spsa3": adam_spsa.SPSA3,
+        "rotosolve": rotosolve.Rotosolve,
+        "aqgd": aqgd.AQGD,
+    }
     if name in table:
         return table[name], table[name]
     cls = scipy_methods.ScipyOptimizer
@@ -68,10 +73,14 @@ def get_optimizer(name: str, **options):
     if cls.__name__ != "ScipyOptimizer":
         allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")]
         if cls.__name__ == "SPSA3":
-            allowed += [p for p in inspect.signature(cls.__mro__[1].__init__).parameters
-                        if p not in ("self", "kwargs", *allowed)]
+            allowed += [
+                p
+                for p in inspect.signature(cls.__mro__[1].__init__).parameters
+                if p not in ("self", "kwargs", *allowed)
+            ]
         unknown = sorted(set(options) - set(allowed))
         if unknown:
-            raise ValidationError(f"optimizer {key!r} has no option(s) {', '.join(unknown)}; "
-                                  f"allowed: {', '.join(allowed)}")
+            raise ValidationError(
+                f"optimizer {key!r} has no option(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+            )
     return make(**options)

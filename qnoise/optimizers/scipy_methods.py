@@ -83,8 +83,7 @@ class ScipyOptimizer(Optimizer):
         with warnings.catch_warnings():
             warnings.filterwarnings("error", message="Unknown solver options", category=_optimize_warning())
             try:
-                res = minimize(fun, x0, method=self.method, jac=jac, tol=self.tol, options=options,
-                               callback=callback)
+                res = minimize(fun, x0, method=self.method, jac=jac, tol=self.tol, options=options, callback=callback)
             except _optimize_warning() as exc:
                 raise ValidationError(f"{self.name}: {exc}") from None
         self._x_last = np.array(res.x, dtype=float)

@@ -66,9 +66,18 @@ class SPSA(Optimizer):
 
     name = "spsa"
 
-    def __init__(self, a: float | None = None, c: float = 0.2, alpha: float = 0.602, gamma: float = 0.101,
-                 stability_constant: float = 0.0, target_magnitude: float = 2 * math.pi / 10,
-                 resamplings: int | dict = 1, blocking: bool = False, allowed_increase: float | None = None):
+    def __init__(
+        self,
+        a: float | None = None,
+        c: float = 0.2,
+        alpha: float = 0.602,
+        gamma: float = 0.101,
+        stability_constant: float = 0.0,
+        target_magnitude: float = 2 * math.pi / 10,
+        resamplings: int | dict = 1,
+        blocking: bool = False,
+        allowed_increase: float | None = None,
+    ):
         self.a = _positive("a", a, allow_none=True)
         self.c = _positive("c", c)
         self.alpha = _nonnegative("alpha", alpha)
@@ -80,15 +89,23 @@ class SPSA(Optimizer):
             if bad:
                 raise ValidationError(f"resamplings must be positive integers; got {bad}")
         elif isinstance(resamplings, bool) or not isinstance(resamplings, (int, np.integer)) or resamplings < 1:
-            raise ValidationError(f"resamplings must be a positive integer or a dict {{iteration: count}}; "
-                                  f"got {resamplings!r}")
+            raise ValidationError(
+                f"resamplings must be a positive integer or a dict {{iteration: count}}; got {resamplings!r}"
+            )
         self.resamplings = resamplings
         self.blocking = bool(blocking)
-        self.allowed_increase = None if allowed_increase is None else _nonnegative("allowed_increase",
-                                                                                 allowed_increase)
-        self.options = dict(a=a, c=c, alpha=alpha, gamma=gamma, stability_constant=stability_constant,
-                            target_magnitude=target_magnitude, resamplings=resamplings, blocking=blocking,
-                            allowed_increase=allowed_increase)
+        self.allowed_increase = None if allowed_increase is None else _nonnegative("allowed_increase", allowed_increase)
+        self.options = dict(
+            a=a,
+            c=c,
+            alpha=alpha,
+            gamma=gamma,
+            stability_constant=stability_constant,
+            target_magnitude=target_magnitude,
+            resamplings=resamplings,
+            blocking=blocking,
+            allowed_increase=allowed_increase,
+        )
 
     def _samples(self, k: int) -> int:
         if isinstance(self.resamplings, dict):
@@ -108,8 +125,13 @@ class SPSA(Optimizer):
 
     def _run(self, obj: Objective, x: np.ndarray, rng: np.random.Generator):
         a = self.a if self.a is not None else self.calibrate(obj, x, rng)
-        self._info = {"a": a, "c": self.c, "alpha": self.alpha, "gamma": self.gamma,
-                      "stability_constant": self.stability_constant}
+        self._info = {
+            "a": a,
+            "c": self.c,
+            "alpha": self.alpha,
+            "gamma": self.gamma,
+            "stability_constant": self.stability_constant,
+        }
         fx = allowed = None
         if self.blocking:
             fx = obj(x)

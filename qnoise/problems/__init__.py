@@ -35,13 +35,20 @@ from ..errors import ValidationError
 
 CHEMICAL_ACCURACY = 1.6e-3  # Hartree
 
-__all__ = ["CHEMICAL_ACCURACY", "Problem", "UnknownProblemError", "get_problem", "list_problems",
-           "register_problem", "load_problem"]
+__all__ = [
+    "CHEMICAL_ACCURACY",
+    "Problem",
+    "UnknownProblemError",
+    "get_problem",
+    "list_problems",
+    "load_problem",
+    "register_problem",
+]
 
 EXAMPLE_SPIN_IDS = ("tfim-4-1.0", "tfim-6-1.0-periodic", "heisenberg-4", "heisenberg-6-periodic")
 _TFIM = re.compile(r"^tfim-(\d+)-(\d+(?:\.\d*)?(?:e-?\d+)?)(-periodic)?$")
 _HEIS = re.compile(r"^heisenberg-(\d+)(-periodic)?$")
-_CUSTOM: dict[str, "Problem"] = {}
+_CUSTOM: dict[str, Problem] = {}
 
 
 class UnknownProblemError(ValidationError):
@@ -88,15 +95,25 @@ class Problem:
 
     def summary(self, terms: bool = False) -> dict:
         """JSON-ready fields (``terms=True`` adds ``[[label, coeff], ...]``)."""
-        out = {"id": self.id, "num_qubits": self.num_qubits, "num_terms": self.num_terms,
-               "constant": self.constant, "e0": self.e0, "e1": self.e1,
-               "lower_bound": self.lower_bound, "chemical_accuracy": self.chemical_accuracy,
-               "description": self.description, "kind": self.kind, "mapping": self.mapping,
-               "active_space": self.active_space, "geometry": self.geometry, "basis": self.basis,
-               "source": self.source}
+        out = {
+            "id": self.id,
+            "num_qubits": self.num_qubits,
+            "num_terms": self.num_terms,
+            "constant": self.constant,
+            "e0": self.e0,
+            "e1": self.e1,
+            "lower_bound": self.lower_bound,
+            "chemical_accuracy": self.chemical_accuracy,
+            "description": self.description,
+            "kind": self.kind,
+            "mapping": self.mapping,
+            "active_space": self.active_space,
+            "geometry": self.geometry,
+            "basis": self.basis,
+            "source": self.source,
+        }
         if terms:
-            out["terms"] = [[lab, float(w)] for lab, w in zip(self.hamiltonian.labels,
-                                                               self.hamiltonian.coeffs)]
+            out["terms"] = [[lab, float(w)] for lab, w in zip(self.hamiltonian.labels, self.hamiltonian.coeffs)]
         return out
 
 
@@ -108,19 +125,32 @@ def _spin_problem(model: str, n: int, h: float | None, periodic: bool) -> Proble
         ham = spin.tfim(n, h, 1.0, periodic)
         pid = f"tfim-{n}-{h!r}" + ("-periodic" if periodic else "")
         desc = f"transverse-field Ising chain, {n} qubits, {bc}: -sum Z_i Z_i+1 - {h!r} sum X_i"
-        how = ("free fermions (Majorana single-particle energies)" if not periodic else
-               "exact diagonalisation" if n <= spin.MAX_ED_QUBITS else
-               "free-fermion closed form (E0 only)")
+        how = (
+            "free fermions (Majorana single-particle energies)"
+            if not periodic
+            else "exact diagonalisation"
+            if n <= spin.MAX_ED_QUBITS
+            else "free-fermion closed form (E0 only)"
+        )
     else:
         ham = spin.heisenberg(n, 1.0, periodic)
         pid = f"heisenberg-{n}" + ("-periodic" if periodic else "")
         desc = f"Heisenberg chain, {n} qubits, {bc}: sum (X_i X_i+1 + Y_i Y_i+1 + Z_i Z_i+1)"
         how = "exact diagonalisation" if n <= spin.MAX_ED_QUBITS else "none (too many qubits)"
     e0, e1 = spin.spin_energies(model, n, h if h is not None else 1.0, 1.0, periodic)
-    return Problem(id=pid, num_qubits=n, hamiltonian=ham, e0=e0, e1=e1,
-                   lower_bound=ham.lower_bound, description=desc, mapping="spin model (none)",
-                   source=f"crlqas.qnoise.problems.spin; energies: {how}", kind="spin",
-                   metadata={"model": model, "h": h, "J": 1.0, "periodic": periodic})
+    return Problem(
+        id=pid,
+        num_qubits=n,
+        hamiltonian=ham,
+        e0=e0,
+        e1=e1,
+        lower_bound=ham.lower_bound,
+        description=desc,
+        mapping="spin model (none)",
+        source=f"crlqas.qnoise.problems.spin; energies: {how}",
+        kind="spin",
+        metadata={"model": model, "h": h, "J": 1.0, "periodic": periodic},
+    )
 
 
 def _parse_spin(pid: str):
@@ -148,12 +178,12 @@ def _get(pid: str) -> Problem:
         return _spin_problem(*spin_args)
     hint = ""
     if pid.startswith(("tfim", "heisenberg")):
-        hint = (" Spin ids have the form tfim-<n>-<h>[-periodic] (e.g. tfim-6-0.5-periodic) or "
-                "heisenberg-<n>[-periodic].")
+        hint = (
+            " Spin ids have the form tfim-<n>-<h>[-periodic] (e.g. tfim-6-0.5-periodic) or heisenberg-<n>[-periodic]."
+        )
     close = difflib.get_close_matches(pid, list_problems(), n=5, cutoff=0.5)
     near = f" Close matches: {', '.join(close)}." if close else ""
-    raise UnknownProblemError(f"unknown problem id {pid!r}.{near}{hint} "
-                              f"Known ids: {', '.join(list_problems())}.")
+    raise UnknownProblemError(f"unknown problem id {pid!r}.{near}{hint} Known ids: {', '.join(list_problems())}.")
 
 
 def get_problem(problem_id: str) -> Problem:

@@ -36,9 +36,9 @@ if __name__ == "__main__":  # single-threaded BLAS/OpenMP: multithreaded sums ch
     for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[_var] = "1"
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from ..errors import ValidationError, require  # noqa: E402
+from ..errors import ValidationError, require
 from .molecules import DATA_DIR, FORMAT, format_geometry, parse_geometry
 
 CUTOFF = 1e-10
@@ -71,26 +71,44 @@ def _h2(pid, d, **kw):
 
 
 def _lih(pid, d, mapping, tqr):
-    return MoleculeSpec(pid, f"Li 0 0 0; H 0 0 {d}", freeze_core=True, remove_orbitals="pi",
-                        mapping=mapping, two_qubit_reduction=tqr, title=f"LiH at {d} A")
+    return MoleculeSpec(
+        pid,
+        f"Li 0 0 0; H 0 0 {d}",
+        freeze_core=True,
+        remove_orbitals="pi",
+        mapping=mapping,
+        two_qubit_reduction=tqr,
+        title=f"LiH at {d} A",
+    )
 
 
 def _beh2(pid, d):
-    return MoleculeSpec(pid, f"Be 0 0 0; H 0 0 {d}; H 0 0 -{d}", freeze_core=True,
-                        remove_orbitals="pi", mapping="parity", two_qubit_reduction=True,
-                        title=f"linear BeH2, Be-H {d} A")
+    return MoleculeSpec(
+        pid,
+        f"Be 0 0 0; H 0 0 {d}; H 0 0 -{d}",
+        freeze_core=True,
+        remove_orbitals="pi",
+        mapping="parity",
+        two_qubit_reduction=True,
+        title=f"linear BeH2, Be-H {d} A",
+    )
 
 
 SHIPPED = [
     _h2("h2-2q", 0.7414, mapping="parity", two_qubit_reduction=True),
     _h2("h2-3q", 0.7414, mapping="jw", z2_tapering=1),
     _h2("h2-4q", 0.7414, mapping="jw"),
-    *[_h2(f"h2-2q-d{d}", d, mapping="parity", two_qubit_reduction=True)
-      for d in (0.5, 0.7414, 1.0, 1.5, 2.0, 2.5)],
+    *[_h2(f"h2-2q-d{d}", d, mapping="parity", two_qubit_reduction=True) for d in (0.5, 0.7414, 1.0, 1.5, 2.0, 2.5)],
     *[_lih(f"lih-4q-{d}", d, "parity", True) for d in (1.2, 2.2, 3.4)],
     _lih("lih-6q-2.2", 2.2, "jw", False),
-    MoleculeSpec("h2o-8q", "O 0 0 0; H 0.757 0.586 0; H -0.757 0.586 0", active_electrons=4,
-                 active_orbitals=4, mapping="jw", title="H2O (O-H 0.9572 A, HOH 104.5 deg)"),
+    MoleculeSpec(
+        "h2o-8q",
+        "O 0 0 0; H 0.757 0.586 0; H -0.757 0.586 0",
+        active_electrons=4,
+        active_orbitals=4,
+        mapping="jw",
+        title="H2O (O-H 0.9572 A, HOH 104.5 deg)",
+    ),
     _beh2("beh2-6q", 1.326),
     *[_beh2(f"beh2-6q-d{d}", d) for d in (1.0, 2.0, 3.0)],
 ]
@@ -98,8 +116,7 @@ SHIPPED_BY_ID = {s.id: s for s in SHIPPED}
 
 
 # ---------------------------------------------------------------------------- active space
-def select_orbitals(nmo, nalpha, nbeta, ncore=0, removed=(), active_electrons=None,
-                    active_orbitals=None):
+def select_orbitals(nmo, nalpha, nbeta, ncore=0, removed=(), active_electrons=None, active_orbitals=None):
     """Choose core and active orbitals (0-based MO indices in energy order).
 
     Returns ``(core, active, (n_alpha_active, n_beta_active))``; ``core`` = frozen + inactive
@@ -113,8 +130,10 @@ def select_orbitals(nmo, nalpha, nbeta, ncore=0, removed=(), active_electrons=No
             raise ValidationError(f"orbital to remove {r!r} is out of range for {nmo} orbitals")
         r = int(r) % nmo
         if r < nalpha:
-            raise ValidationError(f"orbital {r} is occupied in Hartree-Fock and cannot be removed "
-                                  f"(occupied: 0..{nalpha - 1}); freeze it or shrink the active space")
+            raise ValidationError(
+                f"orbital {r} is occupied in Hartree-Fock and cannot be removed "
+                f"(occupied: 0..{nalpha - 1}); freeze it or shrink the active space"
+            )
         if r in rem:
             raise ValidationError(f"orbital {r} is listed twice in the orbitals to remove")
         rem.append(r)
@@ -126,18 +145,22 @@ def select_orbitals(nmo, nalpha, nbeta, ncore=0, removed=(), active_electrons=No
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
             raise ValidationError(f"the number of {name} must be a positive integer; got {v!r}")
     if ne > avail_e or (avail_e - ne) % 2:
-        raise ValidationError(f"{ne} active electrons do not fit: {avail_e} electrons are outside the "
-                              f"frozen core and the inactive ones come in pairs")
+        raise ValidationError(
+            f"{ne} active electrons do not fit: {avail_e} electrons are outside the "
+            f"frozen core and the inactive ones come in pairs"
+        )
     n_inact = (avail_e - ne) // 2
     na, nb = nalpha - ncore - n_inact, nbeta - ncore - n_inact
     if nb < 0:
         raise ValidationError(f"{ne} active electrons cannot hold the {nalpha - nbeta} unpaired ones")
     if no > len(avail) - n_inact or max(na, nb) > no:
-        raise ValidationError(f"an active space of {ne} electrons in {no} orbitals does not fit: "
-                              f"{len(avail) - n_inact} orbitals are left above the core and "
-                              f"{max(na, nb)} per spin must be occupied")
+        raise ValidationError(
+            f"an active space of {ne} electrons in {no} orbitals does not fit: "
+            f"{len(avail) - n_inact} orbitals are left above the core and "
+            f"{max(na, nb)} per spin must be occupied"
+        )
     core = list(range(ncore)) + avail[:n_inact]
-    return core, avail[n_inact:n_inact + no], (na, nb)
+    return core, avail[n_inact : n_inact + no], (na, nb)
 
 
 def core_orbital_count(atoms) -> int:
@@ -192,11 +215,18 @@ def build_record(spec: MoleculeSpec) -> dict:
     lib.num_threads(1)
 
     try:
-        mol = gto.M(atom=[(s, (x, y, z)) for s, x, y, z in atoms], basis=spec.basis, unit="Angstrom",
-                    charge=spec.charge, spin=spec.spin, verbose=0)
+        mol = gto.M(
+            atom=[(s, (x, y, z)) for s, x, y, z in atoms],
+            basis=spec.basis,
+            unit="Angstrom",
+            charge=spec.charge,
+            spin=spec.spin,
+            verbose=0,
+        )
     except (RuntimeError, KeyError, ValueError) as exc:
-        raise ValidationError(f"PySCF rejected the molecule (basis {spec.basis!r}, charge "
-                              f"{spec.charge}, spin {spec.spin}): {exc}") from None
+        raise ValidationError(
+            f"PySCF rejected the molecule (basis {spec.basis!r}, charge {spec.charge}, spin {spec.spin}): {exc}"
+        ) from None
     mf = (scf.RHF if spec.spin == 0 else scf.ROHF)(mol)
     mf.conv_tol, mf.conv_tol_grad, mf.max_cycle = 1e-12, 1e-9, 500
     mf.kernel()
@@ -208,10 +238,13 @@ def build_record(spec: MoleculeSpec) -> dict:
     ncore = core_orbital_count(atoms) if spec.freeze_core else 0
     removed = _pi_orbitals(mol, mo) if spec.remove_orbitals == "pi" else list(spec.remove_orbitals)
     if spec.remove_orbitals == "pi" and not removed:
-        raise ValidationError(f"{spec.id}: no pi orbitals found (made only of px/py atomic orbitals); "
-                              f"'pi' is meant for molecules along the z axis")
-    core, active, (na, nb) = select_orbitals(nmo, nalpha, nbeta, ncore, removed,
-                                             spec.active_electrons, spec.active_orbitals)
+        raise ValidationError(
+            f"{spec.id}: no pi orbitals found (made only of px/py atomic orbitals); "
+            f"'pi' is meant for molecules along the z axis"
+        )
+    core, active, (na, nb) = select_orbitals(
+        nmo, nalpha, nbeta, ncore, removed, spec.active_electrons, spec.active_orbitals
+    )
     rest = [i for i in range(nmo) if i not in core and i not in active]
     mc = mcscf.CASCI(mf, len(active), (na, nb))
     mo_sorted = mo[:, core + active + rest]
@@ -232,6 +265,7 @@ def build_record(spec: MoleculeSpec) -> dict:
     constant = round(constant, DECIMALS)
 
     from ..hamiltonian import Hamiltonian
+
     ham = Hamiltonian(sorted(terms.items()), constant, op.num_qubits)
     e0, e1 = (float(v) for v in ham.eigenvalues(2))
 
@@ -245,38 +279,53 @@ def build_record(spec: MoleculeSpec) -> dict:
         words.append(f"removed {kind}: MOs {_words_orbitals(sorted(r % nmo for r in removed))}")
     mapping = MAPPINGS[spec.mapping] + (" with two-qubit reduction" if spec.two_qubit_reduction else "")
     if sector:
-        mapping += (f", {len(sector)} Z2 symmetr{'y' if len(sector) == 1 else 'ies'} tapered "
-                    f"(Hartree-Fock sector {sector})")
+        mapping += (
+            f", {len(sector)} Z2 symmetr{'y' if len(sector) == 1 else 'ies'} tapered (Hartree-Fock sector {sector})"
+        )
     title = spec.title or spec.id
     return {
-        "format": FORMAT, "id": spec.id, "num_qubits": int(op.num_qubits), "constant": constant,
-        "terms": terms, "e0": round(e0, DECIMALS), "e1": round(e1, DECIMALS),
-        "lower_bound": round(ham.lower_bound, DECIMALS), "chemical_accuracy": CHEMICAL_ACCURACY,
+        "format": FORMAT,
+        "id": spec.id,
+        "num_qubits": int(op.num_qubits),
+        "constant": constant,
+        "terms": terms,
+        "e0": round(e0, DECIMALS),
+        "e1": round(e1, DECIMALS),
+        "lower_bound": round(ham.lower_bound, DECIMALS),
+        "chemical_accuracy": CHEMICAL_ACCURACY,
         "description": f"{title}, {_basis_name(spec.basis)}, {mapping}, {op.num_qubits} qubits",
-        "mapping": mapping, "active_space": "; ".join(words),
-        "geometry": format_geometry(atoms), "basis": spec.basis, "charge": spec.charge,
+        "mapping": mapping,
+        "active_space": "; ".join(words),
+        "geometry": format_geometry(atoms),
+        "basis": spec.basis,
+        "charge": spec.charge,
         "spin": spec.spin,
-        "reference": {"casci_energy": round(e_casci, DECIMALS),
-                      "hf_energy": round(float(mf.e_tot), DECIMALS),
-                      "nuclear_repulsion": round(float(mol.energy_nuc()), DECIMALS),
-                      "core_energy": round(float(ecore), DECIMALS),
-                      "core_orbitals": core, "active_orbitals": active,
-                      "active_electrons": [na, nb], "hf_bitstring": hf_bits},
+        "reference": {
+            "casci_energy": round(e_casci, DECIMALS),
+            "hf_energy": round(float(mf.e_tot), DECIMALS),
+            "nuclear_repulsion": round(float(mol.energy_nuc()), DECIMALS),
+            "core_energy": round(float(ecore), DECIMALS),
+            "core_orbitals": core,
+            "active_orbitals": active,
+            "active_electrons": [na, nb],
+            "hf_bitstring": hf_bits,
+        },
         "generator": asdict(spec),
-        "source": (f"crlqas.qnoise.problems.generate with PySCF {pyscf.__version__} and qiskit-nature "
-                   f"{_nature_version()}"),
+        "source": (
+            f"crlqas.qnoise.problems.generate with PySCF {pyscf.__version__} and qiskit-nature {_nature_version()}"
+        ),
     }
 
 
 def _nature_version():
     import qiskit_nature
+
     return qiskit_nature.__version__
 
 
 def _map(h1, h2, norb, nelec, spec):
     from qiskit.quantum_info.analysis.z2_symmetries import Z2Symmetries
-    from qiskit_nature.second_q.circuit.library.initial_states.hartree_fock import (
-        hartree_fock_bitstring_mapped)
+    from qiskit_nature.second_q.circuit.library.initial_states.hartree_fock import hartree_fock_bitstring_mapped
     from qiskit_nature.second_q.hamiltonians import ElectronicEnergy
     from qiskit_nature.second_q.mappers import BravyiKitaevMapper, JordanWignerMapper, ParityMapper
     from qiskit_nature.second_q.operators.tensor_ordering import IndexType, to_physicist_ordering
@@ -295,8 +344,7 @@ def _map(h1, h2, norb, nelec, spec):
             raise ValidationError(f"{spec.id}: {k} Z2 symmetries requested, {len(z2.symmetries)} found")
         for sym in z2.symmetries[:k]:
             if np.any(sym.x):
-                raise ValidationError(f"{spec.id}: symmetry {sym} is not diagonal; cannot pick the "
-                                      f"Hartree-Fock sector")
+                raise ValidationError(f"{spec.id}: symmetry {sym} is not diagonal; cannot pick the Hartree-Fock sector")
             sector.append(-1 if sum(hf[q] for q in np.flatnonzero(sym.z)) % 2 else 1)
         z2k = Z2Symmetries(z2.symmetries[:k], z2.sq_paulis[:k], z2.sq_list[:k], sector)
         op = z2k.taper(op).simplify(atol=1e-14)
@@ -318,8 +366,7 @@ def _parse_removed(text):
     try:
         return [int(t) for t in text.replace(",", " ").split()]
     except ValueError:
-        raise ValidationError(f"--remove-orbitals takes integers (e.g. '-3,-2') or 'pi'; "
-                              f"got {text!r}") from None
+        raise ValidationError(f"--remove-orbitals takes integers (e.g. '-3,-2') or 'pi'; got {text!r}") from None
 
 
 def main(argv=None) -> int:
@@ -334,14 +381,24 @@ def main(argv=None) -> int:
     p.add_argument("--spin", type=int, default=0, help="2S = N_alpha - N_beta")
     p.add_argument("--active-electrons", type=int)
     p.add_argument("--active-orbitals", type=int)
-    p.add_argument("--remove-orbitals", metavar="LIST",
-                   help="virtual MOs to drop: --remove-orbitals=-3,-2 (0-based, negative from the "
-                        "top) or 'pi' (orbitals made of px/py only, for molecules on the z axis)")
+    p.add_argument(
+        "--remove-orbitals",
+        metavar="LIST",
+        help="virtual MOs to drop: --remove-orbitals=-3,-2 (0-based, negative from the "
+        "top) or 'pi' (orbitals made of px/py only, for molecules on the z axis)",
+    )
     p.add_argument("--freeze-core", action="store_true")
     p.add_argument("--mapping", choices=sorted(MAPPINGS), default="jw")
     p.add_argument("--two-qubit-reduction", action="store_true")
-    p.add_argument("--z2-tapering", type=int, nargs="?", const=-1, default=0, metavar="K",
-                   help="taper Z2 symmetries (all, or the first K) in the Hartree-Fock sector")
+    p.add_argument(
+        "--z2-tapering",
+        type=int,
+        nargs="?",
+        const=-1,
+        default=0,
+        metavar="K",
+        help="taper Z2 symmetries (all, or the first K) in the Hartree-Fock sector",
+    )
     p.add_argument("--title", default="", help="words for the description")
     p.add_argument("--out", help="output JSON file (default: print)")
     a = p.parse_args(argv)
@@ -350,9 +407,21 @@ def main(argv=None) -> int:
             return _regenerate_all(a.out_dir, a.check)
         if not a.id or not a.geometry:
             p.error("give --all, or --id and --geometry for a new molecule")
-        spec = MoleculeSpec(a.id, a.geometry, a.basis, a.charge, a.spin, a.freeze_core,
-                            _parse_removed(a.remove_orbitals), a.active_electrons, a.active_orbitals,
-                            a.mapping, a.two_qubit_reduction, a.z2_tapering, a.title)
+        spec = MoleculeSpec(
+            a.id,
+            a.geometry,
+            a.basis,
+            a.charge,
+            a.spin,
+            a.freeze_core,
+            _parse_removed(a.remove_orbitals),
+            a.active_electrons,
+            a.active_orbitals,
+            a.mapping,
+            a.two_qubit_reduction,
+            a.z2_tapering,
+            a.title,
+        )
         text = dumps(build_record(spec))
     except ValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -379,8 +448,10 @@ def _regenerate_all(out_dir, check) -> int:
             bad += old != text
         elif old != text:
             path.write_text(text, encoding="utf-8")
-        print(f"{spec.id:16s} {rec['num_qubits']:2d} qubits {len(rec['terms']):4d} terms "
-              f"E0 {rec['e0']:.10f} CASCI {rec['reference']['casci_energy']:.10f} {status}")
+        print(
+            f"{spec.id:16s} {rec['num_qubits']:2d} qubits {len(rec['terms']):4d} terms "
+            f"E0 {rec['e0']:.10f} CASCI {rec['reference']['casci_energy']:.10f} {status}"
+        )
     return 1 if bad else 0
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import math
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..errors import ValidationError
@@ -22,10 +22,62 @@ from ..errors import ValidationError
 FORMAT = "crlqas-problem/1"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "problems"
 
-ELEMENTS = (
-    "H He Li Be B C N O F Ne Na Mg Al Si P S Cl Ar K Ca Sc Ti V Cr Mn Fe Co Ni Cu Zn Ga Ge As Se "
-    "Br Kr Rb Sr Y Zr Nb Mo Tc Ru Rh Pd Ag Cd In Sn Sb Te I Xe"
-).split()
+ELEMENTS = [
+    "H",
+    "He",
+    "Li",
+    "Be",
+    "B",
+    "C",
+    "N",
+    "O",
+    "F",
+    "Ne",
+    "Na",
+    "Mg",
+    "Al",
+    "Si",
+    "P",
+    "S",
+    "Cl",
+    "Ar",
+    "K",
+    "Ca",
+    "Sc",
+    "Ti",
+    "V",
+    "Cr",
+    "Mn",
+    "Fe",
+    "Co",
+    "Ni",
+    "Cu",
+    "Zn",
+    "Ga",
+    "Ge",
+    "As",
+    "Se",
+    "Br",
+    "Kr",
+    "Rb",
+    "Sr",
+    "Y",
+    "Zr",
+    "Nb",
+    "Mo",
+    "Tc",
+    "Ru",
+    "Rh",
+    "Pd",
+    "Ag",
+    "Cd",
+    "In",
+    "Sn",
+    "Sb",
+    "Te",
+    "I",
+    "Xe",
+]
 _ELEMENT = {e.upper(): e for e in ELEMENTS}
 
 _REQUIRED = ("format", "id", "num_qubits", "constant", "terms", "e0", "e1", "description")
@@ -43,24 +95,26 @@ def parse_geometry(geometry: str) -> list[tuple[str, float, float, float]]:
     wrong number of coordinates, a non-finite coordinate or two atoms at the same place.
     """
     if not isinstance(geometry, str) or not geometry.strip():
-        raise ValidationError(f"a geometry must be a non-empty string like 'H 0 0 0; H 0 0 0.74'; "
-                              f"got {geometry!r}")
+        raise ValidationError(f"a geometry must be a non-empty string like 'H 0 0 0; H 0 0 0.74'; got {geometry!r}")
     atoms = []
     chunks = [c.strip() for c in geometry.replace("\n", ";").split(";")]
     for k, chunk in enumerate(c for c in chunks if c):
         fields = chunk.replace(",", " ").split()
         if len(fields) != 4:
-            raise ValidationError(f"atom {k + 1} of the geometry, {chunk!r}, must be 'Symbol x y z' "
-                                  f"(4 fields); got {len(fields)}")
+            raise ValidationError(
+                f"atom {k + 1} of the geometry, {chunk!r}, must be 'Symbol x y z' (4 fields); got {len(fields)}"
+            )
         sym = _ELEMENT.get(fields[0].upper())
         if sym is None:
-            raise ValidationError(f"atom {k + 1} of the geometry has unknown element {fields[0]!r}; "
-                                  f"known: {', '.join(ELEMENTS)}")
+            raise ValidationError(
+                f"atom {k + 1} of the geometry has unknown element {fields[0]!r}; known: {', '.join(ELEMENTS)}"
+            )
         try:
             xyz = tuple(float(v) for v in fields[1:])
         except ValueError:
-            raise ValidationError(f"atom {k + 1} of the geometry, {chunk!r}, has a coordinate that "
-                                  f"is not a number") from None
+            raise ValidationError(
+                f"atom {k + 1} of the geometry, {chunk!r}, has a coordinate that is not a number"
+            ) from None
         if not all(math.isfinite(v) for v in xyz):
             raise ValidationError(f"atom {k + 1} of the geometry, {chunk!r}, has a non-finite coordinate")
         atoms.append((sym, *xyz))
@@ -105,7 +159,7 @@ def validate_record(record, source: str = "<record>") -> dict:
     return record
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_text(path: str) -> dict:
     with open(path, encoding="utf-8") as fh:
         try:
@@ -118,7 +172,7 @@ def _load_text(path: str) -> dict:
 def load_record(problem_id_or_path) -> dict:
     """The stored record (a fresh copy) of a shipped id or of a JSON file path."""
     path = Path(problem_id_or_path)
-    if not path.suffix == ".json":
+    if path.suffix != ".json":
         path = problem_path(str(problem_id_or_path))
     if not path.is_file():
         raise ValidationError(f"no problem file {str(path)!r}")
@@ -132,12 +186,19 @@ def record_to_problem(record: dict):
 
     ham = Hamiltonian(sorted(record["terms"].items()), record["constant"], record["num_qubits"])
     return Problem(
-        id=record["id"], num_qubits=record["num_qubits"], hamiltonian=ham,
-        e0=float(record["e0"]), e1=None if record["e1"] is None else float(record["e1"]),
-        lower_bound=ham.lower_bound, description=record["description"],
-        mapping=record.get("mapping", ""), active_space=record.get("active_space", ""),
-        geometry=record.get("geometry", ""), basis=record.get("basis", ""),
-        source=record.get("source", ""), kind="molecule",
+        id=record["id"],
+        num_qubits=record["num_qubits"],
+        hamiltonian=ham,
+        e0=float(record["e0"]),
+        e1=None if record["e1"] is None else float(record["e1"]),
+        lower_bound=ham.lower_bound,
+        description=record["description"],
+        mapping=record.get("mapping", ""),
+        active_space=record.get("active_space", ""),
+        geometry=record.get("geometry", ""),
+        basis=record.get("basis", ""),
+        source=record.get("source", ""),
+        kind="molecule",
         metadata={k: record[k] for k in ("charge", "spin", "reference", "generator") if k in record},
     )
 

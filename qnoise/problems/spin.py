@@ -107,8 +107,10 @@ def tfim_periodic_ground_energy(n: int, h: float = 1.0, J: float = 1.0) -> float
     n = _check_n(n, 3, "a periodic TFIM")
     h, J = _check_real(h, "h"), _check_real(J, "J")
     if J < 0 and n % 2:
-        raise ValidationError("the closed form needs J >= 0 or an even n (odd antiferromagnetic "
-                              "rings are frustrated); use exact diagonalisation")
+        raise ValidationError(
+            "the closed form needs J >= 0 or an even n (odd antiferromagnetic "
+            "rings are frustrated); use exact diagonalisation"
+        )
     k = np.pi * (2 * np.arange(n) + 1) / n
     return -float(np.sqrt(np.maximum(J * J + h * h - 2 * abs(J * h) * np.cos(k), 0.0)).sum())
 
@@ -116,16 +118,18 @@ def tfim_periodic_ground_energy(n: int, h: float = 1.0, J: float = 1.0) -> float
 def exact_energies(hamiltonian) -> tuple[float, float]:
     """``(E0, E1)`` by exact diagonalisation (sparse from 7 qubits on)."""
     if hamiltonian.num_qubits > MAX_ED_QUBITS:
-        raise ValidationError(f"exact diagonalisation is limited to {MAX_ED_QUBITS} qubits here; "
-                              f"got {hamiltonian.num_qubits}")
+        raise ValidationError(
+            f"exact diagonalisation is limited to {MAX_ED_QUBITS} qubits here; got {hamiltonian.num_qubits}"
+        )
     if hamiltonian.num_qubits < 7:
         e = hamiltonian.eigenvalues(2)
     else:  # sparse Lanczos: much faster than dense eigh from 7 qubits on
         from scipy.sparse.linalg import eigsh
 
         v0 = np.random.default_rng(1234).standard_normal(1 << hamiltonian.num_qubits)
-        e = np.sort(eigsh(hamiltonian.to_matrix(sparse=True), k=2, which="SA", v0=v0, tol=1e-12,
-                          return_eigenvectors=False).real)
+        e = np.sort(
+            eigsh(hamiltonian.to_matrix(sparse=True), k=2, which="SA", v0=v0, tol=1e-12, return_eigenvectors=False).real
+        )
     return float(e[0]), float(e[1])
 
 
