@@ -70,7 +70,7 @@ def all_to_all_actions(n: int) -> list[GateAction]:
 
 NAMED_COUPLING_MAPS = {
     # IBM Ourense (5 qubits, T-shaped): 0-1, 1-2, 1-3, 3-4; restricted to the qubits in use
-    "ourense": ((0, 1), (1, 2), (1, 3), (3, 4)),
+    "ourense": ((0, 1), (1, 2), (1, 3), (3, 4))
 }
 
 

@@ -24,15 +24,7 @@ from .errors import ValidationError
 PAULI_CHARS = "IXYZ"
 _CODE = {"I": 0, "X": 1, "Y": 2, "Z": 3}
 
-PAULI_MATRICES = np.array(
-    [
-        [[1, 0], [0, 1]],
-        [[0, 1], [1, 0]],
-        [[0, -1j], [1j, 0]],
-        [[1, 0], [0, -1]],
-    ],
-    dtype=complex,
-)
+PAULI_MATRICES = np.array([[[1, 0], [0, 1]], [[0, 1], [1, 0]], [[0, -1j], [1j, 0]], [[1, 0], [0, -1]]], dtype=complex)
 
 
 def label_to_index(label: str) -> int:

@@ -130,11 +130,7 @@ def test_energy_qasm3_with_params(capsys, files, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "extra, message",
-    [
-        (["--noise", "nope"], "neither a noise preset"),
-        (["--problem", "h2-4q"], "qubits"),
-    ],
+    "extra, message", [(["--noise", "nope"], "neither a noise preset"), (["--problem", "h2-4q"], "qubits")]
 )
 def test_energy_bad_input(capsys, files, extra, message):
     qasm, hpath, _ = files
