@@ -35,11 +35,11 @@ Every problem raises :class:`qnoise.errors.ValidationError` naming the section a
 from __future__ import annotations
 
 import inspect
-import json
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.errors import InputFileError, ValidationError
+from crlqas.qnoise.fileio import read_json_object, read_toml
 
 __all__ = ["AgentConfig", "RunConfig", "TrainConfig", "default_agent_params", "load_config"]
 
@@ -279,33 +279,15 @@ def default_agent_params(name: str, max_steps: int, num_qubits: int, profile: st
     return {}
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        try:
-            import tomli as tomllib
-        except ModuleNotFoundError:
-            raise ValidationError("reading TOML on Python 3.10 needs tomli: pip install tomli") from None
-    try:
-        with open(path, "rb") as fh:
-            return tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise ValidationError(f"{path}: not valid TOML: {exc}") from None
-
-
 def load_config(path) -> TrainConfig:
     """A :class:`TrainConfig` from a ``.toml`` or ``.json`` file (errors name the file)."""
     path = Path(path)
-    if not path.is_file():
-        raise ValidationError(f"config file {str(path)!r} does not exist")
     if path.suffix == ".json":
-        try:
-            data = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise ValidationError(f"{path}: not valid JSON: {exc}") from None
+        data = read_json_object(path, "training config file")
+    elif path.suffix == ".toml":
+        data = read_toml(path, "training config file")
     else:
-        data = _read_toml(path)
+        raise InputFileError(f"training config file {str(path)!r} must end in .toml or .json")
     try:
         return TrainConfig.from_dict(data, name=data.get("name", path.stem))
     except ValidationError as exc:

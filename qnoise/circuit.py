@@ -9,10 +9,12 @@ matrix in Qiskit's local qubit order (first listed qubit = bit 0).
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import validate
 from .errors import ParameterError, QubitError, ValidationError
 from .gates import GATES, ROTATIONS, canonical_name
 
@@ -66,7 +68,7 @@ class Circuit:
         spec = GATES.get(cname)
         if spec is None:
             raise ValidationError(f"unknown gate {name!r}; allowed: {', '.join(sorted(GATES))}")
-        qubits = self._check_qubits((qubits,) if isinstance(qubits, (int, np.integer)) else qubits, cname)
+        qubits = self._check_qubits(qubits if hasattr(qubits, "__iter__") else (qubits,), cname)
         if cname == "unitary":
             matrix = _check_unitary(matrix, len(qubits))
         elif matrix is not None:
@@ -77,15 +79,15 @@ class Circuit:
             if param is not None and angle is not None:
                 raise ParameterError(f"{cname} takes either a parameter index or a fixed angle, not both")
             if angle is not None:
+                if not isinstance(angle, (numbers.Real, np.floating, np.integer)) or isinstance(angle, bool):
+                    raise ParameterError(f"{cname} angle must be a real number; got {angle!r}")
                 angle = float(angle)
                 if not math.isfinite(angle):
                     raise ParameterError(f"{cname} angle must be finite; got {angle!r}")
             else:
                 if param is None:
                     param = self.num_parameters
-                if not isinstance(param, (int, np.integer)) or param < 0:
-                    raise ParameterError(f"parameter index must be a non-negative integer; got {param!r}")
-                param = int(param)
+                param = validate.index(param, "parameter index", error=ParameterError)
                 self._num_parameters = max(self._num_parameters, param + 1)
         elif param is not None or angle is not None:
             raise ParameterError(f"gate {cname!r} is not parametric; got param={param!r}, angle={angle!r}")
@@ -93,19 +95,7 @@ class Circuit:
         return self
 
     def _check_qubits(self, qubits, name) -> tuple[int, ...]:
-        try:
-            qs = tuple(int(q) for q in qubits)
-        except (TypeError, ValueError):
-            raise QubitError(f"qubits of {name!r} must be integers; got {qubits!r}") from None
-        for q in qs:
-            if not 0 <= q < self.num_qubits:
-                raise QubitError(
-                    f"qubit {q} of {name!r} is out of range for a {self.num_qubits}-qubit "
-                    f"circuit (allowed 0..{self.num_qubits - 1})"
-                )
-        if len(set(qs)) != len(qs):
-            raise QubitError(f"gate {name!r} got duplicate qubits {qs}")
-        return qs
+        return validate.qubits(qubits, f"gate {name!r}", num_qubits=self.num_qubits, error=QubitError)
 
     def rx(self, qubit, param=None, angle=None):
         return self.append("rx", qubit, param, angle)
@@ -215,14 +205,14 @@ class Circuit:
 
     def check_parameters(self, params) -> np.ndarray:
         """Return ``params`` as a float64 vector, or raise :class:`ParameterError`."""
-        p = np.asarray(params, dtype=np.float64).reshape(-1) if params is not None else np.zeros(0)
+        p = np.zeros(0) if params is None else validate.real_array(params, "parameters", error=ParameterError)
+        if p.ndim > 1:
+            raise ParameterError(
+                f"parameters must be one vector of {self.num_parameters} value(s); got shape {p.shape}"
+            )
+        p = p.reshape(-1)
         if p.shape[0] != self.num_parameters:
             raise ParameterError(f"the circuit has {self.num_parameters} parameter(s); got {p.shape[0]} value(s)")
-        if not np.all(np.isfinite(p)):
-            raise ParameterError(
-                f"parameters must be finite; got non-finite values at indices "
-                f"{np.flatnonzero(~np.isfinite(p)).tolist()}"
-            )
         return p
 
     # ------------------------------------------------------------------ serialisation

@@ -330,9 +330,24 @@ class Hamiltonian:
 
     @classmethod
     def from_dict(cls, data: dict) -> Hamiltonian:
+        """From ``{"terms": ..., "constant": c, "num_qubits": n}``; ``terms`` is a list of ``[label,
+        coefficient]`` pairs (what :meth:`to_dict` writes) or a mapping ``{label: coefficient}``."""
         if not isinstance(data, dict) or "terms" not in data:
             raise HamiltonianError(f"expected a dict with 'terms' (and 'num_qubits', 'constant'); got {data!r}")
-        return cls([tuple(t) for t in data["terms"]], data.get("constant", 0.0), data.get("num_qubits"))
+        terms = data["terms"]
+        if isinstance(terms, dict):
+            return cls(terms, data.get("constant", 0.0), data.get("num_qubits"))
+        if isinstance(terms, (str, bytes)) or not isinstance(terms, (list, tuple)):
+            raise HamiltonianError(
+                f"'terms' must be a list of [label, coefficient] pairs or a mapping {{label: coefficient}}; "
+                f"got {type(terms).__name__}"
+            )
+        for i, term in enumerate(terms):
+            if isinstance(term, (str, bytes)) or not isinstance(term, (list, tuple)) or len(term) != 2:
+                raise HamiltonianError(
+                    f"'terms' entry {i} must be a [label, coefficient] pair such as [\"ZI\", -0.5]; got {term!r}"
+                )
+        return cls([tuple(t) for t in terms], data.get("constant", 0.0), data.get("num_qubits"))
 
     @classmethod
     def from_indices(cls, indices, coeffs, num_qubits: int, constant: float = 0.0) -> Hamiltonian:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from . import validate
 from .channels import Channel, ReadoutError
 from .errors import NoiseModelError, QubitError
 from .gates import GATES, canonical_name
@@ -146,13 +147,7 @@ class NoiseModel:
 
     @staticmethod
     def _check_qubits(qubits) -> tuple[int, ...]:
-        try:
-            qs = tuple(int(q) for q in qubits)
-        except (TypeError, ValueError):
-            raise QubitError(f"qubits must be a sequence of non-negative integers; got {qubits!r}") from None
-        if any(q < 0 for q in qs) or len(set(qs)) != len(qs) or not qs:
-            raise QubitError(f"qubits must be distinct non-negative integers; got {qubits!r}")
-        return qs
+        return validate.qubits(qubits, "qubits", error=QubitError)
 
     @staticmethod
     def _check_readout(error) -> ReadoutError:

@@ -29,7 +29,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 
@@ -272,10 +271,9 @@ def load_qasm(path_or_text) -> object:
     require("qiskit", "qiskit")
     text = str(path_or_text)
     if "\n" not in text and ";" not in text:
-        try:
-            text = Path(text).read_text()
-        except OSError as exc:
-            raise ValidationError(f"cannot read QASM file {path_or_text}: {exc}") from None
+        from .fileio import read_text
+
+        text = read_text(text, "OpenQASM file")
     header = text.lstrip().split(";", 1)[0].split()
     version = header[1] if len(header) > 1 and header[0].upper() == "OPENQASM" else "2.0"
     try:

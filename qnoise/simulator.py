@@ -24,6 +24,7 @@ import math
 
 import numpy as np
 
+from . import validate
 from .circuit import Circuit
 from .errors import ParameterError, QubitError, SimulatorMemoryError, ValidationError
 from .hamiltonian import Hamiltonian
@@ -148,9 +149,13 @@ class Simulator:
             )
 
     def _params(self, params) -> np.ndarray:
-        # fast path for the common case (a float64 vector of the right length); finiteness is
-        # checked after evaluation, since a non-finite angle always gives a non-finite energy
-        if type(params) is np.ndarray and params.dtype == np.float64 and params.shape == self._pshape:
+        # fast path for the common case (a finite float64 vector of the right length)
+        if (
+            type(params) is np.ndarray
+            and params.dtype == np.float64
+            and params.shape == self._pshape
+            and np.isfinite(params).all()
+        ):
             return params
         return self.circuit.check_parameters(params)
 
@@ -160,13 +165,11 @@ class Simulator:
         return value
 
     def _params2d(self, params2d) -> np.ndarray:
-        p = np.asarray(params2d, dtype=np.float64)
+        p = validate.real_array(params2d, "a batch of parameters", error=ParameterError)
         if p.ndim != 2 or p.shape[1] != self.circuit.num_parameters:
             raise ParameterError(
                 f"a batch of parameters must have shape (batch, {self.circuit.num_parameters}); got {p.shape}"
             )
-        if not np.all(np.isfinite(p)):
-            raise ParameterError("a batch of parameters must be finite")
         return np.ascontiguousarray(p)
 
     # ------------------------------------------------------------------ energies

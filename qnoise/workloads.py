@@ -20,7 +20,6 @@ Malformed files raise :class:`~qnoise.errors.ValidationError` naming the file an
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable
@@ -32,6 +31,7 @@ import numpy as np
 from . import channels
 from .circuit import Circuit
 from .errors import CrlqasError, ValidationError
+from .fileio import read_json
 from .hamiltonian import Hamiltonian
 from .noise_model import NoiseModel
 
@@ -237,14 +237,7 @@ def load_workload(path) -> Workload:
     p = Path(path)
     if not p.is_file():
         raise ValidationError(f"workload file not found: {str(path)!r}")
-    try:
-        with open(p, encoding="utf-8") as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ValidationError(f"workload {p}: not valid JSON ({exc})") from None
-    except OSError as exc:
-        raise ValidationError(f"workload {p}: cannot read ({exc.strerror})") from None
-    return parse_workload(data, str(p))
+    return parse_workload(read_json(p, "workload file"), str(p))
 
 
 def workload_paths(paths_or_dir) -> list[Path]:

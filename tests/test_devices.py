@@ -157,13 +157,30 @@ def test_aer_depolarizing_param_subtracts_relaxation():
 
 
 def test_gate_noise_is_depolarizing_then_relaxation():
-    g = GateNoise(("cx",), 2, (0, 1), 0.02, 300e-9, (100e-6, 50e-6), (150e-6, 120e-6))
+    g = GateNoise(("cx",), 2, (0, 1), 0.02, 300e-9, (100e-6, 50e-6), (150e-6, 100e-6))
     r0 = thermal_relaxation(100e-6, 150e-6, 300e-9)
-    r1 = thermal_relaxation(50e-6, 100e-6, 300e-9)  # t2 clipped to 2 t1
+    r1 = thermal_relaxation(50e-6, 100e-6, 300e-9)
     expected = r1.tensor(r0).ptm @ depolarizing(0.02, 2).ptm
     assert np.allclose(g.channel().ptm, expected, atol=1e-15)
     swap = GateNoise(("swap",), 2, None, 0.02, 0.0, repeat=3)
     assert np.allclose(swap.channel().ptm, np.diag([1] + [0.98**3] * 15))
+
+
+def test_one_t2_rule_device_models_reject_what_channels_reject():
+    """T2 > 2 T1 is refused by a device model exactly as by ``thermal_relaxation``; the message
+    names the entry and the bound (a backend's measured calibration is truncated when read)."""
+    with pytest.raises(ValidationError, match="at most 2"):
+        thermal_relaxation(50e-6, 120e-6, 300e-9)
+    with pytest.raises(NoiseModelError, match=r"T2 cannot exceed 2 T1 \(gate entry cx: t1=5e-05, t2=0.00012\)"):
+        GateNoise(("cx",), 2, (0, 1), 0.02, 300e-9, (100e-6, 50e-6), (150e-6, 120e-6))
+    data = {"gates": ["sx"], "num_qubits": 1, "time": 35e-9, "t1": [100e-6], "t2": [300e-6]}
+    with pytest.raises(NoiseModelError, match="T2 cannot exceed 2 T1"):
+        GateNoise.from_dict(data)
+
+
+def test_gate_entry_with_a_t1_per_qubit_of_another_gate_says_so():
+    with pytest.raises(NoiseModelError, match=r"t1 of a 1-qubit gate entry \(sx\) takes one value per gate qubit"):
+        GateNoise(("sx",), 1, None, 0.0, 35e-9, (1e-4, 1e-4, 1e-4, 1e-4), ())
 
 
 # ---------------------------------------------------------------------- hand-made calibrations

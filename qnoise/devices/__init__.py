@@ -85,21 +85,26 @@ def from_backend(backend, mode: str = "native", layout=None, reduce=None, num_qu
 
 def load_device(spec, *, mode: str = "native", layout=None, reduce=None, num_qubits=None) -> DeviceModel:
     """A preset name, a ``qnoise-device-model/1`` JSON file path, or a backend (name or object)."""
-    import json
     from pathlib import Path
 
-    from .model import DeviceModel
+    from ..errors import CrlqasError, InputFileError
+    from .model import FORMAT, DeviceModel
     from .presets import device_preset, is_preset
 
     if is_preset(spec):
         return device_preset(spec)
     if isinstance(spec, (str, Path)) and str(spec).endswith(".json"):
-        try:
-            return DeviceModel.from_dict(json.loads(Path(spec).read_text()))
-        except OSError as exc:
-            from ..errors import ValidationError
+        from ..fileio import read_json_object
 
-            raise ValidationError(f"cannot read noise model file {spec}: {exc}") from None
+        data = read_json_object(spec, "noise model file")
+        try:
+            return DeviceModel.from_dict(data)
+        except CrlqasError as exc:
+            raise InputFileError(f"noise model file {str(spec)!r}: {exc}") from None
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputFileError(
+                f"noise model file {str(spec)!r} is not a {FORMAT} model: {type(exc).__name__}: {exc}"
+            ) from None
     if isinstance(spec, str):
         _check_backend_name(spec)
     return from_backend(spec, mode, layout, reduce, num_qubits)

@@ -7,8 +7,14 @@ on the *logical* qubits ``0..k-1`` (logical qubit ``i`` is physical qubit ``layo
 
 The channel after a gate is the one Qiskit Aer's ``NoiseModel.from_backend`` attaches:
 ``depolarizing(p, k)`` **followed by** thermal relaxation over the gate time on each of the gate's
-qubits (Aer's ``depol_error.compose(relax_error)``), with T2 clipped to 2 T1 and no excited-state
-population (Aer's default temperature 0).  :func:`aer_depolarizing_param` picks ``p`` from the
+qubits (Aer's ``depol_error.compose(relax_error)``), with no excited-state population (Aer's
+default temperature 0).
+
+T2 and T1: one rule everywhere.  ``T2 <= 2 T1`` is a physical bound: a :class:`GateNoise` (from a
+JSON file or built by hand) with ``T2 > 2 T1`` is rejected, as :func:`~qnoise.channels.
+thermal_relaxation` rejects it.  Only a backend's *measured* calibration, whose T2 can exceed the
+bound by measurement error, is truncated to ``2 T1`` when it is read (:func:`clip_t2`, Aer's
+``_truncate_t2_value``); the model then holds the truncated value.  :func:`aer_depolarizing_param` picks ``p`` from the
 calibrated gate error ``e`` (1 - average gate fidelity) exactly as Aer's
 ``_device_depolarizing_error``: with ``F_r`` the average gate fidelity of the relaxation part and
 ``d = 2^k``, ``p = d (e - (1 - F_r)) / (d F_r - 1)`` when ``e > 1 - F_r`` (else no depolarizing
@@ -30,7 +36,8 @@ MODES = ("native", "paper", "depolarizing", "noiseless")
 
 
 def clip_t2(t1: float | None, t2: float | None) -> tuple[float, float]:
-    """Aer's ``_truncate_t2_value`` then ``None -> inf``: ``t2 <= 2 t1``."""
+    """A measured calibration's ``(T1, T2)`` as Aer reads it (``_truncate_t2_value``): ``T2`` capped at
+    ``2 T1``, unknown T2 taken as ``2 T1``, unknown times as ``inf``."""
     if t1 is not None and t2 is None:
         t2 = 2 * t1
     elif t1 is not None:
@@ -80,12 +87,34 @@ class GateNoise:
     error: float | None = None
     repeat: int = 1
 
+    def __post_init__(self):
+        for label, values in (("t1", self.t1), ("t2", self.t2)):
+            if len(values) not in (0, 1, self.num_qubits):
+                raise NoiseModelError(
+                    f"{label} of a {self.num_qubits}-qubit gate entry ({', '.join(self.gates)}) takes one value per "
+                    f"gate qubit ({self.num_qubits}) or one for all; got {len(values)} value(s)"
+                )
+            for v in values:
+                if v is not None and not (isinstance(v, (int, float)) and v > 0):
+                    raise NoiseModelError(f"{label} values must be positive numbers or null (infinite); got {v!r}")
+        if self.t2 and len(self.t2) != max(len(self.t1), 1):
+            raise NoiseModelError(f"t2 must give as many values as t1 ({len(self.t1)}); got {len(self.t2)}")
+        for a, b in zip(self.t1, self.t2):
+            if a is not None and b is not None and b > 2 * a:
+                raise NoiseModelError(
+                    f"T2 cannot exceed 2 T1 (gate entry {', '.join(self.gates)}: t1={a!r}, t2={b!r}); "
+                    f"give t2 <= {2 * a!r}"
+                )
+
     def relaxations(self) -> list[tuple[float, float]]:
         t1 = list(self.t1) or [None]
         t2 = list(self.t2) or [None] * len(t1)
         if len(t1) == 1:
             t1, t2 = t1 * self.num_qubits, t2 * self.num_qubits
-        return [clip_t2(a, b) for a, b in zip(t1, t2)]
+        return [
+            (math.inf if a is None else a, (math.inf if a is None else 2 * a) if b is None else b)
+            for a, b in zip(t1, t2)
+        ]
 
     def channel(self) -> Channel | None:
         """Depolarizing then thermal relaxation (per qubit), ``repeat`` times; None if trivial."""

@@ -7,11 +7,11 @@ form, written by :mod:`qnoise.devices.generate` (``python -m crlqas.qnoise.devic
 from __future__ import annotations
 
 import difflib
-import json
 from functools import cache
 from pathlib import Path
 
 from ..errors import ValidationError
+from ..fileio import read_json
 from .model import DeviceModel
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "noise"
@@ -41,11 +41,7 @@ def _check_name(name) -> str:
 @cache
 def _load(key: str) -> DeviceModel:
     path = DATA_DIR / f"{key}.json"
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"cannot read noise preset file {path}: {exc}") from None
-    return DeviceModel.from_dict(data)
+    return DeviceModel.from_dict(read_json(path, "noise preset file"))
 
 
 def device_preset(name: str) -> DeviceModel:

@@ -27,6 +27,7 @@ used by the reward.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -186,8 +187,10 @@ def _get(pid: str) -> Problem:
     raise UnknownProblemError(f"unknown problem id {pid!r}.{near}{hint} Known ids: {', '.join(list_problems())}.")
 
 
-def get_problem(problem_id: str) -> Problem:
-    """The problem with this id (case-insensitive), or from a ``.json`` path."""
+def get_problem(problem_id) -> Problem:
+    """The problem with this id (case-insensitive), or from a ``.json`` path (``str`` or ``Path``)."""
+    if isinstance(problem_id, os.PathLike):
+        problem_id = os.fspath(problem_id)
     if not isinstance(problem_id, str) or not problem_id.strip():
         raise UnknownProblemError(f"a problem id must be a non-empty string; got {problem_id!r}")
     pid = problem_id.strip()

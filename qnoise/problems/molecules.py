@@ -17,7 +17,8 @@ import math
 from functools import cache
 from pathlib import Path
 
-from ..errors import ValidationError
+from ..errors import InputFileError, ValidationError
+from ..fileio import read_json
 
 FORMAT = "crlqas-problem/1"
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "problems"
@@ -83,7 +84,7 @@ _ELEMENT = {e.upper(): e for e in ELEMENTS}
 _REQUIRED = ("format", "id", "num_qubits", "constant", "terms", "e0", "e1", "description")
 
 
-class ProblemFileError(ValidationError):
+class ProblemFileError(InputFileError):
     """A problem JSON file is malformed."""
 
 
@@ -161,11 +162,10 @@ def validate_record(record, source: str = "<record>") -> dict:
 
 @cache
 def _load_text(path: str) -> dict:
-    with open(path, encoding="utf-8") as fh:
-        try:
-            record = json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise ProblemFileError(f"{path}: not valid JSON ({exc})") from None
+    try:
+        record = read_json(path, "problem file")
+    except InputFileError as exc:
+        raise ProblemFileError(str(exc)) from None
     return validate_record(record, path)
 
 
