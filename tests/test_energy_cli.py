@@ -63,13 +63,16 @@ def reference_circuit() -> tuple[Circuit, np.ndarray]:
     return c, np.array([0.3, -0.2, 0.1])
 
 
+def energy_json(capsys, qasm, *argv) -> dict:
+    """The JSON output of ``crlqas energy --qasm QASM ARGV... --json``, which must succeed."""
+    code, out, err = run(capsys, "energy", "--qasm", str(qasm), *argv, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
 def test_energy_with_preset_matches_the_simulator(capsys, files):
     qasm, hpath, ham = files
-    code, out, err = run(
-        capsys, "energy", "--qasm", str(qasm), "--hamiltonian", str(hpath), "--noise", "mumbai-median", "--json"
-    )
-    assert code == 0, err
-    res = json.loads(out)
+    res = energy_json(capsys, qasm, "--hamiltonian", str(hpath), "--noise", "mumbai-median")
     c, p = reference_circuit()
     assert res["energy"] == pytest.approx(device_preset("mumbai-median").simulator(c, ham).energy(p), abs=1e-12)
     assert res["energy"] != pytest.approx(res["noiseless_energy"], abs=1e-6)
@@ -77,41 +80,11 @@ def test_energy_with_preset_matches_the_simulator(capsys, files):
 
 def test_energy_problem_shots_and_backend(capsys, files):
     qasm, _, _ = files
-    code, out, err = run(
-        capsys,
-        "energy",
-        "--qasm",
-        str(qasm),
-        "--problem",
-        "h2-2q",
-        "--noise",
-        "depol-1e-3",
-        "--shots",
-        "2000",
-        "--seed",
-        "3",
-        "--json",
-    )
-    assert code == 0, err
-    res = json.loads(out)
+    res = energy_json(capsys, qasm, "--problem", "h2-2q", "--noise", "depol-1e-3", "--shots", "2000", "--seed", "3")
     assert res["e0"] == pytest.approx(-1.1372701746, abs=1e-8)
     assert abs(res["sampled_energy"] - res["energy"]) < 0.2
     pytest.importorskip("qiskit_ibm_runtime")
-    code, out, err = run(
-        capsys,
-        "energy",
-        "--qasm",
-        str(qasm),
-        "--problem",
-        "h2-2q",
-        "--noise",
-        "fake_ourense",
-        "--layout",
-        "0,1",
-        "--json",
-    )
-    assert code == 0, err
-    res = json.loads(out)
+    res = energy_json(capsys, qasm, "--problem", "h2-2q", "--noise", "fake_ourense", "--layout", "0,1")
     assert res["layout"] == [0, 1] and "sx" in res["gates"] and "ry" not in res["gates"]
 
 

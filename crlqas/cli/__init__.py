@@ -11,8 +11,9 @@ in :data:`COMMANDS`:
 * :mod:`crlqas.cli.vqe`: ``vqe``, ``optimizers``;
 * :mod:`crlqas.cli.train`: ``train``, ``report``;
 
-and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf parser sets
-``handler=function(args) -> int``.  These modules import nothing heavy (no numpy, numba, torch,
+and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf command is declared
+by :func:`~crlqas.cli.args.add_command`: its handler ``function(args) -> int``, whose docstring is
+the command's help and description, and a table of options.  These modules import nothing heavy (no numpy, numba, torch,
 qiskit, nor the ``crlqas.qnoise/envs/agents`` packages) at import time: handlers import what they
 need when they run, so building the parser and ``crlqas --help`` are instant.
 

@@ -2,7 +2,10 @@
 
 * argparse types: :func:`positive_int`, :func:`nonnegative_int` (both accept ``1e7``),
   :func:`positive_float`, :func:`seed_list` (``100,101,102``), :func:`key_value` (``KEY=VALUE``);
-* :func:`command_group`: a command with subcommands (``crlqas bench simulator``, ...);
+* declaring commands: :func:`add_command` (a leaf command: its parser, handler and options),
+  :func:`command_group` (a command with subcommands: ``crlqas bench simulator``, ...); options
+  are data, :func:`option` (one ``add_argument`` call) and :func:`one_of` (mutually exclusive
+  options), and the options several commands share are written once: :func:`json_option`;
 * parsers applied by handlers, which raise :class:`crlqas.qnoise.errors.CrlqasError` subclasses
   (printed as ``crlqas: error: ...``): :func:`layout` (``--layout Q0,Q1,...|best``),
   :func:`float_list` (``--params V1,V2,...``).
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import NamedTuple
 
 
 # ---------------------------------------------------------------------- argparse types
@@ -76,9 +80,66 @@ def key_value(text: str) -> tuple[str, object]:
     return key.strip().replace("-", "_"), parsed
 
 
-# ---------------------------------------------------------------------- command groups
+# ---------------------------------------------------------------------- declaring commands
+class Option(NamedTuple):
+    """One ``parser.add_argument(*flags, **kwargs)`` call, as data; see :func:`option`."""
+
+    flags: tuple[str, ...]
+    kwargs: dict
+
+
+class OneOf(NamedTuple):
+    """Options of which at most one may be given (exactly one if ``required``); see :func:`one_of`."""
+
+    options: tuple[Option, ...]
+    required: bool = False
+
+
+def option(*flags: str, **kwargs) -> Option:
+    """An option (or positional argument) of :func:`add_command`: ``add_argument``'s arguments."""
+    return Option(flags, kwargs)
+
+
+def one_of(*options: Option, required: bool = False) -> OneOf:
+    """A mutually exclusive group of :func:`option` entries, for :func:`add_command`."""
+    return OneOf(options, required)
+
+
+def json_option(help: str = "print JSON") -> Option:
+    """``--json``: print the command's result as JSON instead of text."""
+    return option("--json", action="store_true", help=help)
+
+
+def add_options(parser, options) -> None:
+    """Add ``options`` (:func:`option` and :func:`one_of` entries) to ``parser``, in order."""
+    for spec in options:
+        if isinstance(spec, OneOf):
+            add_options(parser.add_mutually_exclusive_group(required=spec.required), spec.options)
+        else:
+            parser.add_argument(*spec.flags, **spec.kwargs)
+
+
+def add_command(subparsers, name: str, handler, options=()):
+    """Add leaf command ``name``, which runs ``handler(args) -> int``, with ``options``; returns its
+    parser.
+
+    The command's texts are ``handler``'s docstring: its first line is the one-line ``help`` that
+    the parent command's ``--help`` lists, the paragraphs after the blank line are the
+    ``description`` heading the command's own ``--help``, both as one line (argparse wraps them).
+    """
+    help, _, description = (handler.__doc__ or "").partition("\n\n")
+    parser = subparsers.add_parser(name, help=_one_line(help), description=_one_line(description) or None)
+    add_options(parser, options)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def command_group(subparsers, name: str, help: str):
-    """Add command ``name`` with subcommands; returns its sub-subparsers (``add_parser`` them).
+    """Add command ``name`` with subcommands; returns its sub-subparsers (:func:`add_command` them).
 
     ``crlqas NAME`` alone prints the group's help and exits with status 2.  Each group is built
     once, by the one module that owns it (e.g. :mod:`crlqas.cli.bench` adds both ``bench``

@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from .args import layout
+from .args import add_command, json_option, layout, one_of, option
 
 _SOURCE_HELP = "the best circuit (lowest |E - E0| over seeds and record kinds) of a 'crlqas train' run"
 _BACKEND_HELP = (
@@ -20,70 +20,63 @@ _BACKEND_HELP = (
     "(credentials: QISKIT_IBM_TOKEN or a saved account)"
 )
 
-
-def _common(p) -> None:
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--run", metavar="DIR", help=_SOURCE_HELP)
-    src.add_argument("--qasm", metavar="FILE", help="OpenQASM 2 or 3 file (bound angles are parameters)")
-    p.add_argument(
+#: the circuit, problem, backend and transpilation (``verify`` and ``submit``)
+_COMMON_OPTIONS = (
+    one_of(
+        option("--run", metavar="DIR", help=_SOURCE_HELP),
+        option("--qasm", metavar="FILE", help="OpenQASM 2 or 3 file (bound angles are parameters)"),
+        required=True,
+    ),
+    option(
         "--problem", metavar="ID", help="problem id or crlqas-problem/1 file (default with --run: the run's problem)"
-    )
-    p.add_argument("--backend", required=True, metavar="NAME", help=_BACKEND_HELP)
-    p.add_argument("--params", metavar="V1,V2,...", help="values of a QASM file's free parameters")
-    p.add_argument(
+    ),
+    option("--backend", required=True, metavar="NAME", help=_BACKEND_HELP),
+    option("--params", metavar="V1,V2,...", help="values of a QASM file's free parameters"),
+    option(
         "--layout",
         metavar="Q0,Q1,...|best",
         default="best",
         help="initial layout: physical qubits of the circuit's qubits (default: best)",
-    )
-    p.add_argument(
+    ),
+    option(
         "--optimization-level",
         type=int,
         choices=(0, 1, 2, 3),
         default=1,
         help="preset pass manager optimization level (default 1)",
-    )
-    p.add_argument("--seed", type=int, help="seed of the transpiler and of local simulations")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    ),
+    option("--seed", type=int, help="seed of the transpiler and of local simulations"),
+    json_option(),
+)
 
+_VERIFY_OPTIONS = (
+    *_COMMON_OPTIONS,
+    option("--shots", type=int, metavar="N", help="also sample N shots per measured basis with Aer"),
+)
 
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "verify",
-        help="energy of a circuit on a device model: Aer vs qnoise, noiseless, E0",
-        description="Transpile the circuit to the backend's ISA and compute its energy with Qiskit Aer "
-        "(density matrix, NoiseModel.from_backend) and with qnoise (the same device model and "
-        "layout), side by side with the noiseless energy and E0. Also Aer's exact measured "
-        "energy (Estimator basis changes and readout errors) and, with --shots, a sampled one.",
-    )
-    _common(p)
-    p.add_argument("--shots", type=int, metavar="N", help="also sample N shots per measured basis with Aer")
-    p.set_defaults(handler=_verify)
-
-    p = subparsers.add_parser(
-        "submit",
-        help="run a circuit's energy estimation on an IBM device (or a fake one locally)",
-        description="Transpile with the preset pass manager, map the observable with apply_layout, and "
-        "estimate the energy with qiskit_ibm_runtime's executor-based Estimator. fake_* "
-        "backends run locally (offline); ibm_* devices through QiskitRuntimeService "
-        "(channel ibm_quantum_platform). Writes a JSON record with --out.",
-    )
-    _common(p)
-    shots = p.add_mutually_exclusive_group()
-    shots.add_argument("--shots", type=int, metavar="N", help="shots per measured basis")
-    shots.add_argument("--precision", type=float, metavar="P", help="target standard error (default 1/64)")
-    p.add_argument("--mode", choices=("job", "batch", "session"), default="job", help="execution mode")
-    p.add_argument(
+_SUBMIT_OPTIONS = (
+    *_COMMON_OPTIONS,
+    one_of(
+        option("--shots", type=int, metavar="N", help="shots per measured basis"),
+        option("--precision", type=float, metavar="P", help="target standard error (default 1/64)"),
+    ),
+    option("--mode", choices=("job", "batch", "session"), default="job", help="execution mode"),
+    option(
         "--mitigation",
         choices=("none", "readout", "zne"),
         default="none",
         help="none: resilience 0; readout: TREX (level 1); zne: TREX + gate-folding ZNE (level 2)",
-    )
-    p.add_argument("--timeout", type=float, metavar="SECONDS", help="give up waiting for the result after this")
-    p.add_argument("--retries", type=int, default=3, metavar="N", help="retries of transient failures (default 3)")
-    p.add_argument("--dry-run", action="store_true", help="transpile and check everything, submit nothing")
-    p.add_argument("--out", metavar="FILE", help="write the JSON record to FILE")
-    p.set_defaults(handler=_submit)
+    ),
+    option("--timeout", type=float, metavar="SECONDS", help="give up waiting for the result after this"),
+    option("--retries", type=int, default=3, metavar="N", help="retries of transient failures (default 3)"),
+    option("--dry-run", action="store_true", help="transpile and check everything, submit nothing"),
+    option("--out", metavar="FILE", help="write the JSON record to FILE"),
+)
+
+
+def register(subparsers) -> None:
+    add_command(subparsers, "verify", _verify, _VERIFY_OPTIONS)
+    add_command(subparsers, "submit", _submit, _SUBMIT_OPTIONS)
 
 
 def _source(args):
@@ -125,6 +118,12 @@ def _print(out: dict, as_json: bool, skip=()) -> None:
 
 
 def _verify(args) -> int:
+    """energy of a circuit on a device model: Aer vs qnoise, noiseless, E0
+
+    Transpile the circuit to the backend's ISA and compute its energy with Qiskit Aer (density
+    matrix, NoiseModel.from_backend) and with qnoise (the same device model and layout), side by
+    side with the noiseless energy and E0. Also Aer's exact measured energy (Estimator basis
+    changes and readout errors) and, with --shots, a sampled one."""
     from crlqas.qnoise.ibm.verify import verify
 
     src, ham, e0, problem = _inputs(args)
@@ -147,6 +146,12 @@ def _verify(args) -> int:
 
 
 def _submit(args) -> int:
+    """run a circuit's energy estimation on an IBM device (or a fake one locally)
+
+    Transpile with the preset pass manager, map the observable with apply_layout, and estimate
+    the energy with qiskit_ibm_runtime's executor-based Estimator. fake_* backends run locally
+    (offline); ibm_* devices through QiskitRuntimeService (channel ibm_quantum_platform). Writes a
+    JSON record with --out."""
     from crlqas.qnoise.ibm.submit import submit, write_record
 
     src, ham, e0, problem = _inputs(args)

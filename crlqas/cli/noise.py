@@ -7,74 +7,59 @@ import json
 import math
 import sys
 
-from .args import command_group, float_list, layout
+from .args import add_command, command_group, float_list, json_option, layout, one_of, option
+
+HELP = "noise models: presets and IBM-calibrated device models"
 
 _NOISE_HELP = (
     "noise preset (see 'crlqas noise list'), a qnoise-device-model/1 JSON file, or a fake "
     "IBM backend name such as fake_sherbrooke (needs qiskit-ibm-runtime)"
 )
 
-
-def register(subparsers) -> None:
-    sub = command_group(subparsers, "noise", "noise models: presets and IBM-calibrated device models")
-    p = sub.add_parser(
-        "list", help="list the noise presets", description="List the shipped noise presets (no Qiskit needed)."
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=_list)
-    p = sub.add_parser(
-        "show",
-        help="show a preset or a backend's noise model",
-        description="Show a noise model's source, calibration date, per-gate channels "
-        "(depolarizing p, gate time, relaxation 1-exp(-t/T1)) and readout.",
-    )
-    p.add_argument("name", help=_NOISE_HELP)
-    _device_options(p)
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=_show)
-
-    p = subparsers.add_parser(
-        "energy",
-        help="exact (or sampled) noisy energy of a QASM circuit",
-        description="Noisy energy <H> of an OpenQASM 2/3 circuit under a noise preset or an IBM device "
-        "model. Bound rx/ry/rz angles are the parameters; free parameters take --params. "
-        "Exact by default (readout errors included as measured); --shots samples.",
-    )
-    p.add_argument("--qasm", required=True, metavar="FILE", help="OpenQASM 2 or 3 file")
-    ham = p.add_mutually_exclusive_group(required=True)
-    ham.add_argument("--problem", metavar="ID", help="problem id (see 'crlqas problems list')")
-    ham.add_argument(
-        "--hamiltonian", metavar="FILE", help='JSON {"num_qubits", "constant", "terms": [[label, coeff], ...]}'
-    )
-    p.add_argument("--noise", default="noiseless", metavar="NAME|BACKEND", help=_NOISE_HELP)
-    _device_options(p)
-    p.add_argument("--params", metavar="V1,V2,...", help="values of the circuit's free parameters")
-    p.add_argument("--shots", type=int, metavar="N", help="sample N shots per measured basis")
-    p.add_argument(
-        "--shot-model",
-        choices=("sampling", "gaussian"),
-        default="sampling",
-        help="sampling: bitstrings from the noisy distribution; gaussian: the paper's model",
-    )
-    p.add_argument("--seed", type=int, help="seed of the shot sampler")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(handler=_energy)
-
-
-def _device_options(p) -> None:
-    p.add_argument(
+#: how a fake IBM backend becomes a device model (``noise show`` and ``energy``; see :func:`_load`)
+_DEVICE_OPTIONS = (
+    option(
         "--mode",
         choices=("native", "paper"),
         default="native",
         help="for a backend: native gate set (Aer-equal) or the paper's (default native)",
-    )
-    p.add_argument(
+    ),
+    option(
         "--layout", metavar="Q0,Q1,...|best", help="for a backend: physical qubits of the logical ones (default: best)"
-    )
-    p.add_argument(
-        "--reduce", choices=("median", "max", "10max"), help="for a backend: uniform median/max/10x-max values"
-    )
-    p.add_argument("--num-qubits", type=int, metavar="K", help="for a backend: logical register width")
+    ),
+    option("--reduce", choices=("median", "max", "10max"), help="for a backend: uniform median/max/10x-max values"),
+    option("--num-qubits", type=int, metavar="K", help="for a backend: logical register width"),
+)
+
+_SHOW_OPTIONS = (option("name", help=_NOISE_HELP), *_DEVICE_OPTIONS, json_option())
+
+_ENERGY_OPTIONS = (
+    option("--qasm", required=True, metavar="FILE", help="OpenQASM 2 or 3 file"),
+    one_of(
+        option("--problem", metavar="ID", help="problem id (see 'crlqas problems list')"),
+        option("--hamiltonian", metavar="FILE", help='JSON {"num_qubits", "constant", "terms": [[label, coeff], ...]}'),
+        required=True,
+    ),
+    option("--noise", default="noiseless", metavar="NAME|BACKEND", help=_NOISE_HELP),
+    *_DEVICE_OPTIONS,
+    option("--params", metavar="V1,V2,...", help="values of the circuit's free parameters"),
+    option("--shots", type=int, metavar="N", help="sample N shots per measured basis"),
+    option(
+        "--shot-model",
+        choices=("sampling", "gaussian"),
+        default="sampling",
+        help="sampling: bitstrings from the noisy distribution; gaussian: the paper's model",
+    ),
+    option("--seed", type=int, help="seed of the shot sampler"),
+    json_option(),
+)
+
+
+def register(subparsers) -> None:
+    sub = command_group(subparsers, "noise", HELP)
+    add_command(sub, "list", _list, (json_option(),))
+    add_command(sub, "show", _show, _SHOW_OPTIONS)
+    add_command(subparsers, "energy", _energy, _ENERGY_OPTIONS)
 
 
 def _load(args, width=None):
@@ -99,6 +84,9 @@ def _dump(obj) -> None:
 
 
 def _list(args) -> int:
+    """list the noise presets
+
+    List the shipped noise presets (no Qiskit needed)."""
     from crlqas.qnoise.devices import device_preset, list_presets
 
     rows = []
@@ -133,6 +121,10 @@ def _fmt(x) -> str:
 
 
 def _show(args) -> int:
+    """show a preset or a backend's noise model
+
+    Show a noise model's source, calibration date, per-gate channels (depolarizing p, gate
+    time, relaxation 1-exp(-t/T1)) and readout."""
     info = _load(args).summary()
     if args.json:
         _dump(info)
@@ -189,6 +181,11 @@ def _circuit(args):
 
 
 def _energy(args) -> int:
+    """exact (or sampled) noisy energy of a QASM circuit
+
+    Noisy energy <H> of an OpenQASM 2/3 circuit under a noise preset or an IBM device model.
+    Bound rx/ry/rz angles are the parameters; free parameters take --params. Exact by default
+    (readout errors included as measured); --shots samples."""
     from crlqas.qnoise.errors import QubitError
     from crlqas.qnoise.simulator import Simulator
 

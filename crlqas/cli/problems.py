@@ -5,32 +5,23 @@ from __future__ import annotations
 import json
 import sys
 
-from .args import command_group
+from .args import add_command, command_group, json_option, option
+
+HELP = "named problems: molecular and spin-chain Hamiltonians with exact energies"
+
+_LIST_OPTIONS = (json_option("print a JSON list of the problems' fields"),)
+
+_SHOW_OPTIONS = (
+    option("id", help="problem id (see 'crlqas problems list') or a problem JSON file"),
+    json_option(),
+    option("--terms", action="store_true", help="include the Pauli terms"),
+)
 
 
 def register(subparsers) -> None:
-    sub = command_group(
-        subparsers, "problems", "named problems: molecular and spin-chain Hamiltonians with exact energies"
-    )
-    p = sub.add_parser(
-        "list",
-        help="list the problem ids",
-        description="List the shipped molecules and example spin chains (any "
-        "tfim-<n>-<h>[-periodic] / heisenberg-<n>[-periodic] id works).",
-    )
-    p.add_argument("--json", action="store_true", help="print a JSON list of the problems' fields")
-    p.set_defaults(handler=_list)
-
-    p = sub.add_parser(
-        "show",
-        help="show one problem",
-        description="Show a problem's qubit count, terms, constant, exact energies "
-        "(E0, E1), lower bound and description.",
-    )
-    p.add_argument("id", help="problem id (see 'crlqas problems list') or a problem JSON file")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.add_argument("--terms", action="store_true", help="include the Pauli terms")
-    p.set_defaults(handler=_show)
+    sub = command_group(subparsers, "problems", HELP)
+    add_command(sub, "list", _list, _LIST_OPTIONS)
+    add_command(sub, "show", _show, _SHOW_OPTIONS)
 
 
 def _fmt(x) -> str:
@@ -38,6 +29,10 @@ def _fmt(x) -> str:
 
 
 def _list(args) -> int:
+    """list the problem ids
+
+    List the shipped molecules and example spin chains (any tfim-<n>-<h>[-periodic] /
+    heisenberg-<n>[-periodic] id works)."""
     from crlqas.qnoise.problems import get_problem, list_problems
 
     rows = [get_problem(pid).summary() for pid in list_problems()]
@@ -57,6 +52,10 @@ def _list(args) -> int:
 
 
 def _show(args) -> int:
+    """show one problem
+
+    Show a problem's qubit count, terms, constant, exact energies (E0, E1), lower bound and
+    description."""
     from crlqas.qnoise.problems import get_problem
 
     info = get_problem(args.id).summary(terms=args.terms)

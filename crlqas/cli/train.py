@@ -3,78 +3,76 @@
 
 from __future__ import annotations
 
-from .args import positive_int, seed_list
+from .args import add_command, json_option, one_of, option, positive_int, seed_list
 
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "train",
-        help="train a curriculum RL agent that searches for a short accurate circuit",
-        description="Train the paper's agent (masked double DQN, n-step) or MaskablePPO on the "
-        "quantum-architecture-search env with the curriculum, one process per seed. "
-        "Writes a run directory (config.json, per seed: progress.csv, tb/, best/ circuits as "
-        "OpenQASM + JSON, checkpoints) and prints the best circuit found.",
-    )
-    src = p.add_mutually_exclusive_group()
-    src.add_argument("--config", metavar="FILE", help="training config (.toml or .json)")
-    src.add_argument(
-        "--preset",
-        metavar="NAME",
-        help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
-        "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)",
-    )
-    src.add_argument("--resume", metavar="DIR", help="continue the interrupted run in DIR")
-    seeds = p.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)")
-    seeds.add_argument("--seeds", type=seed_list, metavar="S1,S2,...", help="several seeds (parallel)")
-    p.add_argument("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)")
-    p.add_argument("--episodes", type=positive_int, metavar="N", help="episodes per seed")
-    p.add_argument(
+_TRAIN_OPTIONS = (
+    one_of(
+        option("--config", metavar="FILE", help="training config (.toml or .json)"),
+        option(
+            "--preset",
+            metavar="NAME",
+            help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
+            "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)",
+        ),
+        option("--resume", metavar="DIR", help="continue the interrupted run in DIR"),
+    ),
+    one_of(
+        option("--seed", type=int, metavar="S", help="one seed (overrides the config's seeds)"),
+        option("--seeds", type=seed_list, metavar="S1,S2,...", help="several seeds (parallel)"),
+    ),
+    option("--out", metavar="DIR", help="run directory (default runs/<config>-<date-time>)"),
+    option("--episodes", type=positive_int, metavar="N", help="episodes per seed"),
+    option(
         "--profile",
         choices=("paper", "cpu"),
         help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
         "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
         "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)",
-    )
-    p.add_argument(
+    ),
+    option(
         "--eval-every",
         type=positive_int,
         metavar="N",
         help="a greedy evaluation episode (deterministic masked policy, its own env) every N "
         "episodes, logged to eval.csv",
-    )
-    p.add_argument(
+    ),
+    option(
         "--stop-on-success",
         type=positive_int,
         metavar="K",
         help="stop once K consecutive greedy evaluations build a chemically accurate circuit "
         "(evaluates every 5 episodes unless --eval-every is given)",
-    )
-    p.add_argument(
+    ),
+    option(
         "--max-seconds",
         type=float,
         metavar="S",
         help="stop each seed cleanly (checkpointed, resumable) after S seconds of training",
-    )
-    p.add_argument("--sequential", action="store_true", help="run the seeds one after the other")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--list-presets", action="store_true", help="list the presets and exit")
-    p.set_defaults(handler=_train)
+    ),
+    option("--sequential", action="store_true", help="run the seeds one after the other"),
+    option("--no-progress", action="store_true", help="no progress bar"),
+    option("--list-presets", action="store_true", help="list the presets and exit"),
+)
 
-    r = subparsers.add_parser(
-        "report",
-        help="summarise a training run: table, learning curves, best circuit",
-        description="Per seed: best error vs E0, first episode reaching chemical accuracy, sizes of the "
-        "best and shortest accurate circuits. Writes PNG learning curves and a drawing of "
-        "the best circuit into RUN_DIR/report/.",
-    )
-    r.add_argument("run_dir", metavar="RUN_DIR")
-    r.add_argument("--json", action="store_true", help="print the summary as JSON")
-    r.add_argument("--no-plots", action="store_true", help="skip the PNG files")
-    r.set_defaults(handler=_report)
+_REPORT_OPTIONS = (
+    option("run_dir", metavar="RUN_DIR"),
+    json_option("print the summary as JSON"),
+    option("--no-plots", action="store_true", help="skip the PNG files"),
+)
+
+
+def register(subparsers) -> None:
+    add_command(subparsers, "train", _train, _TRAIN_OPTIONS)
+    add_command(subparsers, "report", _report, _REPORT_OPTIONS)
 
 
 def _train(args) -> int:
+    """train a curriculum RL agent that searches for a short accurate circuit
+
+    Train the paper's agent (masked double DQN, n-step) or MaskablePPO on the
+    quantum-architecture-search env with the curriculum, one process per seed. Writes a run
+    directory (config.json, per seed: progress.csv, tb/, best/ circuits as OpenQASM + JSON,
+    checkpoints) and prints the best circuit found."""
     from crlqas.qnoise.errors import ValidationError
 
     if args.list_presets:
@@ -154,6 +152,11 @@ def _default_out(name: str) -> str:
 
 
 def _report(args) -> int:
+    """summarise a training run: table, learning curves, best circuit
+
+    Per seed: best error vs E0, first episode reaching chemical accuracy, sizes of the best and
+    shortest accurate circuits. Writes PNG learning curves and a drawing of the best circuit into
+    RUN_DIR/report/."""
     from crlqas.agents.report import report
 
     return report(args.run_dir, as_json=args.json, plots=not args.no_plots)

@@ -6,53 +6,47 @@ from __future__ import annotations
 import json
 import sys
 
-from .args import key_value, nonnegative_int, positive_int
+from .args import add_command, json_option, key_value, nonnegative_int, one_of, option, positive_int
 
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "vqe",
-        help="run VQE on simulated noisy hardware",
-        description="Optimise a parameterised circuit's energy for a problem Hamiltonian under a noise "
-        "model (exact noisy energies, optionally with the paper's Gaussian shot noise). "
-        "Prints the final exact noisy energy, its error against E0 (and whether it is within "
-        "chemical accuracy), the noiseless energy of the same parameters, evaluations and time.",
-    )
-    p.add_argument("--problem", required=True, help="problem id (see 'crlqas problems list') or JSON file")
-    p.add_argument(
-        "--noise", default="noiseless", help="noise preset, e.g. depol-1e-3, mumbai-median (default: noiseless)"
-    )
-    src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--ansatz", help="hea:LAYERS[:ROTATIONS[:ENTANGLER]], e.g. hea:2 or hea:2:ry:cx-circular")
-    src.add_argument("--qasm", metavar="FILE", help="OpenQASM circuit (its parameters are the initial point)")
-    p.add_argument("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')")
-    p.add_argument("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)")
-    p.add_argument(
+_VQE_OPTIONS = (
+    option("--problem", required=True, help="problem id (see 'crlqas problems list') or JSON file"),
+    option("--noise", default="noiseless", help="noise preset, e.g. depol-1e-3, mumbai-median (default: noiseless)"),
+    one_of(
+        option("--ansatz", help="hea:LAYERS[:ROTATIONS[:ENTANGLER]], e.g. hea:2 or hea:2:ry:cx-circular"),
+        option("--qasm", metavar="FILE", help="OpenQASM circuit (its parameters are the initial point)"),
+        required=True,
+    ),
+    option("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')"),
+    option("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)"),
+    option(
         "--option",
         action="append",
         type=key_value,
         default=[],
         metavar="KEY=VALUE",
         help="optimizer option (repeatable), e.g. --option c=0.1",
-    )
-    p.add_argument("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)")
-    p.add_argument("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)")
-    p.add_argument("--seed", type=nonnegative_int, default=0, help="seed of the run (default 0)")
-    p.add_argument("--json", action="store_true", help="print the result as JSON (no progress bar)")
-    p.add_argument("--out", metavar="FILE", help="also write the JSON result to FILE (atomically)")
-    p.add_argument("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)")
-    p.set_defaults(handler=_vqe)
+    ),
+    option("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)"),
+    option("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)"),
+    option("--seed", type=nonnegative_int, default=0, help="seed of the run (default 0)"),
+    json_option("print the result as JSON (no progress bar)"),
+    option("--out", metavar="FILE", help="also write the JSON result to FILE (atomically)"),
+    option("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)"),
+)
 
-    q = subparsers.add_parser(
-        "optimizers",
-        help="list the optimizers and Adam-SPSA presets",
-        description="List the optimizer names accepted by --optimizer and the paper's tuned Adam-SPSA presets.",
-    )
-    q.add_argument("--json", action="store_true", help="print JSON")
-    q.set_defaults(handler=_optimizers)
+
+def register(subparsers) -> None:
+    add_command(subparsers, "vqe", _vqe, _VQE_OPTIONS)
+    add_command(subparsers, "optimizers", _optimizers, (json_option(),))
 
 
 def _vqe(args) -> int:
+    """run VQE on simulated noisy hardware
+
+    Optimise a parameterised circuit's energy for a problem Hamiltonian under a noise model (exact
+    noisy energies, optionally with the paper's Gaussian shot noise). Prints the final exact noisy
+    energy, its error against E0 (and whether it is within chemical accuracy), the noiseless energy
+    of the same parameters, evaluations and time."""
     from crlqas.qnoise.vqe import plot_history, run_vqe
 
     options = dict(args.option)
@@ -92,6 +86,9 @@ def _vqe(args) -> int:
 
 
 def _optimizers(args) -> int:
+    """list the optimizers and Adam-SPSA presets
+
+    List the optimizer names accepted by --optimizer and the paper's tuned Adam-SPSA presets."""
     from crlqas.qnoise.optimizers.adam_spsa import PRESET_NOTES, PRESETS
     from crlqas.qnoise.optimizers.registry import DESCRIPTIONS
 
