@@ -7,8 +7,9 @@ True
 
 :func:`run_vqe` builds the :class:`~qnoise.simulator.Simulator` (noise = ``None``, a
 :class:`~qnoise.noise_model.NoiseModel` or a preset name of :func:`qnoise.devices.noise_preset`),
-optimises with any optimizer of :mod:`qnoise.optimizers` under an evaluation budget (``shots``
-adds the paper's Gaussian shot noise to every evaluation), and reports
+optimises with any optimizer of :mod:`qnoise.optimizers` under an evaluation budget (default:
+the optimizer's entry in :data:`~qnoise.optimizers.registry.DEFAULT_BUDGETS`; ``shots`` adds the
+paper's Gaussian shot noise to every evaluation), and reports
 
 * ``energy``: the exact noisy energy ``Tr(rho H)`` of the final parameters (no shot noise),
 * ``error = energy - E0`` and ``within_chemical_accuracy`` (``error < problem.chemical_accuracy``),
@@ -164,7 +165,7 @@ def run_vqe(
     ansatz_or_circuit,
     noise=None,
     optimizer="adam-spsa",
-    budget: int = 1000,
+    budget: int | None = None,
     shots: int | None = None,
     seed=0,
     callback=None,
@@ -178,7 +179,6 @@ def run_vqe(
     from .optimizers.base import Optimizer, check_budget
     from .simulator import Simulator
 
-    budget = check_budget(budget)
     pid, ham, e0, chem = resolve_problem(problem_or_hamiltonian)
     model, noise_label = resolve_noise(noise)
     circuit = resolve_circuit(ansatz_or_circuit, ham.num_qubits)
@@ -189,6 +189,11 @@ def run_vqe(
     else:
         opt = get_optimizer(optimizer, **(optimizer_options or {}))
         opt_name = opt.name
+    if budget is None:
+        from .optimizers.registry import DEFAULT_BUDGETS
+
+        budget = DEFAULT_BUDGETS.get(opt_name, 1000)
+    budget = check_budget(budget)
     sim = Simulator(circuit, ham, model)
     fun = EnergyFunction(sim, shots=shots)
     init_rng, opt_rng = _streams(seed)

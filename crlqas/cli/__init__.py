@@ -46,12 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _version() -> str:
-    from importlib import metadata
+    from crlqas import __version__
 
-    try:
-        return metadata.version("crlqas")
-    except metadata.PackageNotFoundError:
-        return "0.1.0 (not installed)"
+    return __version__
 
 
 def main(argv=None) -> int:
@@ -72,6 +69,10 @@ def main(argv=None) -> int:
     except CrlqasError as exc:
         print(f"crlqas: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the machine, not the input: a full disk, a vanished file, ...
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"crlqas: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0

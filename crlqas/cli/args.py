@@ -1,7 +1,10 @@
 """Argument types and helpers shared by the ``crlqas`` commands, written once.
 
 * argparse types: :func:`positive_int`, :func:`nonnegative_int` (both accept ``1e7``),
-  :func:`positive_float`, :func:`seed_list` (``100,101,102``), :func:`key_value` (``KEY=VALUE``);
+  :func:`positive_float`, :func:`seed_list` (``100,101,102``), :func:`key_value` (``KEY=VALUE``),
+  :func:`output_file` (every file a command writes: checked at parse time, before any work);
+* :func:`save_output`: writing a result after the work, with a clear error (result printed) if
+  the file still cannot be written;
 * declaring commands: :func:`add_command` (a leaf command: its parser, handler and options),
   :func:`command_group` (a command with subcommands: ``crlqas bench simulator``, ...); options
   are data, :func:`option` (one ``add_argument`` call) and :func:`one_of` (mutually exclusive
@@ -52,6 +55,32 @@ def nonnegative_int(text: str) -> int:
 def positive_float(text: str) -> float:
     """argparse type: a finite number > 0."""
     return _number(text, "a positive number", float, lambda v: 0 < v < float("inf"))
+
+
+def output_file(text: str) -> str:
+    """argparse type: a file the command will write, checked before any work starts (its place
+    exists or can be made, is writable, and the path is not a directory)."""
+    from crlqas.qnoise.errors import OutputPathError
+    from crlqas.qnoise.fileio import check_output_path
+
+    try:
+        check_output_path(text)
+    except OutputPathError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def save_output(path: str, write, what: str = "result") -> None:
+    """``write(path)`` after the work is done and its result printed; if the file still cannot be
+    written, the error says where it could not go and that the result is printed above."""
+    from crlqas.qnoise.errors import OutputPathError
+
+    try:
+        write(path)
+    except OSError as exc:
+        raise OutputPathError(
+            f"could not write the {what} to {path!r} ({exc.strerror or exc}); it is printed above"
+        ) from None
 
 
 def seed_list(text: str) -> list[int]:

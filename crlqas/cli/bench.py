@@ -9,12 +9,12 @@ Both are registered here, in one ``bench`` group.  Handlers import their modules
 
 from __future__ import annotations
 
-from .args import add_command, command_group, option, positive_float, positive_int
+from .args import add_command, command_group, option, output_file, positive_float, positive_int
 
 HELP = "benchmarks (timings; figures comparable within one run only)"
 
 #: ``--json OUT`` of both benchmarks
-_JSON_OUT = option("--json", metavar="OUT", help="write the results as JSON (atomically) to OUT")
+_JSON_OUT = option("--json", metavar="OUT", type=output_file, help="write the results as JSON (atomically) to OUT")
 
 _SIMULATOR_OPTIONS = (
     option(

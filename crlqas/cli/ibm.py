@@ -12,7 +12,7 @@ import json
 import math
 import sys
 
-from .args import add_command, json_option, layout, one_of, option
+from .args import add_command, json_option, layout, one_of, option, output_file, save_output
 
 _SOURCE_HELP = "the best circuit (lowest |E - E0| over seeds and record kinds) of a 'crlqas train' run"
 _BACKEND_HELP = (
@@ -70,7 +70,7 @@ _SUBMIT_OPTIONS = (
     option("--timeout", type=float, metavar="SECONDS", help="give up waiting for the result after this"),
     option("--retries", type=int, default=3, metavar="N", help="retries of transient failures (default 3)"),
     option("--dry-run", action="store_true", help="transpile and check everything, submit nothing"),
-    option("--out", metavar="FILE", help="write the JSON record to FILE"),
+    option("--out", metavar="FILE", type=output_file, help="write the JSON record to FILE"),
 )
 
 
@@ -173,7 +173,7 @@ def _submit(args) -> int:
         e0=e0,
         source={"problem": problem, **src.info()},
     )
-    if args.out:
-        write_record(record, args.out)
     _print(record, args.json, skip=("transpiled_qasm3", "options", "source", "parameters"))
+    if args.out:
+        save_output(args.out, lambda path: write_record(record, path), "submission record")
     return 0

@@ -158,19 +158,20 @@ def _show(args) -> int:
 
 
 def _hamiltonian(args):
-    from crlqas.qnoise.errors import ValidationError
+    from crlqas.qnoise.errors import CrlqasError, InputFileError
+    from crlqas.qnoise.fileio import read_json_object
     from crlqas.qnoise.hamiltonian import Hamiltonian
 
     if args.problem:
         from crlqas.qnoise.problems import get_problem
 
         prob = get_problem(args.problem)
-        return prob.hamiltonian, prob.e0
+        return prob.hamiltonian, prob.e0, prob.chemical_accuracy, "Ha" if prob.kind == "molecule" else "J"
+    data = read_json_object(args.hamiltonian, "Hamiltonian JSON file")
     try:
-        with open(args.hamiltonian) as fh:
-            return Hamiltonian.from_dict(json.load(fh)), None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationError(f"cannot read Hamiltonian file {args.hamiltonian}: {exc}") from None
+        return Hamiltonian.from_dict(data), None, None, None
+    except CrlqasError as exc:
+        raise InputFileError(f"Hamiltonian JSON file {args.hamiltonian!r}: {exc}") from None
 
 
 def _circuit(args):
@@ -190,7 +191,7 @@ def _energy(args) -> int:
     from crlqas.qnoise.simulator import Simulator
 
     circuit, params = _circuit(args)
-    ham, e0 = _hamiltonian(args)
+    ham, e0, chemical_accuracy, unit = _hamiltonian(args)
     if ham.num_qubits != circuit.num_qubits:
         raise QubitError(f"the circuit has {circuit.num_qubits} qubits but the Hamiltonian has {ham.num_qubits}")
     device = _load(args, circuit.num_qubits)
@@ -205,7 +206,12 @@ def _energy(args) -> int:
         "energy": sim.energy(params),
         "noiseless_energy": Simulator(circuit, ham).energy(params),
         "e0": e0,
+        "unit": unit,
     }
+    if e0 is not None:
+        out["error"] = out["energy"] - e0
+        out["noiseless_error"] = out["noiseless_energy"] - e0
+        out["chemical_accuracy"] = chemical_accuracy
     if args.shots is not None:
         out.update(
             shots=args.shots,
@@ -217,8 +223,23 @@ def _energy(args) -> int:
         _dump(out)
         return 0
     for key, value in out.items():
-        if value is not None:
-            print(
-                f"{key:17s} {value:.12g}" if isinstance(value, float) and math.isfinite(value) else f"{key:17s} {value}"
-            )
+        if value is None or key == "unit":
+            continue
+        suffix = f" {unit}" if unit and key in _ENERGIES else ""
+        text = f"{value:.12g}" if isinstance(value, float) and math.isfinite(value) else str(value)
+        print(f"{key:17s} {text}{suffix}")
     return 0
+
+
+#: the ``energy`` command's outputs that are energies, in the problem's unit (``unit``: Hartree for
+#: molecules, J for spin models; a Hamiltonian file has none): text mode prints it after the value
+_ENERGIES = {
+    "energy",
+    "noiseless_energy",
+    "e0",
+    "error",
+    "noiseless_error",
+    "chemical_accuracy",
+    "sampled_energy",
+    "sampled_stderr",
+}

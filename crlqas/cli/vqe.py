@@ -6,7 +6,17 @@ from __future__ import annotations
 import json
 import sys
 
-from .args import add_command, json_option, key_value, nonnegative_int, one_of, option, positive_int
+from .args import (
+    add_command,
+    json_option,
+    key_value,
+    nonnegative_int,
+    one_of,
+    option,
+    output_file,
+    positive_int,
+    save_output,
+)
 
 _VQE_OPTIONS = (
     option("--problem", required=True, help="problem id (see 'crlqas problems list') or JSON file"),
@@ -26,12 +36,16 @@ _VQE_OPTIONS = (
         metavar="KEY=VALUE",
         help="optimizer option (repeatable), e.g. --option c=0.1",
     ),
-    option("--budget", type=positive_int, required=True, help="evaluations allowed (all counted)"),
+    option(
+        "--budget",
+        type=positive_int,
+        help="evaluations allowed, all counted (default: the optimizer's, see 'crlqas optimizers')",
+    ),
     option("--shots", type=positive_int, help="Gaussian shot noise with this many shots (default: exact)"),
     option("--seed", type=nonnegative_int, default=0, help="seed of the run (default 0)"),
     json_option("print the result as JSON (no progress bar)"),
-    option("--out", metavar="FILE", help="also write the JSON result to FILE (atomically)"),
-    option("--plot", metavar="FILE", help="plot the energy history against E0 to FILE (matplotlib)"),
+    option("--out", metavar="FILE", type=output_file, help="also write the JSON result to FILE (atomically)"),
+    option("--plot", metavar="FILE", type=output_file, help="plot the energy history against E0 to FILE (matplotlib)"),
 )
 
 
@@ -71,10 +85,6 @@ def _vqe(args) -> int:
         initial_params=initial if initial is not None and len(initial) else None,
         optimizer_options=options,
     )
-    if args.out:
-        result.write_json(args.out)
-    if args.plot:
-        plot_history(result, args.plot)
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=1)
         print()
@@ -82,6 +92,10 @@ def _vqe(args) -> int:
         print(result.summary())
         if args.plot:
             print(f"plot               {args.plot}")
+    if args.out:
+        save_output(args.out, result.write_json)
+    if args.plot:
+        save_output(args.plot, lambda path: plot_history(result, path), "plot")
     return 0
 
 

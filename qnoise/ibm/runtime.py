@@ -83,13 +83,13 @@ def check_credentials(path: Path | None = None) -> str:
 
 
 def redact(text) -> str:
-    """``text`` with every known token (environment, saved accounts) replaced by ``<redacted>``."""
+    """``text`` with every known token (environment, saved accounts), of any length, replaced by
+    ``<redacted>`` (longest first, so a token containing another is removed whole)."""
     text = str(text)
     secrets = [os.environ.get(TOKEN_ENV, "")]
     secrets += [a.get("token", "") for a in _saved_accounts().values() if isinstance(a, dict)]
-    for s in secrets:
-        if isinstance(s, str) and len(s.strip()) >= 8:
-            text = text.replace(s.strip(), "<redacted>")
+    for s in sorted({s.strip() for s in secrets if isinstance(s, str) and s.strip()}, key=len, reverse=True):
+        text = text.replace(s, "<redacted>")
     return text
 
 

@@ -165,11 +165,14 @@ def qnoise_energies(isa: IsaCircuit, calibration) -> dict:
 def verify(
     circuit, params, hamiltonian, backend, layout=None, optimization_level=1, shots=None, seed=None, e0=None
 ) -> dict:
-    """Side-by-side energies (see the module docstring); ``backend``: a BackendV2 or fake name."""
-    from ..devices.calibration import calibration_from_backend, resolve_backend
+    """Side-by-side energies (see the module docstring); ``backend``: a BackendV2, a fake backend's
+    name (``fake_manila``, offline) or an IBM device's (``ibm_brisbane``: its current calibration,
+    fetched with the account's credentials)."""
+    from ..devices.calibration import calibration_from_backend
     from ..simulator import Simulator
+    from .runtime import get_backend
 
-    backend = resolve_backend(backend)
+    backend, _ = get_backend(backend)
     cal = calibration_from_backend(backend)
     isa = transpile_isa(circuit, params, hamiltonian, backend, layout, optimization_level, seed, cal)
     nm = aer_noise_model(backend)

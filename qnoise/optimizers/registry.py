@@ -31,6 +31,29 @@ DESCRIPTIONS = {
     "aqgd": "analytic (parameter-shift) gradient descent with momentum (Qiskit's AQGD)",
 }
 
+#: evaluation budget used when none is given (``run_vqe``, ``crlqas vqe``): the SPSA family gets the
+#: paper's per-step Adam-SPSA budget for LiH-6q (1000) and SPSA3 its LiH-4q total (1191 + 357 + 119);
+#: derivative-free local methods the env's LiH-4q COBYLA step (500, 1000 for the slower simplex and
+#: Powell); gradient methods 200 (each evaluation also pays an exact gradient).
+DEFAULT_BUDGETS = {
+    "spsa": 1000,
+    "adam-spsa": 1000,
+    "spsa3": 1667,
+    "cobyla": 500,
+    "cobyqa": 500,
+    "nelder-mead": 1000,
+    "powell": 1000,
+    "l-bfgs-b": 200,
+    "bfgs": 200,
+    "rotosolve": 500,
+    "aqgd": 500,
+}
+
+
+def default_budget(name: str) -> int:
+    """The evaluation budget of optimizer ``name`` when the caller gives none."""
+    return DEFAULT_BUDGETS[_check_name(name)]
+
 
 def list_optimizers() -> list[str]:
     return list(DESCRIPTIONS)
@@ -40,6 +63,15 @@ def _normalise(name) -> str:
     if not isinstance(name, str):
         raise ValidationError(f"an optimizer name must be a string; got {type(name).__name__}")
     return name.strip().lower().replace("_", "-").replace("lbfgsb", "l-bfgs-b")
+
+
+def _check_name(name) -> str:
+    key = _normalise(name)
+    if key not in DESCRIPTIONS:
+        close = difflib.get_close_matches(key, list(DESCRIPTIONS), n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        raise ValidationError(f"unknown optimizer {name!r}{hint} (known: {', '.join(DESCRIPTIONS)})")
+    return key
 
 
 def _factory(name: str):
@@ -64,11 +96,7 @@ def _factory(name: str):
 
 def get_optimizer(name: str, **options):
     """The optimizer ``name`` configured with ``options`` (errors list the allowed names/options)."""
-    key = _normalise(name)
-    if key not in DESCRIPTIONS:
-        close = difflib.get_close_matches(key, list(DESCRIPTIONS), n=3, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        raise ValidationError(f"unknown optimizer {name!r}{hint} (known: {', '.join(DESCRIPTIONS)})")
+    key = _check_name(name)
     make, cls = _factory(key)
     if cls.__name__ != "ScipyOptimizer":
         allowed = [p for p in inspect.signature(cls.__init__).parameters if p not in ("self", "kwargs")]
