@@ -44,6 +44,18 @@ class Instruction:
         return out
 
 
+def _fixed_gate(name: str):
+    """The :class:`Circuit` method appending fixed gate ``name`` on its qubits (in gate order)."""
+
+    def method(self, *qubits) -> Circuit:
+        return self.append(name, qubits)
+
+    method.__name__ = method.__qualname__ = name
+    where = "qubit ``q``" if GATES[name].num_qubits == 1 else "qubits ``a, b`` (in this order)"
+    method.__doc__ = f"Append ``{name}`` on {where}."
+    return method
+
+
 class Circuit:
     """An n-qubit circuit of gates from :data:`qnoise.gates.GATES`.
 
@@ -111,38 +123,11 @@ class Circuit:
 
     cnot = cx
 
-    def cz(self, a, b):
-        return self.append("cz", (a, b))
-
-    def swap(self, a, b):
-        return self.append("swap", (a, b))
-
-    def h(self, q):
-        return self.append("h", q)
-
-    def x(self, q):
-        return self.append("x", q)
-
-    def y(self, q):
-        return self.append("y", q)
-
-    def z(self, q):
-        return self.append("z", q)
-
-    def s(self, q):
-        return self.append("s", q)
-
-    def sdg(self, q):
-        return self.append("sdg", q)
-
-    def t(self, q):
-        return self.append("t", q)
-
-    def tdg(self, q):
-        return self.append("tdg", q)
-
-    def sx(self, q):
-        return self.append("sx", q)
+    # fixed gates: ``c.h(q)``, ``c.cz(a, b)``, ... (one method each, made from the gate table)
+    cz = _fixed_gate("cz")
+    swap = _fixed_gate("swap")
+    h, x, y, z = _fixed_gate("h"), _fixed_gate("x"), _fixed_gate("y"), _fixed_gate("z")
+    s, sdg, t, tdg, sx = _fixed_gate("s"), _fixed_gate("sdg"), _fixed_gate("t"), _fixed_gate("tdg"), _fixed_gate("sx")
 
     def unitary(self, matrix, qubits):
         return self.append("unitary", qubits, matrix=matrix)
