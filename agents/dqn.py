@@ -34,6 +34,7 @@ from torch.nn import functional as F
 
 __all__ = [
     "PROFILES",
+    "PROFILE_PARAMS",
     "MaskedDQN",
     "MaskedNStepReplayBuffer",
     "MaskedReplayBufferSamples",
@@ -53,27 +54,49 @@ def paper_gamma(max_steps: int) -> float:
     return round(0.005 ** (1.0 / int(max_steps)), 2)
 
 
+#: the profiles' fixed hyper-parameters, ``name: (paper, cpu)`` (in :data:`PROFILES` order); the
+#: discount, the n-step horizon and the network depend on the task (:func:`dqn_kwargs`)
+PROFILE_PARAMS = {
+    "learning_rate": (3e-4, 1e-3),
+    "buffer_size": (20_000, 20_000),
+    "learning_starts": (1000, 200),
+    "batch_size": (1000, 64),
+    "train_freq": (1, 1),
+    "gradient_steps": (1, 1),
+    "target_update_interval": (500, 100),
+    "exploration_initial_eps": (1.0, 1.0),
+    "exploration_final_eps": (0.05, 0.05),
+    "exploration_decay": (0.99995, 0.999),
+}
+
+
+def dqn_kwargs(max_steps: int, num_qubits: int = 2, profile: str = "paper") -> dict[str, Any]:
+    """Keyword arguments of :class:`MaskedDQN` for agent profile ``"paper"`` or ``"cpu"``: the
+    profile's column of :data:`PROFILE_PARAMS`, the paper's discount (:func:`paper_gamma`), n-step 5
+    (6 from 6 qubits) and a LeakyReLU MLP of 5 x 1000 (paper: 2000 for 5-6 qubits, 5000 beyond) or
+    2 x 256 (cpu: 512 from 5 qubits)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown DQN profile {profile!r}; allowed: {', '.join(PROFILES)}")
+    column = PROFILES.index(profile)
+    kw = {name: values[column] for name, values in PROFILE_PARAMS.items()}
+    if profile == "paper":
+        hidden = [1000 if num_qubits <= 4 else (2000 if num_qubits <= 6 else 5000)] * 5
+    else:
+        hidden = [256 if num_qubits <= 4 else 512] * 2
+    kw.update(
+        gamma=paper_gamma(max_steps),
+        n_steps=5 if num_qubits <= 4 else 6,
+        policy_kwargs=dict(net_arch=hidden, activation_fn=th.nn.LeakyReLU),
+    )
+    return kw
+
+
 def paper_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
     """Keyword arguments of :class:`MaskedDQN` reproducing the paper's agent (section 7).
 
     Hidden width 1000 for up to 4 qubits, 2000 for 5-6, 5000 beyond; n-step 5 (6 from 6 qubits).
     """
-    width = 1000 if num_qubits <= 4 else (2000 if num_qubits <= 6 else 5000)
-    return dict(
-        learning_rate=3e-4,
-        buffer_size=20_000,
-        learning_starts=1000,
-        batch_size=1000,
-        train_freq=1,
-        gradient_steps=1,
-        target_update_interval=500,
-        gamma=paper_gamma(max_steps),
-        n_steps=5 if num_qubits <= 4 else 6,
-        exploration_initial_eps=1.0,
-        exploration_final_eps=0.05,
-        exploration_decay=0.99995,
-        policy_kwargs=dict(net_arch=[width] * 5, activation_fn=th.nn.LeakyReLU),
-    )
+    return dqn_kwargs(max_steps, num_qubits, "paper")
 
 
 def cpu_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
@@ -86,26 +109,7 @@ def cpu_dqn_kwargs(max_steps: int, num_qubits: int = 2) -> dict[str, Any]:
     lr 1e-3, hard target copy every 100 updates, epsilon x0.999 per update (0.05 after ~3000
     updates, about 100 episodes of H2-2q) down to 0.05.
     """
-    kw = paper_dqn_kwargs(max_steps, num_qubits)
-    width = 256 if num_qubits <= 4 else 512
-    kw.update(
-        learning_rate=1e-3,
-        batch_size=64,
-        learning_starts=200,
-        target_update_interval=100,
-        exploration_decay=0.999,
-        policy_kwargs=dict(net_arch=[width] * 2, activation_fn=th.nn.LeakyReLU),
-    )
-    return kw
-
-
-def dqn_kwargs(max_steps: int, num_qubits: int = 2, profile: str = "paper") -> dict[str, Any]:
-    """Keyword arguments of :class:`MaskedDQN` for agent profile ``"paper"`` or ``"cpu"``."""
-    if profile == "paper":
-        return paper_dqn_kwargs(max_steps, num_qubits)
-    if profile == "cpu":
-        return cpu_dqn_kwargs(max_steps, num_qubits)
-    raise ValueError(f"unknown DQN profile {profile!r}; allowed: {', '.join(PROFILES)}")
+    return dqn_kwargs(max_steps, num_qubits, "cpu")
 
 
 def env_action_masks(env: VecEnv, n_actions: int) -> np.ndarray:

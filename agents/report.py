@@ -13,9 +13,22 @@ from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["draw_circuit", "plot_curves", "print_best", "report", "summarize"]
+__all__ = ["BEST_FIELDS", "draw_circuit", "plot_curves", "print_best", "report", "summarize"]
 
 CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate", "greedy")
+#: the fields of a best-circuit record (``best/<name>.json``) that the summary keeps
+BEST_FIELDS = (
+    "energy",
+    "error",
+    "energy_noiseless",
+    "num_gates",
+    "num_cnots",
+    "num_rotations",
+    "depth",
+    "episode",
+    "wall_time",
+    "timesteps",
+)
 
 
 def _read_progress(path: Path) -> list[dict]:
@@ -45,21 +58,7 @@ def summarize(run_dir) -> dict:
             f = sdir / "best" / f"{name}.json"
             if f.exists():
                 rec = json.loads(f.read_text())
-                best[name] = {
-                    k: rec.get(k)
-                    for k in (
-                        "energy",
-                        "error",
-                        "energy_noiseless",
-                        "num_gates",
-                        "num_cnots",
-                        "num_rotations",
-                        "depth",
-                        "episode",
-                        "wall_time",
-                        "timesteps",
-                    )
-                }
+                best[name] = {k: rec.get(k) for k in BEST_FIELDS}
         summary = json.loads((sdir / "summary.json").read_text()) if (sdir / "summary.json").exists() else {}
         first = best.get("first_accurate")
         seeds.append(

@@ -28,6 +28,10 @@ from crlqas.qnoise.lazy import attach
 
 ENTRY_POINT = "crlqas.envs.qas_env:QASEnv"
 
+#: the paper's noisy setting: 1q depolarizing 1e-3, 1e7 shots (Gaussian model), three-stage Adam-SPSA
+#: with 1191/357/119 evaluations (add the problem's Adam-SPSA preset)
+PAPER_NOISY = dict(noise="depol-1e-3", shots=10**7, optimizer="spsa3", optimizer_budget=1667)
+
 VARIANTS: dict[str, dict] = {
     "crlqas/QAS-v0": {},
     "crlqas/QAS-H2-2q-v0": dict(problem="h2-2q", optimizer="cobyla", optimizer_budget=300),
@@ -35,10 +39,7 @@ VARIANTS: dict[str, dict] = {
     "crlqas/QAS-LiH-4q-v0": dict(problem="lih-4q-3.4", optimizer="cobyla", optimizer_budget=500),
     "crlqas/QAS-LiH-4q-noisy-v0": dict(
         problem="lih-4q-3.4",
-        noise="depol-1e-3",
-        shots=10**7,
-        optimizer="spsa3",
-        optimizer_budget=1667,
+        **PAPER_NOISY,
         optimizer_options={"preset": "lih-4q"},
         halting="negative-binomial",
         halting_n=40.0,
@@ -61,7 +62,7 @@ __getattr__, __dir__, __all__ = attach(
         "CurriculumWrapper": "wrappers",
         "push_threshold": "wrappers",
     },
-    eager=("ENTRY_POINT", "VARIANTS", "register_envs"),
+    eager=("ENTRY_POINT", "PAPER_NOISY", "VARIANTS", "register_envs"),
 )
 
 

@@ -16,30 +16,23 @@ import time
 
 import numpy as np
 
+from . import PAPER_NOISY, VARIANTS
+
+
+def _variant(name: str, **changes) -> dict:
+    """The settings of env id ``crlqas/QAS-<name>-v0`` (:data:`crlqas.envs.VARIANTS`) with ``changes``."""
+    return {**VARIANTS[f"crlqas/QAS-{name}-v0"], **changes}
+
+
 CASES: dict[str, dict] = {
-    "h2-2q": dict(problem="h2-2q", optimizer="cobyla", optimizer_budget=300),
-    "h2-2q-adam-spsa": dict(
-        problem="h2-2q", optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-2q"}
+    "h2-2q": _variant("H2-2q"),
+    "h2-2q-adam-spsa": _variant(
+        "H2-2q", optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-2q"}
     ),
-    "lih-4q-noisy": dict(
-        problem="lih-4q-3.4",
-        noise="depol-1e-3",
-        shots=10**7,
-        optimizer="spsa3",
-        optimizer_budget=1667,
-        optimizer_options={"preset": "lih-4q"},
-    ),
-    "lih-6q": dict(
-        problem="lih-6q-2.2", optimizer="adam-spsa", optimizer_budget=1000, optimizer_options={"preset": "lih-6q"}
-    ),
-    "lih-6q-noisy": dict(
-        problem="lih-6q-2.2",
-        noise="depol-1e-3",
-        shots=10**7,
-        optimizer="spsa3",
-        optimizer_budget=1667,
-        optimizer_options={"preset": "lih-6q"},
-    ),
+    # without the variant's random halting: the bench sets the episode length
+    "lih-4q-noisy": {k: v for k, v in _variant("LiH-4q-noisy").items() if not k.startswith("halting")},
+    "lih-6q": _variant("LiH-6q"),
+    "lih-6q-noisy": _variant("LiH-6q", **PAPER_NOISY),
 }
 DEFAULT_CASES = ("h2-2q", "lih-4q-noisy", "lih-6q")
 

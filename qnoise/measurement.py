@@ -25,6 +25,8 @@ from .errors import ValidationError
 from .hamiltonian import Hamiltonian, bit_parity, normalize_readout_errors
 
 PROB_ATOL = 1e-8
+#: an engine's ``probabilities(basis)``: the ``2^n`` ideal outcome probabilities in that basis
+Probabilities = Callable[[np.ndarray], np.ndarray]
 
 
 def as_generator(seed_or_rng=None) -> np.random.Generator:
@@ -91,11 +93,7 @@ def _support_masks(hamiltonian: Hamiltonian) -> np.ndarray:
 
 
 def sampled_expectations(
-    probabilities: Callable[[np.ndarray], np.ndarray],
-    hamiltonian: Hamiltonian,
-    shots: int,
-    rng=None,
-    readout_errors=None,
+    probabilities: Probabilities, hamiltonian: Hamiltonian, shots: int, rng=None, readout_errors=None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-term sampled expectation values and their standard errors ``sqrt((1 - m^2) / shots)``.
 
@@ -120,11 +118,7 @@ def sampled_expectations(
 
 
 def sampled_energy(
-    probabilities: Callable[[np.ndarray], np.ndarray],
-    hamiltonian: Hamiltonian,
-    shots: int,
-    rng=None,
-    readout_errors=None,
+    probabilities: Probabilities, hamiltonian: Hamiltonian, shots: int, rng=None, readout_errors=None
 ) -> float:
     """``constant + sum_i w_i m_i`` with ``m_i`` from :func:`sampled_expectations`."""
     est, _ = sampled_expectations(probabilities, hamiltonian, shots, rng, readout_errors)

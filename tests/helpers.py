@@ -162,6 +162,11 @@ def random_channel_spec(num_qubits: int, rng, kinds=None) -> tuple[str, object]:
     raise ValueError(kind)
 
 
+def random_channel(num_qubits: int, rng, kinds=None) -> channels.Channel:
+    """A random channel on ``num_qubits`` (1 or 2) qubits: :func:`random_channel_spec`, built."""
+    return make_channel(*random_channel_spec(num_qubits, rng, kinds))
+
+
 def random_noise_spec(
     n: int,
     rng,
@@ -268,3 +273,13 @@ def random_hamiltonian(n: int, num_terms: int, rng, constant: float | None = Non
     coeffs = rng.normal(size=len(labels))
     const = float(rng.normal()) if constant is None else constant
     return Hamiltonian(dict(zip(labels, (float(c) for c in coeffs))), constant=const, num_qubits=n)
+
+
+# ---------------------------------------------------------------------------- whole problems
+def random_problem(n: int, rng, num_gates: int, num_terms: int, gate_noise=True, readout=True, **circuit_options):
+    """``(circuit, noise model, Hamiltonian, parameters)``, drawn from ``rng`` in that order;
+    ``circuit_options`` go to :func:`random_circuit`."""
+    c = random_circuit(n, num_gates, rng, **circuit_options)
+    nm = random_noise_model(n, rng, gate_noise=gate_noise, readout=readout)
+    h = random_hamiltonian(n, num_terms, rng)
+    return c, nm, h, random_params(c, rng)

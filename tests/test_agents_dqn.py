@@ -11,7 +11,7 @@ pytest.importorskip("sb3_contrib")
 
 from stable_baselines3.common.env_util import make_vec_env
 
-from crlqas.agents.dqn import MaskedDQN, MaskedReplayBufferSamples, paper_dqn_kwargs, paper_gamma
+from crlqas.agents.dqn import MaskedDQN, MaskedReplayBufferSamples, cpu_dqn_kwargs, paper_dqn_kwargs, paper_gamma
 from crlqas.agents.toy import IllegalActionError, MaskedCueEnv, greedy_success_rate
 
 th.set_num_threads(1)
@@ -130,24 +130,9 @@ def test_replay_buffer_stores_next_state_masks():
 
 
 def test_dqn_learns_the_toy_task():
-    env = _toy_vec(seed=0)
-    model = MaskedDQN(
-        "MlpPolicy",
-        env,
-        learning_rate=1e-3,
-        learning_starts=200,
-        train_freq=1,
-        target_update_interval=100,
-        gamma=0.9,
-        n_steps=3,
-        exploration_decay=0.997,
-        exploration_final_eps=0.05,
-        seed=0,
-        policy_kwargs=dict(net_arch=[64, 64]),
-        buffer_size=5000,
-        batch_size=64,
-        device="cpu",
-    )
+    """The ``cpu`` profile with a toy-sized network, replay buffer, horizon and epsilon decay."""
+    toy = dict(gamma=0.9, n_steps=3, exploration_decay=0.997, buffer_size=5000, policy_kwargs=dict(net_arch=[64, 64]))
+    model = MaskedDQN("MlpPolicy", _toy_vec(seed=0), seed=0, device="cpu", **{**cpu_dqn_kwargs(3), **toy})
     eval_env = MaskedCueEnv()
     assert greedy_success_rate(model, eval_env, 100) < 0.3  # untrained: near chance (1/4)^3
     model.learn(2000)

@@ -82,30 +82,28 @@ BAD_OUTPUTS = {
 }
 
 
-def _run(argv, tmp_path, capsys):
+def _fails(argv, expected, tmp_path, capsys):
+    """Run ``argv`` (``{d}`` is the folder of :func:`_files`): exit status 2, ``expected`` in the
+    error and no traceback; returns ``(stdout, stderr)``."""
     d = _files(tmp_path)
     code = main([a.format(d=d) for a in argv])
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+    out, err = capsys.readouterr()
+    assert code == 2, err
+    assert expected in err and "Traceback" not in err + out, err
+    return out, err
 
 
 @pytest.mark.parametrize("case", BAD_INPUTS, ids=str)
 def test_bad_input_files(case, tmp_path, capsys):
-    argv, expected = BAD_INPUTS[case]
-    code, out, err = _run(argv, tmp_path, capsys)
-    assert code == 2, err
-    assert "crlqas: error:" in err and expected in err, err
-    assert "Traceback" not in err + out
+    _, err = _fails(*BAD_INPUTS[case], tmp_path, capsys)
+    assert "crlqas: error:" in err, err
 
 
 @pytest.mark.parametrize("case", BAD_OUTPUTS, ids=str)
 def test_unwritable_outputs_fail_before_any_work(case, tmp_path, capsys):
-    argv, expected = BAD_OUTPUTS[case]
-    code, out, err = _run(argv, tmp_path, capsys)
-    assert code == 2, err
-    assert "error:" in err and expected in err, err
+    out, err = _fails(*BAD_OUTPUTS[case], tmp_path, capsys)
+    assert "error:" in err, err
     assert out == "", "nothing may run before the output path is checked"
-    assert "Traceback" not in err
 
 
 def test_vqe_result_is_printed_when_writing_fails_after_the_work(tmp_path, capsys, monkeypatch):

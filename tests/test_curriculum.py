@@ -158,14 +158,7 @@ def test_wrapper_pushes_thresholds_at_episode_ends():
 
 
 def test_moving_threshold_with_env_episode_ends():
-    cur = moving(
-        accept_err=50.0,
-        shift_threshold_time=11,
-        success_thresh=1,
-        succ_radius_shift=1,
-        succes_switch=100.0,
-        shift_threshold_ball=1.0,
-    )
+    cur = moving(accept_err=50.0, shift_threshold_ball=1.0, success_thresh=1, succ_radius_shift=1, succes_switch=100.0)
     env = CurriculumWrapper(small_env(), cur)
     env.reset(seed=0)
     _, _, term, _, info = env.step(3)

@@ -309,17 +309,7 @@ def test_registered_ids():
 
 
 def test_config_round_trip():
-    cfg = QASConfig(
-        problem="lih-4q-3.4",
-        noise="depol-1e-3",
-        shots=10**7,
-        optimizer="spsa3",
-        optimizer_budget=1667,
-        optimizer_options={"preset": "lih-4q"},
-        coupling_map=[(0, 1), (1, 2)],
-        halting="negative-binomial",
-        halting_clip=[0, 40],
-    )
+    cfg = QASConfig(**envs.VARIANTS["crlqas/QAS-LiH-4q-noisy-v0"], coupling_map=[(0, 1), (1, 2)])
     d = cfg.to_dict()
     assert d["coupling_map"] == [[0, 1], [1, 2]] and d["halting_clip"] == [0, 40]
     assert QASConfig.from_dict(d) == cfg

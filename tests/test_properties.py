@@ -2,14 +2,7 @@
 
 import numpy as np
 import pytest
-from helpers import (
-    make_channel,
-    random_channel_spec,
-    random_circuit,
-    random_hamiltonian,
-    random_noise_model,
-    random_params,
-)
+from helpers import random_channel, random_circuit, random_params, random_problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -21,12 +14,9 @@ SETTINGS = settings(max_examples=30, deadline=None, suppress_health_check=[Healt
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
 
 
-def case(n, seed, readout=True, num_gates=None):
+def case(n, seed, readout=True):
     rng = np.random.default_rng(seed)
-    c = random_circuit(n, num_gates if num_gates is not None else 4 + 4 * n, rng)
-    nm = random_noise_model(n, rng, readout=readout)
-    h = random_hamiltonian(n, 2 + 2 * n, rng)
-    return c, nm, h, random_params(c, rng), rng
+    return (*random_problem(n, rng, 4 + 4 * n, 2 + 2 * n, readout=readout), rng)
 
 
 def concatenate(a: Circuit, b: Circuit) -> Circuit:
@@ -63,11 +53,9 @@ def test_state_is_positive(n, seed):
 @given(n=st.integers(1, 4), seed=seeds)
 def test_composition_equals_sequence(n, seed):
     rng = np.random.default_rng(seed)
-    a = random_circuit(n, 3 + 2 * n, rng)
+    a, nm, h, pa = random_problem(n, rng, 3 + 2 * n, 3, readout=False)
     b = random_circuit(n, 3 + 2 * n, rng)
-    nm = random_noise_model(n, rng, readout=False)
-    h = random_hamiltonian(n, 3, rng)
-    pa, pb = random_params(a, rng), random_params(b, rng)
+    pb = random_params(b, rng)
     ab = concatenate(a, b)
     assert ab.num_parameters == a.num_parameters + b.num_parameters
     params = np.concatenate([pa, pb])
@@ -81,8 +69,8 @@ def test_composition_equals_sequence(n, seed):
 @given(k=st.integers(1, 2), seed=seeds)
 def test_channel_compose_equals_sequential_application(k, seed):
     rng = np.random.default_rng(seed)
-    first = make_channel(*random_channel_spec(k, rng))
-    second = make_channel(*random_channel_spec(k, rng))
+    first = random_channel(k, rng)
+    second = random_channel(k, rng)
     composed = first.compose(second)
     d = 2**k
     m = rng.normal(size=(d, d)) + 1j * rng.normal(size=(d, d))

@@ -11,11 +11,12 @@ from helpers import (
     ONE_QUBIT_FIXED,
     TWO_QUBIT,
     make_channel,
-    random_channel_spec,
+    random_channel,
     random_circuit,
     random_hamiltonian,
     random_noise_model,
     random_params,
+    random_problem,
     random_unitary,
 )
 
@@ -135,7 +136,7 @@ def test_one_qubit_gate_every_position(n, kind):
         nm = NoiseModel()
         ch_kind = CHANNEL_KINDS_1Q[ci % len(CHANNEL_KINDS_1Q)]
         gate = "unitary" if kind.startswith("unitary") else kind.split("_")[0]
-        nm.add_error(make_channel(*random_channel_spec(1, rng, (ch_kind,))), [gate], [q])
+        nm.add_error(random_channel(1, rng, (ch_kind,)), [gate], [q])
         params = random_params(c, rng)
         for model in (None, nm):
             sim = Simulator(c, h, model)
@@ -154,10 +155,10 @@ def test_two_qubit_gate_every_position(n, kind):
         c.ry(qs[0]).rx(qs[1])
         nm = NoiseModel()
         if ci % 3 == 2:  # a one-qubit channel on each of the gate's qubits
-            nm.add_error(make_channel(*random_channel_spec(1, rng)), [gate], qs)
+            nm.add_error(random_channel(1, rng), [gate], qs)
         else:
             ch_kind = CHANNEL_KINDS_2Q[ci % len(CHANNEL_KINDS_2Q)]
-            nm.add_error(make_channel(*random_channel_spec(2, rng, (ch_kind,))), [gate], qs)
+            nm.add_error(random_channel(2, rng, (ch_kind,)), [gate], qs)
         params = random_params(c, rng)
         for model in (None, nm):
             sim = Simulator(c, h, model)
@@ -172,8 +173,8 @@ def test_one_qubit_channel_on_every_qubit(n, ch_kind):
     c = prepare_generic(n, rng)
     for q in range(n):
         c.ry(q).rz(q, angle=0.3)
-    nm = NoiseModel().add_all_qubit_error(make_channel(*random_channel_spec(1, rng, (ch_kind,))), ["ry"])
-    nm.add_error(make_channel(*random_channel_spec(1, rng, (ch_kind,))), ["rz"], [n - 1])
+    nm = NoiseModel().add_all_qubit_error(random_channel(1, rng, (ch_kind,)), ["ry"])
+    nm.add_error(random_channel(1, rng, (ch_kind,)), ["rz"], [n - 1])
     assert_matches_oracle(Simulator(c, h, nm), c, random_params(c, rng), h, nm)
 
 
@@ -185,7 +186,7 @@ def test_two_qubit_channel_on_every_pair(n, ch_kind):
     c = prepare_generic(n, rng)
     for a, b in two_qubit_targets(n):
         c.cx(a, b).ry(b)
-    nm = NoiseModel().add_all_qubit_error(make_channel(*random_channel_spec(2, rng, (ch_kind,))), ["cx"])
+    nm = NoiseModel().add_all_qubit_error(random_channel(2, rng, (ch_kind,)), ["cx"])
     assert_matches_oracle(Simulator(c, h, nm), c, random_params(c, rng), h, nm, check_gradient=n <= 3)
 
 
@@ -195,10 +196,8 @@ RANDOM_CASES = [(n, seed) for n in range(1, 7) for seed in range(3 if n <= 4 els
 
 def random_case(n, seed, readout=True, gate_noise=True):
     rng = np.random.default_rng(1000 * n + seed)
-    c = random_circuit(n, 8 + 5 * n, rng, shared_param_prob=0.25)
-    nm = random_noise_model(n, rng, gate_noise=gate_noise, readout=readout)
-    h = random_hamiltonian(n, 4 + 2 * n, rng)
-    return c, nm, h, random_params(c, rng), rng
+    problem = random_problem(n, rng, 8 + 5 * n, 4 + 2 * n, gate_noise, readout, shared_param_prob=0.25)
+    return (*problem, rng)
 
 
 @pytest.mark.parametrize("n,seed", RANDOM_CASES)
@@ -343,9 +342,7 @@ def test_shared_parameters_and_fixed_angles():
     c.ry(0, param=0).rx(1, param=0).cx(0, 1).rz(1, angle=0.7).ry(0, param=1).ry(1, param=0)
     h = Hamiltonian({"ZZ": 0.7, "XI": -0.4, "IY": 1.1, "YX": 0.3})
     rng = np.random.default_rng(0)
-    nm = NoiseModel().add_all_qubit_error(
-        make_channel(*random_channel_spec(1, rng, ("amplitude_damping",))), ["ry", "rx"]
-    )
+    nm = NoiseModel().add_all_qubit_error(random_channel(1, rng, ("amplitude_damping",)), ["ry", "rx"])
     for model in (None, nm):
         assert_matches_oracle(Simulator(c, h, model), c, np.array([0.4, -1.3]), h, model)
 

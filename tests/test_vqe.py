@@ -101,27 +101,15 @@ def test_run_vqe_errors():
         run_vqe("h2-2q", 42, budget=10)
 
 
+def vqe_cli(*args: str) -> int:
+    """``crlqas vqe`` on H2-2q with a one-layer hardware-efficient ansatz, then ``args``."""
+    return cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", *args])
+
+
 def test_cli_vqe_json(capsys, tmp_path):
     out = tmp_path / "r.json"
-    rc = cli_main(
-        [
-            "vqe",
-            "--problem",
-            "h2-2q",
-            "--ansatz",
-            "hea:1",
-            "--optimizer",
-            "adam-spsa",
-            "--preset",
-            "h2-2q",
-            "--budget",
-            "200",
-            "--seed",
-            "2",
-            "--json",
-            "--out",
-            str(out),
-        ]
+    rc = vqe_cli(
+        "--optimizer", "adam-spsa", "--preset", "h2-2q", "--budget", "200", "--seed", "2", "--json", "--out", str(out)
     )
     assert rc == 0
     data = json.loads(capsys.readouterr().out)
@@ -130,12 +118,12 @@ def test_cli_vqe_json(capsys, tmp_path):
 
 
 def test_cli_vqe_text_and_errors(capsys):
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "cobyla", "--budget", "200"]) == 0
+    assert vqe_cli("--optimizer", "cobyla", "--budget", "200") == 0
     text = capsys.readouterr().out
     assert "within chemical accuracy" in text and "noiseless energy" in text and "evaluations" in text
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--optimizer", "spsaa", "--budget", "10"]) == 2
+    assert vqe_cli("--optimizer", "spsaa", "--budget", "10") == 2
     assert "did you mean" in capsys.readouterr().err
-    assert cli_main(["vqe", "--problem", "h2-2q", "--ansatz", "hea:1", "--budget", "0"]) == 2
+    assert vqe_cli("--budget", "0") == 2
     assert cli_main(["optimizers"]) == 0
     assert "lih-4q" in capsys.readouterr().out
 
@@ -143,25 +131,7 @@ def test_cli_vqe_text_and_errors(capsys):
 def test_cli_vqe_plot(tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "h.png"
-    assert (
-        cli_main(
-            [
-                "vqe",
-                "--problem",
-                "h2-2q",
-                "--ansatz",
-                "hea:1",
-                "--optimizer",
-                "spsa",
-                "--budget",
-                "200",
-                "--json",
-                "--plot",
-                str(png),
-            ]
-        )
-        == 0
-    )
+    assert vqe_cli("--optimizer", "spsa", "--budget", "200", "--json", "--plot", str(png)) == 0
     assert png.stat().st_size > 1000
 
 

@@ -147,23 +147,17 @@ def _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param
 
 
 @kernel
+def scratch(n, nocc):
+    """The state, the ``nocc`` angles and the workspace of one evaluation, views of one allocation."""
+    nx = 1 << (2 * n)
+    buf = np.empty(nx + nocc + WS_SIZE)
+    return buf[:nx], buf[nx : nx + nocc], buf[nx + nocc :]
+
+
+@kernel
 def energy(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val):
-    x = np.empty(4**n)
-    return _energy_into(
-        params,
-        n,
-        ops,
-        factors,
-        mats,
-        sparse_rc,
-        sparse_val,
-        occ_param,
-        h_idx,
-        h_val,
-        x,
-        np.empty(occ_param.shape[0]),
-        workspace(),
-    )
+    x, thetas, ws = scratch(n, occ_param.shape[0])
+    return _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws)
 
 
 @kernel
@@ -171,9 +165,7 @@ def energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, 
     """Energies of the rows of ``params2d`` (one state and workspace reused for all rows)."""
     rows = params2d.shape[0]
     out = np.empty(rows)
-    x = np.empty(4**n)
-    thetas = np.empty(occ_param.shape[0])
-    ws = workspace()
+    x, thetas, ws = scratch(n, occ_param.shape[0])
     for r in range(rows):
         out[r] = _energy_into(
             params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws
@@ -291,42 +283,15 @@ def unpack(ibuf, fbuf):
 def energy_packed(params, ibuf, fbuf):
     """:func:`energy` of a packed program, the observable's constant added."""
     n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, const = unpack(ibuf, fbuf)
-    nx, nocc = 1 << (2 * n), occ_param.shape[0]
-    buf = np.empty(nx + nocc + WS_SIZE)  # one allocation: state, angles, workspace
-    return (
-        _energy_into(
-            params,
-            n,
-            ops,
-            factors,
-            mats,
-            sparse_rc,
-            sparse_val,
-            occ_param,
-            h_idx,
-            h_val,
-            buf[:nx],
-            buf[nx : nx + nocc],
-            buf[nx + nocc :],
-        )
-        + const
-    )
+    x, thetas, ws = scratch(n, occ_param.shape[0])
+    e = _energy_into(params, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws)
+    return e + const
 
 
 @kernel
 def energies_packed(params2d, ibuf, fbuf):
     """:func:`energies` of a packed program, the observable's constant added to each row."""
     n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, const = unpack(ibuf, fbuf)
-    nx, nocc = 1 << (2 * n), occ_param.shape[0]
-    buf = np.empty(nx + nocc + WS_SIZE)
-    x, thetas, ws = buf[:nx], buf[nx : nx + nocc], buf[nx + nocc :]
-    rows = params2d.shape[0]
-    out = np.empty(rows)
-    for r in range(rows):
-        out[r] = (
-            _energy_into(
-                params2d[r], n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val, x, thetas, ws
-            )
-            + const
-        )
+    out = energies(params2d, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val)
+    out += const
     return out

@@ -213,8 +213,6 @@ def _uniform_model(cal: Calibration, v: UniformValues, mode: str, name: str, wid
         gate_noise=tuple(entries),
         readout=readout,
         num_qubits=width,
-        layout=None,
-        coupling_map=None,
         qubits=qubits,
         reduce=v.reduce,
         description=f"{cal.name}: {v.reduce} over {over}, {mode} gate set, uniform on every qubit",

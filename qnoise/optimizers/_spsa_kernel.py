@@ -1,7 +1,7 @@
 """Adam-SPSA iterations inside one compiled call (no return to Python per evaluation).
 
-The loop calls the PTM program kernel :func:`qnoise._kernels.program.energies` on the perturbation
-pair, adds pre-drawn Gaussian shot noise and applies the Adam-SPSA update of
+The loop calls the PTM program kernel :func:`qnoise._kernels.program.energies_packed` on the
+perturbation pair, adds pre-drawn Gaussian shot noise and applies the Adam-SPSA update of
 :mod:`qnoise.optimizers.adam_spsa` (spec section 8).  Random numbers (the Rademacher directions and
 the standard normals) are drawn in Python from the run's generator and passed in, so a run is
 reproducible and identical to the Python loop for exact energies.  State (``x``, ``m``, ``v``) is
@@ -17,34 +17,14 @@ from .._kernels._jit import kernel
 
 
 @kernel
-def adam_spsa_iterations(
-    x,
-    m,
-    v,
-    k0,
-    deltas,
-    noise,
-    sigma,
-    hyper,
-    const,
-    best_x,
-    hist,
-    xs,
-    n,
-    ops,
-    factors,
-    mats,
-    sparse_rc,
-    sparse_val,
-    occ_param,
-    h_idx,
-    h_val,
-):
+def adam_spsa_iterations(x, m, v, k0, deltas, noise, sigma, hyper, best_x, hist, xs, ibuf, fbuf):
     """Run ``deltas.shape[0]`` iterations from iteration index ``k0``.
 
-    ``hyper = (a, alpha, c, gamma, lam, beta1, beta2, eps)``.  Writes the mean pair value of each
-    iteration to ``hist`` and the iterate *before* each step to ``xs``; returns the best value
-    evaluated in this call (``best_x`` receives its point; ``inf`` when nothing beat it).
+    ``hyper = (a, alpha, c, gamma, lam, beta1, beta2, eps)``; ``(ibuf, fbuf)`` is the program and
+    observable packed by :func:`qnoise.compiler.pack_program` (constant included).  Writes the mean
+    pair value of each iteration to ``hist`` and the iterate *before* each step to ``xs``; returns
+    the best value evaluated in this call (``best_x`` receives its point; ``inf`` when nothing beat
+    it).
     """
     a, alpha, c, gamma, lam, beta1, beta2, eps = (
         hyper[0],
@@ -68,9 +48,9 @@ def adam_spsa_iterations(
             xs[i, j] = x[j]
             pts[0, j] = x[j] + ck * deltas[i, j]
             pts[1, j] = x[j] - ck * deltas[i, j]
-        e = K.energies(pts, n, ops, factors, mats, sparse_rc, sparse_val, occ_param, h_idx, h_val)
-        fp = e[0] + const + sigma * noise[2 * i]
-        fm = e[1] + const + sigma * noise[2 * i + 1]
+        e = K.energies_packed(pts, ibuf, fbuf)
+        fp = e[0] + sigma * noise[2 * i]
+        fm = e[1] + sigma * noise[2 * i + 1]
         hist[i] = 0.5 * (fp + fm)
         if fp < best or fm < best:
             r = 0 if fp <= fm else 1

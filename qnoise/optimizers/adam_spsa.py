@@ -175,10 +175,9 @@ class AdamSPSA(Optimizer):
             self._x_last = st.x
             obj.record(st.x, 0.5 * (fp + fm))
 
-    def _stage_kernel(self, obj: Objective, st: _State, deltas: np.ndarray, rng, kargs) -> None:
+    def _stage_kernel(self, obj: Objective, st: _State, deltas: np.ndarray, rng, packed) -> None:
         from ._spsa_kernel import adam_spsa_iterations
 
-        args, const = kargs
         iters = deltas.shape[0]
         sigma = obj.fun.sigma(obj.shots)
         noise = rng.standard_normal(2 * iters) if sigma > 0 else np.zeros(2 * iters)
@@ -190,20 +189,9 @@ class AdamSPSA(Optimizer):
             hist = np.empty(stop - start)
             xs = np.empty((stop - start, st.x.size))
             nfev0 = obj.nfev
+            chunk_deltas, chunk_noise = deltas[start:stop], noise[2 * start : 2 * stop]
             best = adam_spsa_iterations(
-                st.x,
-                st.m,
-                st.v,
-                st.k,
-                deltas[start:stop],
-                noise[2 * start : 2 * stop],
-                sigma,
-                hyper,
-                const,
-                best_x,
-                hist,
-                xs,
-                *args,
+                st.x, st.m, st.v, st.k, chunk_deltas, chunk_noise, sigma, hyper, best_x, hist, xs, *packed
             )
             st.k += stop - start
             self._x_last = st.x

@@ -63,12 +63,12 @@ class EnergyFunction:
         return float(f), np.asarray(g, dtype=np.float64)
 
     def kernel_args(self):
-        """The compiled program's arrays for in-kernel optimisation loops, or ``None`` when the
-        simulator does not use the PTM engine."""
+        """The packed program and observable ``(ibuf, fbuf)`` of :func:`qnoise.compiler.pack_program`
+        for in-kernel optimisation loops, or ``None`` when the simulator does not use the PTM engine."""
         sim = self.simulator
         if sim.engine != "ptm":
             return None
-        return (*sim._args, sim.program.occ_param, sim.observable.indices, sim._h_val), sim.observable.constant
+        return sim._packed
 
     def __repr__(self) -> str:
         return f"EnergyFunction({self.simulator.circuit!r}, shots={self.shots})"

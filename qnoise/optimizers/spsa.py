@@ -78,6 +78,7 @@ class SPSA(Optimizer):
         blocking: bool = False,
         allowed_increase: float | None = None,
     ):
+        self.options = {k: v for k, v in locals().items() if k != "self"}  # the arguments as given
         self.a = _positive("a", a, allow_none=True)
         self.c = _positive("c", c)
         self.alpha = _nonnegative("alpha", alpha)
@@ -95,17 +96,6 @@ class SPSA(Optimizer):
         self.resamplings = resamplings
         self.blocking = bool(blocking)
         self.allowed_increase = None if allowed_increase is None else _nonnegative("allowed_increase", allowed_increase)
-        self.options = dict(
-            a=a,
-            c=c,
-            alpha=alpha,
-            gamma=gamma,
-            stability_constant=stability_constant,
-            target_magnitude=target_magnitude,
-            resamplings=resamplings,
-            blocking=blocking,
-            allowed_increase=allowed_increase,
-        )
 
     def _samples(self, k: int) -> int:
         if isinstance(self.resamplings, dict):
