@@ -92,6 +92,23 @@ def _support_masks(hamiltonian: Hamiltonian) -> np.ndarray:
     return ((hamiltonian.codes != 0) @ bits).astype(np.int64)
 
 
+def _group_samples(probabilities: Probabilities, hamiltonian: Hamiltonian, shots: int, rng, readout_errors):
+    """Per QWC group (in order): its term positions, the outcome counts of the outcomes drawn, and
+    the ``(terms, outcomes)`` matrix of each term's +-1 value on those outcomes."""
+    shots = check_shots(shots)
+    rng = as_generator(rng)
+    n = hamiltonian.num_qubits
+    errs = normalize_readout_errors(readout_errors, n)
+    masks = _support_masks(hamiltonian)
+    for basis, positions in hamiltonian.qwc_groups():
+        p = _checked_probabilities(probabilities(basis.copy()), n)
+        p = np.clip(apply_readout(p, errs), 0.0, None)
+        counts = rng.multinomial(shots, p / p.sum())
+        hit = np.flatnonzero(counts)
+        signs = np.array([1 - 2 * bit_parity(hit & masks[t]) for t in positions]).reshape(len(positions), -1)
+        yield positions, counts[hit], signs
+
+
 def sampled_expectations(
     probabilities: Probabilities, hamiltonian: Hamiltonian, shots: int, rng=None, readout_errors=None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -99,30 +116,43 @@ def sampled_expectations(
 
     ``shots`` outcomes per QWC group (see the module docstring); one multinomial draw per group.
     """
-    shots = check_shots(shots)
-    rng = as_generator(rng)
-    n = hamiltonian.num_qubits
-    errs = normalize_readout_errors(readout_errors, n)
-    masks = _support_masks(hamiltonian)
     est = np.zeros(hamiltonian.num_terms)
-    for basis, positions in hamiltonian.qwc_groups():
-        p = _checked_probabilities(probabilities(basis.copy()), n)
-        p = np.clip(apply_readout(p, errs), 0.0, None)
-        counts = rng.multinomial(shots, p / p.sum())
-        hit = np.flatnonzero(counts)
-        for t in positions:
-            signs = 1 - 2 * bit_parity(hit & masks[t])
-            est[t] = counts[hit] @ signs / shots
+    for positions, counts, signs in _group_samples(probabilities, hamiltonian, shots, rng, readout_errors):
+        est[positions] = signs @ counts / shots
     stderr = np.sqrt(np.clip(1.0 - est**2, 0.0, None) / shots)
     return est, stderr
 
 
 def sampled_energy(
-    probabilities: Probabilities, hamiltonian: Hamiltonian, shots: int, rng=None, readout_errors=None
-) -> float:
-    """``constant + sum_i w_i m_i`` with ``m_i`` from :func:`sampled_expectations`."""
-    est, _ = sampled_expectations(probabilities, hamiltonian, shots, rng, readout_errors)
-    return float(hamiltonian.constant + hamiltonian.coeffs @ est)
+    probabilities: Probabilities,
+    hamiltonian: Hamiltonian,
+    shots: int,
+    rng=None,
+    readout_errors=None,
+    return_stderr: bool = False,
+):
+    """``constant + sum_i w_i m_i`` with ``m_i`` from :func:`sampled_expectations`.
+
+    With ``return_stderr``: ``(energy, standard error)``, the error estimated from the samples
+    themselves: each group contributes the sample variance of its per-shot value
+    ``sum_{i in group} w_i (+-1)_i`` over ``shots`` (terms of one group share their shots, so they
+    are correlated; groups are independent)."""
+    w = hamiltonian.coeffs
+    energy, variance = hamiltonian.constant, 0.0
+    for positions, counts, signs in _group_samples(probabilities, hamiltonian, shots, rng, readout_errors):
+        values = w[positions] @ signs  # the group's energy on each drawn outcome
+        mean = counts @ values / shots
+        energy += mean
+        if shots > 1:
+            variance += counts @ (values - mean) ** 2 / (shots - 1) / shots
+    energy = float(energy)
+    return (energy, float(np.sqrt(variance))) if return_stderr else energy
+
+
+def gaussian_stderr(coeffs, shots: int) -> float:
+    """Standard deviation of :func:`gaussian_shot_noise`: ``sqrt(sum_i w_i^2 / shots)``."""
+    w = np.asarray(coeffs, dtype=float).ravel()
+    return float(np.sqrt(w @ w / check_shots(shots)))
 
 
 __all__ = [
@@ -130,6 +160,7 @@ __all__ = [
     "as_generator",
     "check_shots",
     "gaussian_shot_noise",
+    "gaussian_stderr",
     "sampled_energy",
     "sampled_expectations",
 ]

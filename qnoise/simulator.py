@@ -301,19 +301,27 @@ class Simulator:
         return _walsh_hadamard(x) / 2**n
 
     # ------------------------------------------------------------------ shots
-    def sampled_energy(self, params, shots: int, seed=None, method: str = "gaussian") -> float:
+    def sampled_energy(self, params, shots: int, seed=None, method: str = "gaussian", return_stderr: bool = False):
         """Energy with shot noise: ``"gaussian"`` (the CRLQAS paper's model, added to the exact
         noisy energy) or ``"sampling"`` (``shots`` bitstrings per qubit-wise-commuting group drawn
-        from the exact noisy distribution, readout errors included)."""
+        from the exact noisy distribution, readout errors included).  With ``return_stderr``:
+        ``(energy, standard error)``: the Gaussian model's exact standard deviation, or for
+        sampling the one estimated from the samples."""
         from . import measurement
 
         rng = measurement.as_generator(seed)
         if method == "gaussian":
-            return measurement.gaussian_shot_noise(self.energy(params), self.hamiltonian.coeffs, shots, rng)
+            value = measurement.gaussian_shot_noise(self.energy(params), self.hamiltonian.coeffs, shots, rng)
+            return (value, measurement.gaussian_stderr(self.hamiltonian.coeffs, shots)) if return_stderr else value
         if method == "sampling":
             p = self._params(params)
             return measurement.sampled_energy(
-                lambda basis: self.probabilities(p, basis), self.hamiltonian, shots, rng, self.readout_errors
+                lambda basis: self.probabilities(p, basis),
+                self.hamiltonian,
+                shots,
+                rng,
+                self.readout_errors,
+                return_stderr=return_stderr,
             )
         raise ValidationError(f"method must be 'gaussian' or 'sampling'; got {method!r}")
 

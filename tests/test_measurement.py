@@ -130,3 +130,26 @@ def test_sampled_energy_validates_probabilities():
 def test_sampled_energy_constant_only():
     h = Hamiltonian({}, constant=2.5, num_qubits=2)
     assert sampled_energy(lambda b: np.full(4, 0.25), h, 10, 0) == 2.5
+
+
+@pytest.mark.parametrize("method", ["sampling", "gaussian"])
+def test_sampled_energy_standard_error_matches_the_spread(method):
+    """Over many seeds the spread of sampled energies matches the reported standard error (and the
+    mean matches the exact measured energy within its error)."""
+    from crlqas.qnoise import channels
+    from crlqas.qnoise.circuit import Circuit
+    from crlqas.qnoise.hamiltonian import Hamiltonian
+    from crlqas.qnoise.noise_model import NoiseModel
+    from crlqas.qnoise.simulator import Simulator
+
+    c = Circuit(2).ry(0).rx(1).cx(0, 1).ry(1)
+    h = Hamiltonian({"ZZ": 0.7, "XI": -0.4, "IX": 0.3, "YY": 0.2, "ZI": 0.5}, constant=-0.1)
+    noise = NoiseModel().add_all_qubit_error(channels.depolarizing(0.05, 1), ["ry", "rx"])
+    noise.add_all_qubit_readout_error(channels.ReadoutError(0.03, 0.05))
+    sim = Simulator(c, h, noise)
+    theta = np.array([0.4, -1.1, 0.8])
+    draws = [sim.sampled_energy(theta, 500, seed, method, return_stderr=True) for seed in range(400)]
+    values, errors = np.array([v for v, _ in draws]), np.array([e for _, e in draws])
+    assert np.std(values, ddof=1) == pytest.approx(errors.mean(), rel=0.12)
+    assert abs(values.mean() - sim.energy(theta)) < 4 * errors.mean() / np.sqrt(len(values))
+    assert sim.sampled_energy(theta, 500, 7, method) == draws[7][0]

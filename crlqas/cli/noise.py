@@ -213,11 +213,9 @@ def _energy(args) -> int:
         out["noiseless_error"] = out["noiseless_energy"] - e0
         out["chemical_accuracy"] = chemical_accuracy
     if args.shots is not None:
+        sampled, stderr = sim.sampled_energy(params, args.shots, args.seed, args.shot_model, return_stderr=True)
         out.update(
-            shots=args.shots,
-            seed=args.seed,
-            shot_model=args.shot_model,
-            sampled_energy=sim.sampled_energy(params, args.shots, args.seed, args.shot_model),
+            shots=args.shots, seed=args.seed, shot_model=args.shot_model, sampled_energy=sampled, sampled_stderr=stderr
         )
     if args.json:
         _dump(out)
