@@ -9,7 +9,8 @@ serves); it follows SB3's template methods:
   ``eval.csv`` and TensorBoard (truncated to the checkpoint's episodes on resume) and brings
   ``best/`` back to the checkpoint's records;
 * ``_on_training_start``: reads the reference energy and chemical accuracy of the training env;
-* ``_on_rollout_start``: a checkpoint every ``checkpoint_every`` episodes (between two env steps);
+* ``_on_rollout_start``: a checkpoint (between two env steps) once ``checkpoint_every`` episodes
+  or ``checkpoint_seconds`` seconds have passed since the last one (see :meth:`RunCallback.due`);
 * ``_on_step``: per step, the episode's reward, length and best circuit; per episode end, a row of
   ``progress.csv``, a greedy evaluation every ``eval_every`` episodes, the progress hook, the time
   limit; stops the run at the episode budget or early (``stop_after_success``, ``max_seconds``);
@@ -30,7 +31,10 @@ from stable_baselines3.common.callbacks import BaseCallback
 from .checkpoint import save_checkpoint
 from .runlog import EpisodeLog, EvalLog, circuit_record, write_circuit
 
-__all__ = ["RunCallback", "accepts_masks"]
+__all__ = ["MAX_CHECKPOINT_OVERHEAD", "RunCallback", "accepts_masks"]
+
+#: time-based checkpoints (``checkpoint_seconds``) take at most this share of the training time
+MAX_CHECKPOINT_OVERHEAD = 0.05
 
 
 def accepts_masks(model) -> bool:
@@ -44,7 +48,10 @@ class RunCallback(BaseCallback):
     """Episode log, best circuits, greedy evaluations, checkpoints and the episode budget of one seed.
 
     ``seed_path``: the seed's directory; ``episodes``: the episode budget; ``checkpoint_every``:
-    episodes between checkpoints; ``curriculum_cb``: the run's
+    at most that many episodes between checkpoints; ``checkpoint_seconds``: also a checkpoint at
+    the first rollout start after an episode end once that much time has passed since the last one
+    (0: none; see :meth:`due`); ``config``: the run's configuration, recorded in each checkpoint's
+    manifest; ``curriculum_cb``: the run's
     :class:`~crlqas.agents.curriculum_callback.CurriculumCallback` (checkpointed; its threshold is
     logged) or ``None``; ``progress``: called with every episode row; ``state``: the run state of a
     checkpoint to resume from; ``log_every``: write every N-th episode row; ``eval_env``,
@@ -66,9 +73,13 @@ class RunCallback(BaseCallback):
         eval_every: int = 0,
         stop_after_success: int = 0,
         max_seconds: float = 0.0,
+        checkpoint_seconds: float = 0.0,
+        config: dict | None = None,
     ):
         super().__init__(0)
         self.dir, self.target, self.every = Path(seed_path), episodes, checkpoint_every
+        self.every_seconds, self.config = checkpoint_seconds, config
+        self._ckpt_time, self._ckpt_cost = time.perf_counter(), 0.0  # end and duration of the last one
         self.curriculum_cb, self.progress, self.log_every = curriculum_cb, progress, log_every
         self.eval_env, self.eval_every, self.stop_after = eval_env, eval_every, stop_after_success
         self.max_seconds = max_seconds
@@ -140,8 +151,27 @@ class RunCallback(BaseCallback):
             self.eval_log.close()
 
     def checkpoint(self) -> None:
-        save_checkpoint(self.dir, self.model, self.curriculum_cb, self.state(), self.eval_env)
+        t = time.perf_counter()
+        save_checkpoint(self.dir, self.model, self.curriculum_cb, self.state(), self.eval_env, self.config)
         self.last_ckpt = self.episodes
+        self._ckpt_time = time.perf_counter()
+        self._ckpt_cost = self._ckpt_time - t
+
+    def due(self) -> bool:
+        """Is a checkpoint due?  Once an episode has ended since the last one: after
+        ``checkpoint_every`` episodes, or after ``checkpoint_seconds`` seconds, but then no sooner than
+        ``1 / MAX_CHECKPOINT_OVERHEAD`` times the last checkpoint's duration (checkpoints of a large
+        replay buffer take at most that share of the time).  When a checkpoint is taken does not
+        change the run: a resumed run reproduces the uninterrupted one from any of them."""
+        new = self.episodes - self.last_ckpt
+        if new <= 0 or self.finished:
+            return False
+        if new >= self.every:
+            return True
+        if not self.every_seconds:
+            return False
+        wait = max(self.every_seconds, self._ckpt_cost / MAX_CHECKPOINT_OVERHEAD)
+        return time.perf_counter() - self._ckpt_time >= wait
 
     def learning(self) -> bool:
         """Has the agent made a gradient update?  (Before that its greedy policy is its random
@@ -160,7 +190,7 @@ class RunCallback(BaseCallback):
         )
 
     def _on_rollout_start(self) -> None:
-        if self.episodes - self.last_ckpt >= self.every and not self.finished:
+        if self.due():
             self.checkpoint()
 
     def _on_step(self) -> bool:

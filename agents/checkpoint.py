@@ -1,15 +1,21 @@
 """Checkpoints of a training run, written and read in one place (see :mod:`crlqas.agents.train`).
 
-A checkpoint (``RUN/seed_<S>/checkpoints/ep<N>/``, written atomically by
+A checkpoint (``RUN/seed_<S>/checkpoints/ep<N>/``, written by
 :func:`crlqas.agents.runlog.write_checkpoint`) holds:
 
 * ``model.zip``: the model (``model.save``: weights, optimizer, counters, the last observation);
 * ``replay_buffer.pkl``: the replay buffer of off-policy agents (``model.save_replay_buffer``);
 * ``state.pkl``: the run callback's state, the curriculum (``CurriculumCallback.state_dict()``),
   the pickled training envs (state and RNG, mid-run) and greedy-evaluation env, the
-  python/numpy/torch RNG states and the action space's RNG state.
+  python/numpy/torch RNG states and the action space's RNG state;
+* ``checkpoint.json``: the manifest: the episode, the SHA-256 and size of each file above, and the
+  run's configuration the checkpoint was made with.
 
-:func:`load_checkpoint` restores all of it so that a resumed run continues exactly.
+A checkpoint is complete and verified before the older ones are deleted (the previous one is
+always kept).  :func:`load_checkpoint` restores the newest valid checkpoint so that a resumed run
+continues exactly; damaged newer ones (a file missing, truncated or changed, a manifest that does
+not parse) are skipped and reported, and a checkpoint made with another configuration is refused
+(:func:`check_config`).
 """
 
 from __future__ import annotations
@@ -20,9 +26,19 @@ from pathlib import Path
 
 import numpy as np
 
-from .runlog import read_manifest, write_checkpoint
+from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["load_checkpoint", "save_checkpoint"]
+from .runlog import (
+    RESUME_MAY_CHANGE,
+    CheckpointInvalid,
+    checkpoint_dirs,
+    config_differences,
+    no_valid_checkpoint,
+    verify_checkpoint,
+    write_checkpoint,
+)
+
+__all__ = ["check_config", "load_checkpoint", "save_checkpoint"]
 
 
 def _rng_states() -> dict:
@@ -39,9 +55,12 @@ def _set_rng_states(s: dict) -> None:
     torch.set_rng_state(s["torch"])
 
 
-def save_checkpoint(seed_path: Path, model, curriculum_cb, run_state: dict, eval_env=None) -> None:
+def save_checkpoint(
+    seed_path: Path, model, curriculum_cb, run_state: dict, eval_env=None, config: dict | None = None
+) -> Path:
     """Checkpoint ``model`` (with its training env), the curriculum callback's state, the run state
-    (``run_state["episodes"]`` names the checkpoint) and the evaluation env."""
+    (``run_state["episodes"]`` names the checkpoint), the evaluation env and the run's
+    configuration ``config`` (recorded in the manifest); returns the checkpoint's directory."""
 
     def files(tmp: Path):
         model.save(tmp / "model.zip")
@@ -59,11 +78,51 @@ def save_checkpoint(seed_path: Path, model, curriculum_cb, run_state: dict, eval
         with open(tmp / "state.pkl", "wb") as fh:
             pickle.dump(state, fh)
 
-    write_checkpoint(seed_path, run_state["episodes"], files)
+    return write_checkpoint(seed_path, run_state["episodes"], files, config=config)
 
 
-def load_checkpoint(seed_path: Path, agent_cls, vec_env):
-    """``(model, state)`` from the latest checkpoint of ``seed_path`` (``(None, None)`` without one).
+def check_config(manifest: dict, config: dict, config_path=None) -> None:
+    """Refuse to resume from a checkpoint made with another configuration than ``config`` (the run's
+    ``config.json``): :class:`~crlqas.qnoise.errors.ValidationError` listing the differing settings
+    as dotted paths.  The settings of :data:`~crlqas.agents.runlog.RESUME_MAY_CHANGE` (episodes,
+    checkpoint frequency, time limit, parallelism) may differ.  Checkpoints without a recorded
+    configuration (older crlqas) are not checked."""
+    made_with = manifest.get("config")
+    if made_with is None:
+        return
+    diff = config_differences(made_with, config)
+    if diff:
+        where = config_path or "the run's configuration"
+        raise ValidationError(
+            f"{where} differs from the configuration checkpoint {manifest['path']} was made with "
+            f"(checkpoint -> now): {'; '.join(diff)}.  Resuming would continue a different run: "
+            f"restore those settings, or train a new run (--out); a resumed run may change only "
+            f"{', '.join(k for k in RESUME_MAY_CHANGE if k != 'name')}"
+        )
+
+
+def _load_files(path: Path, agent_cls, vec_env) -> tuple:
+    """Everything a checkpoint holds, read before anything is changed (a file that does not load
+    leaves ``vec_env`` and the RNGs as they were)."""
+    with open(path / "state.pkl", "rb") as fh:
+        state = pickle.load(fh)
+    model = agent_cls.load(path / "model.zip", device="cpu")
+    if (path / "replay_buffer.pkl").exists():
+        model.load_replay_buffer(path / "replay_buffer.pkl")
+    envs = pickle.loads(state["envs"])  # environment state and RNG, mid-run
+    model.set_env(vec_env, force_reset=False)
+    return model, state, envs
+
+
+def load_checkpoint(seed_path: Path, agent_cls, vec_env, config: dict | None = None, config_path=None):
+    """``(model, state)`` from the newest valid checkpoint of ``seed_path`` (``(None, None)``
+    without one).
+
+    Each checkpoint, newest first, is verified against its manifest (sizes and SHA-256) and loaded;
+    one that fails is skipped: ``state["skipped"]`` lists ``"ep<N>: <why>"`` for each, and
+    ``state["checkpoint"]`` is the directory used.  When checkpoints exist and none is valid a
+    :class:`~crlqas.qnoise.errors.CrlqasError` lists them with the reasons.  ``config`` (the run's
+    configuration, from ``config_path``) is checked against the checkpoint's (:func:`check_config`).
 
     The model is loaded without an env and then given ``vec_env`` with ``set_env(force_reset=False)``:
     its saved last observation is kept (the pickled envs are mid-run; SB3's default reset at the
@@ -72,17 +131,25 @@ def load_checkpoint(seed_path: Path, agent_cls, vec_env):
     would set them).  The sub-envs of ``vec_env`` (a ``DummyVecEnv``) are replaced by the pickled
     ones, then the python/numpy/torch and action-space RNG states are restored.
     """
-    manifest = read_manifest(seed_path)
-    if manifest is None:
-        return None, None
-    path = manifest["path"]
-    with open(path / "state.pkl", "rb") as fh:
-        state = pickle.load(fh)
-    model = agent_cls.load(path / "model.zip", device="cpu")
-    model.set_env(vec_env, force_reset=False)
-    if (path / "replay_buffer.pkl").exists():
-        model.load_replay_buffer(path / "replay_buffer.pkl")
-    vec_env.envs = pickle.loads(state["envs"])  # environment state and RNG, mid-run
-    _set_rng_states(state["rng"])
-    model.action_space.np_random.bit_generator.state = state["action_space_rng"]
-    return model, state
+    skipped = []
+    for _, path in checkpoint_dirs(seed_path):
+        try:
+            manifest = verify_checkpoint(path)
+        except CheckpointInvalid as exc:
+            skipped.append(f"{path.name}: {exc}")
+            continue
+        if config is not None:
+            check_config(manifest, config, config_path)
+        try:
+            model, state, envs = _load_files(path, agent_cls, vec_env)
+        except Exception as exc:  # verified files that do not load (another version of the libraries)
+            skipped.append(f"{path.name}: cannot be loaded ({type(exc).__name__}: {exc})")
+            continue
+        vec_env.envs = envs
+        _set_rng_states(state["rng"])
+        model.action_space.np_random.bit_generator.state = state["action_space_rng"]
+        state["skipped"], state["checkpoint"] = skipped, str(path)
+        return model, state
+    if skipped:
+        raise no_valid_checkpoint(seed_path, skipped)
+    return None, None

@@ -20,7 +20,9 @@ A config file has four sections::
     [run]
     episodes = 300                   # episodes per seed
     seeds = [100, 101, 102]
-    checkpoint_every = 50            # episodes between checkpoints
+    checkpoint_every = 50            # at most this many episodes between checkpoints
+    checkpoint_seconds = 10          # and a checkpoint after this much training time (0: off), at
+                                     # most 5% of the time (see agents.callbacks.RunCallback.due)
     parallel = true                  # seeds as parallel processes
     eval_every = 0                   # a greedy evaluation episode every N training episodes (0: none)
     stop_after_success = 0           # stop once K consecutive greedy evaluations are chemically
@@ -70,6 +72,7 @@ class RunConfig:
     eval_every: int = 0  # greedy evaluation episode every N training episodes (0: none)
     stop_after_success: int = 0  # stop after K consecutive chemically accurate greedy evaluations
     max_seconds: float = 0  # stop (cleanly, checkpointed) after this much training time per seed (0: none)
+    checkpoint_seconds: float = 10  # also checkpoint after this much training time (0: episodes only)
 
     def __post_init__(self):
         for name in ("episodes", "checkpoint_every", "log_every"):
@@ -80,9 +83,10 @@ class RunConfig:
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise ValidationError(f"[run] {name} must be an integer >= 0; got {v!r}")
-        v = self.max_seconds
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
-            raise ValidationError(f"[run] max_seconds must be a finite number >= 0; got {v!r}")
+        for name in ("max_seconds", "checkpoint_seconds"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v >= 0 or v == float("inf"):
+                raise ValidationError(f"[run] {name} must be a finite number >= 0; got {v!r}")
         if self.stop_after_success and not self.eval_every:
             raise ValidationError(
                 f"[run] stop_after_success = {self.stop_after_success} counts greedy "
@@ -244,6 +248,7 @@ class TrainConfig:
                 "episodes": self.run.episodes,
                 "seeds": list(self.run.seeds),
                 "checkpoint_every": self.run.checkpoint_every,
+                "checkpoint_seconds": self.run.checkpoint_seconds,
                 "parallel": self.run.parallel,
                 "log_every": self.run.log_every,
                 "eval_every": self.run.eval_every,

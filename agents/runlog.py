@@ -9,16 +9,22 @@ Layout of one seed's directory (``RUN/seed_<S>/``)::
                             greedy (the shortest chemically accurate circuit built by a greedy
                             evaluation of the policy)
                             (each <name>.json and <name>.qasm)
-    checkpoint.json         manifest of the latest complete checkpoint (written last, atomically)
-    checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl
+    checkpoint.json         points at the latest verified checkpoint (episode, dir)
+    checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl and
+                            checkpoint.json, the manifest: episode, SHA-256 and size of each file,
+                            the run's configuration (the newest two checkpoints are kept)
     summary.json            written at the end of the run
 
 and the run directory ``RUN/`` holds ``config.json`` (the run's configuration; ``env.problem`` names
 the problem) next to the ``seed_<S>/`` directories.
 
-A checkpoint directory is written under a temporary name and renamed when complete; the manifest
-is replaced (``os.replace``) only after that, so a run killed at any moment leaves a complete
-checkpoint that ``--resume`` can use.
+A checkpoint directory is written under a temporary name, its files flushed to disk and listed with
+their checksums in its manifest, renamed when complete and verified against the manifest; only then
+does the seed's ``checkpoint.json`` point at it and are older checkpoints deleted (the previous one
+is kept).  So a run killed at any moment leaves a complete checkpoint, and ``--resume`` takes the
+newest one that verifies (:func:`find_checkpoint`), naming the damaged ones it skips.  Best
+circuits and summaries are replaced atomically, and on resume the logs are cut back to the
+checkpoint atomically (a row torn by a kill is dropped).
 
 This module owns the run-directory format: the writers above and the readers of best circuits
 (:func:`best_circuit_records`, :func:`best_from_run`, :func:`record_circuit`, :func:`run_problem`),
@@ -29,17 +35,21 @@ by :class:`EpisodeLog` when it is created), so reading a run stays light.
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from crlqas.qnoise.errors import CrlqasError, InputFileError
 from crlqas.qnoise.fileio import atomic_write_json as _atomic_write_json
-from crlqas.qnoise.fileio import atomic_write_text
+from crlqas.qnoise.fileio import atomic_write_text, read_json_object
 
 EPISODE_COLUMNS = (
     "episode",
@@ -76,17 +86,38 @@ EVAL_COLUMNS = (
 )
 
 
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    """The rows of a CSV file ([] when it is missing or unreadable)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            return list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return []
+
+
 def _truncate_csv(path: Path, columns, resume_episodes: int) -> None:
-    """Start ``path`` afresh (header only), or keep the rows up to episode ``resume_episodes``."""
-    if resume_episodes and path.exists():
-        with open(path, newline="") as fh:
-            rows = list(csv.reader(fh))
-        keep = [rows[0]] + [r for r in rows[1:] if r and int(r[0]) <= resume_episodes]
-        with open(path, "w", newline="") as fh:
-            csv.writer(fh).writerows(keep)
-    elif not path.exists() or not resume_episodes:
-        with open(path, "w", newline="") as fh:
-            csv.writer(fh).writerow(columns)
+    """Start ``path`` afresh (header only), or keep its rows up to episode ``resume_episodes``.
+
+    The file is replaced atomically (a run killed meanwhile keeps the old one); a torn last row
+    (a run killed while writing it: fewer cells than the header) is dropped."""
+    rows = _csv_rows(path) if resume_episodes else []
+    if rows:
+        header = rows[0]
+        keep = [header] + [
+            r for r in rows[1:] if len(r) == len(header) and (ep := _int(r[0])) is not None and ep <= resume_episodes
+        ]
+    else:
+        keep = [list(columns)]
+    buf = io.StringIO()
+    csv.writer(buf).writerows(keep)
+    atomic_write_text(path, buf.getvalue())
 
 
 def atomic_write_json(path, data) -> None:
@@ -238,24 +269,51 @@ def best_circuit_records(run_dir) -> list[Path]:
     return sorted(set(found))
 
 
-def _record_score(rec: dict) -> tuple:
+def _record_score(rec: dict, circuit, path) -> tuple:
     """Sort key of a record: ``(|error|, number of gates)``; a missing error counts as infinite."""
     err = rec.get("error")
-    if err is None and rec.get("e0") is not None and rec.get("energy") is not None:
-        err = rec["energy"] - rec["e0"]
-    err = math.inf if err is None or not math.isfinite(float(err)) else abs(float(err))
-    return err, int(rec.get("num_gates", len(rec.get("circuit", {}).get("gates", []))))
+    try:
+        if err is None and rec.get("e0") is not None and rec.get("energy") is not None:
+            err = float(rec["energy"]) - float(rec["e0"])
+        err = math.inf if err is None or not math.isfinite(float(err)) else abs(float(err))
+    except (TypeError, ValueError):
+        raise _damaged(path, "its 'error' (or 'energy' and 'e0') is not a number") from None
+    return err, len(circuit)
+
+
+def _damaged(path, problem: str) -> InputFileError:
+    return InputFileError(
+        f"best-circuit record {str(path)!r} is damaged: {problem}; repair or remove it (or pass one "
+        "intact record file instead of the run directory)"
+    )
+
+
+def read_record(path) -> dict:
+    """The best-circuit record in file ``path``, checked: a JSON object with ``circuit`` and
+    ``angles`` that :func:`record_circuit` accepts; raises
+    :class:`~crlqas.qnoise.errors.InputFileError` naming the file otherwise."""
+    try:
+        rec = read_json_object(path, "best-circuit record")
+    except InputFileError as exc:
+        raise InputFileError(f"{exc}; repair or remove it (or pass one intact record file instead)") from None
+    missing = [k for k in ("circuit", "angles") if k not in rec]
+    if missing:
+        raise _damaged(path, f"no {' and no '.join(map(repr, missing))}")
+    record_circuit(rec, path)
+    return rec
 
 
 def best_from_run(run_dir) -> tuple[dict, Path]:
     """``(record, path)`` of the best circuit record under ``run_dir``.
 
     Candidates: :func:`best_circuit_records` (every record kind, ``best_energy``,
-    ``first_accurate``, ``shortest_accurate``, ``greedy``, of every seed) that parse as JSON objects
-    with ``circuit`` and ``angles``.  The pick is the lowest ``|energy - e0|`` (the record's
-    ``error``: the energy under the run's noise model), then the fewest gates; ties go to the first
-    path in sorted order.  Raises :class:`~crlqas.qnoise.errors.ValidationError` when ``run_dir``
-    does not exist or holds no record.
+    ``first_accurate``, ``shortest_accurate``, ``greedy``, of every seed), each read with
+    :func:`read_record`: a damaged record (not JSON, not an object, no ``circuit`` or ``angles``, a
+    malformed circuit) raises :class:`~crlqas.qnoise.errors.InputFileError` naming its file rather
+    than being passed over.  The pick is the lowest ``|energy - e0|`` (the record's ``error``: the
+    energy under the run's noise model), then the fewest gates; ties go to the first path in sorted
+    order.  Raises :class:`~crlqas.qnoise.errors.ValidationError` when ``run_dir`` does not exist or
+    holds no record.
     """
     from crlqas.qnoise.errors import ValidationError
 
@@ -264,13 +322,8 @@ def best_from_run(run_dir) -> tuple[dict, Path]:
         raise ValidationError(f"run directory {run_dir} does not exist")
     best = None
     for rec_path in best_circuit_records(path):
-        try:
-            rec = json.loads(rec_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        if not isinstance(rec, dict) or "circuit" not in rec or "angles" not in rec:
-            continue
-        key = _record_score(rec)
+        rec = read_record(rec_path)
+        key = _record_score(rec, record_circuit(rec, rec_path)[0], rec_path)
         if best is None or key < best[0]:
             best = (key, rec, rec_path)
     if best is None:
@@ -283,65 +336,294 @@ def best_from_run(run_dir) -> tuple[dict, Path]:
 
 def record_circuit(record: dict, path=None):
     """``(Circuit, parameter values)`` of a best-circuit record (its ``circuit`` and ``angles``);
-    ``path`` (the record's file) names it in the error raised for a malformed circuit."""
+    a malformed circuit or angles raise :class:`~crlqas.qnoise.errors.InputFileError` naming
+    ``path`` (the record's file)."""
     from crlqas.qnoise.circuit import Circuit
-    from crlqas.qnoise.errors import ValidationError
 
+    where = str(path) if path is not None else "the record"
     try:
         circuit = Circuit.from_dict(record["circuit"])
-    except (TypeError, AttributeError):
-        raise ValidationError(f"malformed circuit in {path if path is not None else 'the record'}") from None
-    return circuit, circuit.check_parameters(record["angles"])
+    except (TypeError, AttributeError, KeyError, ValueError, IndexError) as exc:
+        detail = f": {exc}" if isinstance(exc, CrlqasError) else ""
+        raise InputFileError(f"malformed circuit in best-circuit record {where}{detail}") from None
+    try:
+        params = circuit.check_parameters(record["angles"])
+    except (TypeError, KeyError, ValueError, IndexError) as exc:
+        detail = f": {exc}" if isinstance(exc, CrlqasError) else ""
+        raise InputFileError(f"malformed angles in best-circuit record {where}{detail}") from None
+    return circuit, params
 
 
 def run_problem(path) -> str | None:
     """The problem id (``env.problem`` of ``config.json``) of the run holding ``path`` (the run
-    directory, a seed directory, its ``best/`` directory or a record file); ``None`` when there is none or it is
-    unreadable.  ``path`` and up to three of its parents are searched for ``config.json``."""
+    directory, a seed directory, its ``best/`` directory or a record file); ``None`` when there is
+    no ``config.json`` or it names no problem.  ``path`` and up to three of its parents are searched
+    for ``config.json``; a damaged one raises :class:`~crlqas.qnoise.errors.InputFileError` naming
+    it."""
     path = Path(path)
     for d in (path, *path.parents[:3]):
         cfg = d / "config.json" if d.is_dir() else None
         if cfg is not None and cfg.exists():
-            try:
-                env = json.loads(cfg.read_text()).get("env", {})
-            except (OSError, json.JSONDecodeError, AttributeError):
-                return None
-            return env.get("problem") if isinstance(env, dict) else None
+            env = read_json_object(cfg, "run configuration").get("env", {})
+            if not isinstance(env, dict):
+                raise InputFileError(f"run configuration {str(cfg)!r}: 'env' must be an object; got {env!r}")
+            problem = env.get("problem")
+            return problem if isinstance(problem, str) else None
     return None
 
 
 # ---------------------------------------------------------------------------- checkpoints
-def write_checkpoint(seed_dir: Path, episode: int, save_files, keep: int = 2) -> Path:
-    """Write a checkpoint: ``save_files(tmpdir)`` fills a temporary directory, which is renamed to
-    ``checkpoints/ep<episode>``; then the manifest ``checkpoint.json`` is replaced atomically."""
-    root = Path(seed_dir) / "checkpoints"
+CHECKPOINT_FORMAT = "crlqas-checkpoint/1"
+MANIFEST = "checkpoint.json"  # in every checkpoint directory, and the seed's pointer to the latest
+_CHECKPOINT_DIR = re.compile(r"ep(\d{8})")
+# settings a resumed run may change: how long it runs and how often it checkpoints, not what it computes
+RESUME_MAY_CHANGE = (
+    "name",
+    "run.episodes",
+    "run.parallel",
+    "run.max_seconds",
+    "run.checkpoint_every",
+    "run.checkpoint_seconds",
+)
+
+
+class CheckpointInvalid(CrlqasError):
+    """A checkpoint directory is incomplete or damaged (the message says which file and how)."""
+
+
+def file_sha256(path) -> str:
+    """The SHA-256 (hex) of the file ``path``."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def plain_json(data):
+    """``data`` as it reads back from JSON (tuples as lists, NumPy values as numbers)."""
+    return json.loads(json.dumps(data, default=_json_default))
+
+
+def config_sha256(config: dict) -> str:
+    """SHA-256 of a configuration dict (canonical JSON: sorted keys)."""
+    return hashlib.sha256(json.dumps(plain_json(config), sort_keys=True).encode()).hexdigest()
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # no directory handles (Windows)
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_checkpoint(seed_dir: Path, episode: int, save_files, keep: int = 2, config: dict | None = None) -> Path:
+    """Write checkpoint ``checkpoints/ep<episode>`` of a seed directory; returns its path.
+
+    ``save_files(tmpdir)`` fills a temporary directory; its files are flushed to disk, their SHA-256
+    checksums (and ``episode``, ``config``: the run's configuration) go to the directory's
+    ``checkpoint.json`` manifest, and the directory is renamed into place.  The new checkpoint is
+    then verified against its manifest (:func:`verify_checkpoint`; a failure raises and keeps every
+    older checkpoint); only after that the seed's ``checkpoint.json`` points to it and older
+    checkpoints are deleted, keeping the ``keep - 1`` newest (``keep >= 2``: at least the previous
+    complete checkpoint survives).  Checkpoints of later episodes (left by a run that resumed from
+    an earlier one because they were damaged) and the leftovers of interrupted writes are removed.
+    """
+    if keep < 2:
+        raise ValueError(f"keep must be at least 2 (the new checkpoint and the previous one); got {keep}")
+    seed_dir = Path(seed_dir)
+    root = seed_dir / "checkpoints"
     root.mkdir(parents=True, exist_ok=True)
     name = f"ep{episode:08d}"
     tmp = Path(tempfile.mkdtemp(dir=root, prefix=name + ".", suffix=".tmp"))
+    final, aside = root / name, None
     try:
         save_files(tmp)
-        for f in tmp.iterdir():  # flush file contents before the rename makes them visible
-            with open(f, "rb") as fh:
+        files = {}
+        for f in sorted(tmp.iterdir()):
+            if f.name == MANIFEST or not f.is_file():
+                raise ValueError(f"a checkpoint holds plain files other than {MANIFEST}; got {f.name}")
+            with open(f, "rb") as fh:  # flush the contents before the rename makes them visible
                 os.fsync(fh.fileno())
-        final = root / name
-        if final.exists():
-            shutil.rmtree(final)
+            files[f.name] = {"sha256": file_sha256(f), "bytes": f.stat().st_size}
+        manifest = {"format": CHECKPOINT_FORMAT, "episode": int(episode), "files": files}
+        if config is not None:
+            manifest["config_sha256"] = config_sha256(config)
+            manifest["config"] = plain_json(config)
+        atomic_write_json(tmp / MANIFEST, manifest)
+        _fsync_dir(tmp)
+        if final.exists():  # a damaged one of an abandoned later run, or the same episode again
+            aside = root / f"{name}.{tmp.name.split('.')[1]}.old"
+            os.replace(final, aside)
         os.replace(tmp, final)
+        _fsync_dir(root)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        if aside is not None and not final.exists():
+            os.replace(aside, final)
         raise
-    atomic_write_json(Path(seed_dir) / "checkpoint.json", {"episode": episode, "dir": f"checkpoints/{name}"})
-    olds = sorted(p for p in root.iterdir() if p.is_dir() and p.name != name)
-    for p in olds:
-        if p.suffix == ".tmp" or p in olds[: max(0, len(olds) - (keep - 1))]:
+    try:
+        verify_checkpoint(final)
+    except CheckpointInvalid as exc:
+        raise CrlqasError(
+            f"checkpoint {final} failed verification right after it was written ({exc}); "
+            "the older checkpoints are kept: check the disk, then resume the run"
+        ) from None
+    atomic_write_json(
+        seed_dir / MANIFEST, {"format": CHECKPOINT_FORMAT, "episode": int(episode), "dir": f"checkpoints/{name}"}
+    )
+    older = [p for ep, p in checkpoint_dirs(seed_dir) if ep < episode]
+    for p in [p for ep, p in checkpoint_dirs(seed_dir) if ep > episode] + older[keep - 1 :]:
+        os.replace(p, root / f"{p.name}.{tmp.name.split('.')[1]}.old")  # gone as a whole, then deleted
+    for p in root.iterdir():
+        if p.suffix in (".tmp", ".old"):
             shutil.rmtree(p, ignore_errors=True)
     return final
 
 
+def checkpoint_dirs(seed_dir) -> list[tuple[int, Path]]:
+    """``(episode, path)`` of the checkpoint directories (``checkpoints/ep<N>``) of a seed, newest
+    first (complete or not: see :func:`verify_checkpoint`)."""
+    root = Path(seed_dir) / "checkpoints"
+    found = []
+    for p in root.iterdir() if root.is_dir() else ():
+        m = _CHECKPOINT_DIR.fullmatch(p.name)
+        if m and p.is_dir():
+            found.append((int(m.group(1)), p))
+    return sorted(found, reverse=True)
+
+
+def _legacy_pointer(seed_dir: Path, path: Path) -> bool:
+    """Does the seed's ``checkpoint.json`` (written by crlqas before checkpoints had checksums)
+    point at ``path``?"""
+    try:
+        data = json.loads((seed_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "format" not in data and data.get("dir") == f"checkpoints/{path.name}"
+
+
+def verify_checkpoint(path) -> dict:
+    """The manifest of checkpoint directory ``path`` once every file it lists is there with its
+    recorded size and SHA-256; raises :class:`CheckpointInvalid` naming the file and the problem.
+
+    A checkpoint written by crlqas before checksums existed (no manifest in the directory; the
+    seed's ``checkpoint.json`` points at it) is accepted unverified (``"verified": False``)."""
+    path = Path(path)
+    mpath = path / MANIFEST
+    if not mpath.is_file():
+        if _legacy_pointer(path.parent.parent, path) and all((path / f).is_file() for f in ("model.zip", "state.pkl")):
+            return {"episode": int(path.name[2:]), "files": {}, "verified": False, "path": path}
+        raise CheckpointInvalid(f"{MANIFEST} missing")
+    try:
+        manifest = json.loads(mpath.read_bytes().decode("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointInvalid(f"{MANIFEST} unreadable ({type(exc).__name__}: {exc})") from None
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    if (
+        not isinstance(files, dict)
+        or manifest.get("format") != CHECKPOINT_FORMAT
+        or manifest.get("episode") != int(path.name[2:])
+        or not all(isinstance(v, dict) and {"sha256", "bytes"} <= set(v) for v in files.values())
+        or not {"model.zip", "state.pkl"} <= set(files)
+    ):
+        raise CheckpointInvalid(f"{MANIFEST} is not a manifest of this checkpoint")
+    for name, want in files.items():
+        f = path / name
+        if not f.is_file():
+            raise CheckpointInvalid(f"{name} missing")
+        size = f.stat().st_size
+        if size != want["bytes"]:
+            raise CheckpointInvalid(f"{name} has {size} bytes, the manifest says {want['bytes']}")
+        if file_sha256(f) != want["sha256"]:
+            raise CheckpointInvalid(f"{name} checksum mismatch")
+    return {**manifest, "verified": True, "path": path}
+
+
+def find_checkpoint(seed_dir) -> tuple[dict | None, list[str]]:
+    """``(manifest, skipped)``: the newest valid checkpoint of a seed (its manifest, with ``path``;
+    ``None`` when the seed has no checkpoint) and ``"ep<N>: <why>"`` for each newer one that is
+    damaged.  Raises :class:`~crlqas.qnoise.errors.CrlqasError` when checkpoints exist but none
+    is valid."""
+    skipped = []
+    for _, path in checkpoint_dirs(seed_dir):
+        try:
+            return verify_checkpoint(path), skipped
+        except CheckpointInvalid as exc:
+            skipped.append(f"{path.name}: {exc}")
+    if skipped:
+        raise no_valid_checkpoint(seed_dir, skipped)
+    return None, skipped
+
+
+def no_valid_checkpoint(seed_dir, skipped) -> CrlqasError:
+    root = Path(seed_dir) / "checkpoints"
+    return CrlqasError(
+        f"no valid checkpoint in {root}: {'; '.join(skipped)} (to train this seed again from the "
+        f"start, move {root} away)"
+    )
+
+
+def config_differences(old: dict, new: dict, ignore=RESUME_MAY_CHANGE) -> list[str]:
+    """Dotted paths (``env.problem``, ``agent.params.policy_kwargs.net_arch``) where the plain JSON
+    forms of two configurations differ, except the paths in ``ignore``, each as
+    ``"path: old -> new"``."""
+    out = []
+
+    def walk(a, b, prefix):
+        if isinstance(a, dict) and isinstance(b, dict):
+            for k in sorted(set(a) | set(b), key=str):
+                walk(a.get(k, _MISSING), b.get(k, _MISSING), f"{prefix}{k}" if not prefix else f"{prefix}.{k}")
+        elif a != b and prefix not in ignore:
+            out.append(f"{prefix}: {_short(a)} -> {_short(b)}")
+
+    walk(plain_json(old), plain_json(new), "")
+    return out
+
+
+class _Missing:
+    def __repr__(self):
+        return "(not set)"
+
+
+_MISSING = _Missing()
+
+
+def _short(v, limit: int = 60) -> str:
+    text = repr(v)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def episodes_done(seed_dir) -> int:
+    """The most episodes a seed directory records: its logs (``progress.csv``, ``eval.csv``), its
+    ``summary.json`` and its checkpoints (0 for none)."""
+    seed_dir = Path(seed_dir)
+    done = max((ep for ep, _ in checkpoint_dirs(seed_dir)), default=0)
+    for name in ("progress.csv", "eval.csv"):
+        for row in _csv_rows(seed_dir / name)[1:]:
+            ep = _int(row[0])
+            if ep is not None:
+                done = max(done, ep)
+    try:
+        summary = json.loads((seed_dir / "summary.json").read_text())
+        done = max(done, int(summary["episodes"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    return done
+
+
 def read_manifest(seed_dir: Path) -> dict | None:
-    path = Path(seed_dir) / "checkpoint.json"
-    if not path.exists():
+    """The seed's pointer to its latest checkpoint (``episode``, ``dir``, ``path``), or ``None``."""
+    path = Path(seed_dir) / MANIFEST
+    try:
+        data = json.loads(path.read_text())
+        data["path"] = Path(seed_dir) / data["dir"]
+    except (OSError, ValueError, TypeError, KeyError):
         return None
-    data = json.loads(path.read_text())
-    data["path"] = Path(seed_dir) / data["dir"]
     return data

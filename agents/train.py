@@ -11,7 +11,13 @@ run's counters and the episode in progress, and the python/numpy/torch RNG state
 loaded without SB3's forced env reset.  For the built-in DQN (one environment step per rollout)
 checkpoints fall right after an episode end; on-policy agents (MaskablePPO) checkpoint at rollout
 boundaries, possibly mid-episode.  Either way a resumed run reproduces the uninterrupted one exactly
-(only the wall-clock columns differ) and loses at most the episodes since its last checkpoint.
+(only the wall-clock columns differ) and loses at most the episodes since its last checkpoint:
+one is taken after ``[run] checkpoint_every`` episodes or ``checkpoint_seconds`` of training,
+whichever comes first (time-based ones take at most 5% of the time; when a checkpoint is taken does
+not change the run).  Each checkpoint is verified (SHA-256 per file) before older ones are deleted,
+and ``resume`` takes the newest valid one, reporting the damaged ones it skips; it refuses a run
+whose ``config.json`` no longer matches the configuration its checkpoints were made with, and an
+``episodes`` total below the episodes already done.
 The run's callback is :class:`crlqas.agents.callbacks.RunCallback`; checkpoints are written and
 restored by :mod:`crlqas.agents.checkpoint`.
 
@@ -28,13 +34,15 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import sys
 from pathlib import Path
 
-from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.errors import InputFileError, OutputPathError, ValidationError
+from crlqas.qnoise.fileio import check_output_dir, read_json_object
 
-from .runlog import atomic_write_json
+from .runlog import atomic_write_json, episodes_done, find_checkpoint
 
-__all__ = ["resume", "seed_dir", "train", "train_seed"]
+__all__ = ["load_run_config", "resume", "seed_dir", "train", "train_seed"]
 
 _HUGE = 10**12
 
@@ -112,9 +120,17 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
     target = episodes or cfg.run.episodes
     sdir = seed_dir(run_dir, seed)
     sdir.mkdir(parents=True, exist_ok=True)
+    config_path = Path(run_dir) / "config.json"
     vec_env = make_vec_env(cfg.env)
     curriculum = cfg.make_curriculum(target)
-    model, state = load_checkpoint(sdir, agent_class(cfg.agent.name), vec_env) if resume else (None, None)
+    model, state = (
+        load_checkpoint(sdir, agent_class(cfg.agent.name), vec_env, config=config_dict, config_path=config_path)
+        if resume
+        else (None, None)
+    )
+    for reason in [] if state is None else state["skipped"]:
+        if "cannot be loaded" in reason:  # (damaged ones were reported by resume() already)
+            _warn(f"seed {seed}: skipping checkpoint {reason}; resuming from {Path(state['checkpoint']).name}")
     if model is None:
         model = make_agent(cfg.agent.name, vec_env, seed=seed, **cfg.agent_params())
     model.set_logger(configure(str(sdir / "tb"), ["tensorboard"]))
@@ -144,6 +160,8 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         eval_every=cfg.run.eval_every,
         stop_after_success=cfg.run.stop_after_success,
         max_seconds=cfg.run.max_seconds,
+        checkpoint_seconds=cfg.run.checkpoint_seconds,
+        config=config_dict,
     )
     if run_cb.episodes < target and not run_cb.stopped_early:
         callbacks = CallbackList([cb for cb in (cur_cb, run_cb) if cb is not None])
@@ -171,6 +189,8 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         "first_greedy_accurate": run_cb.first_greedy,
         "e0": vec_env.envs[0].unwrapped.e0,
         "chemical_accuracy": vec_env.envs[0].unwrapped.chemical_accuracy,
+        "resumed_from": None if state is None else state["run"]["episodes"],
+        "skipped_checkpoints": [] if state is None else state["skipped"],
     }
     for name in ("best_energy", "first_accurate", "shortest_accurate", "greedy"):
         rec = run_cb.best.get(name)
@@ -190,15 +210,27 @@ def train(
     progress: bool = True,
     _resume: bool = False,
 ) -> list[dict]:
-    """Train every seed of ``config`` (a :class:`~agents.config.TrainConfig`) into ``out_dir``."""
+    """Train every seed of ``config`` (a :class:`~agents.config.TrainConfig`) into ``out_dir``.
+
+    ``out_dir`` is checked before any work: it must be a new or empty directory that can be created
+    (:class:`~crlqas.qnoise.errors.OutputPathError` otherwise; one that holds a run's
+    ``config.json`` is refused with a pointer to ``--resume``)."""
     out = Path(out_dir)
     if seeds is not None:
         config = config.with_run(seeds=tuple(seeds))
     if episodes is not None:
         config = config.with_run(episodes=int(episodes))
     if not _resume:
+        check_output_dir(out, "run directory")
         if (out / "config.json").exists():
             raise ValidationError(f"{out} already holds a run; use --resume {out} or another --out")
+        if out.is_dir() and any(out.iterdir()):
+            names = sorted(p.name for p in out.iterdir())
+            shown = ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
+            raise OutputPathError(
+                f"run directory {str(out)!r} is not empty ({shown}) and holds no run to resume; "
+                "give a new or empty directory with --out"
+            )
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "config.json", config.to_dict(resolved=True))
     cfg_dict = config.to_dict(resolved=True)
@@ -216,19 +248,68 @@ def train(
         bars.close()
 
 
-def resume(run_dir, episodes: int | None = None, parallel: bool | None = None, progress: bool = True):
-    """Continue the run in ``run_dir`` from each seed's last checkpoint (``episodes``: new total)."""
+def _warn(message: str) -> None:
+    print(f"crlqas: warning: {message}", file=sys.stderr, flush=True)
+
+
+def load_run_config(run_dir):
+    """``(TrainConfig, path)`` of the run in ``run_dir`` (its ``config.json``); a missing
+    directory, a file, or a damaged or invalid ``config.json`` raise errors naming the path."""
     from .config import TrainConfig
 
     run_dir = Path(run_dir)
-    if not (run_dir / "config.json").is_file():
-        raise ValidationError(f"{run_dir} is not a run directory (no config.json)")
-    import json
+    if not run_dir.exists():
+        raise InputFileError(f"run directory {str(run_dir)!r} does not exist")
+    if not run_dir.is_dir():
+        raise InputFileError(f"{str(run_dir)!r} is a file; give a run directory (the --out of 'crlqas train')")
+    path = run_dir / "config.json"
+    if not path.exists():
+        raise InputFileError(f"{str(run_dir)!r} is not a run directory (no config.json)")
+    data = read_json_object(path, "run configuration")
+    try:
+        return TrainConfig.from_dict(data), path
+    except ValidationError as exc:
+        raise ValidationError(f"run configuration {str(path)!r}: {exc}") from None
 
-    cfg = TrainConfig.from_dict(json.loads((run_dir / "config.json").read_text()))
+
+def resume(run_dir, episodes: int | None = None, parallel: bool | None = None, progress: bool = True, warn=None):
+    """Continue the run in ``run_dir`` from each seed's newest valid checkpoint (``episodes``: new
+    total per seed).
+
+    Checked before anything is written: the run's ``config.json`` (it must parse and be valid, and
+    match the configuration the checkpoints were made with, apart from
+    :data:`~crlqas.agents.runlog.RESUME_MAY_CHANGE`), each seed's checkpoints (a damaged newest one
+    is skipped and reported through ``warn``, default a ``crlqas: warning:`` line on stderr; with
+    none valid a :class:`~crlqas.qnoise.errors.CrlqasError` lists why), and ``episodes``, which may
+    not be below the episodes a seed has already done (its logs would be cut)."""
+    from .checkpoint import check_config
+
+    run_dir = Path(run_dir)
+    cfg, cfg_path = load_run_config(run_dir)
+    check_output_dir(run_dir, "run directory")
+    warn = _warn if warn is None else warn
+    reference = cfg.to_dict(resolved=True)
+    done = {}
+    for s in cfg.run.seeds:
+        sdir = seed_dir(run_dir, s)
+        manifest, skipped = find_checkpoint(sdir)
+        if manifest is not None:
+            check_config(manifest, reference, cfg_path)
+        for reason in skipped:
+            warn(f"seed {s}: skipping damaged checkpoint {reason}; resuming from {manifest['path'].name}")
+        if manifest is not None and not manifest["verified"]:
+            warn(f"seed {s}: checkpoint {manifest['path'].name} has no checksums (older crlqas); not verified")
+        done[s] = episodes_done(sdir)
     if episodes is not None:
+        most = max(done.values(), default=0)
+        if int(episodes) < most:
+            worst = max(done, key=done.get)
+            raise ValidationError(
+                f"the run {run_dir} has already done {most} episodes (seed {worst}); --episodes must "
+                f"be at least {most} (a smaller total would cut its logs)"
+            )
         cfg = cfg.with_run(episodes=int(episodes))
-        atomic_write_json(run_dir / "config.json", cfg.to_dict(resolved=True))
+        atomic_write_json(cfg_path, cfg.to_dict(resolved=True))
     return train(cfg, run_dir, parallel=parallel, progress=progress, _resume=True)
 
 

@@ -19,7 +19,7 @@ from crlqas.agents.runlog import (
     write_circuit,
 )
 from crlqas.qnoise.circuit import Circuit
-from crlqas.qnoise.errors import ValidationError
+from crlqas.qnoise.errors import InputFileError, ValidationError
 
 E0 = -1.137
 ANGLES = [-0.2261, 3.1416]
@@ -86,8 +86,41 @@ def test_lowest_abs_error_then_fewest_gates(tmp_path):
     del rec["error"]
     (run / "seed_3" / "best").mkdir(parents=True)
     (run / "seed_3" / "best" / "greedy.json").write_text(json.dumps({**rec, "energy": E0 - 0.001}))
-    (run / "seed_3" / "best" / "junk.json").write_text("{not json")
     assert best_from_run(run)[1].parts[-3:] == ("seed_3", "best", "greedy.json")
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('{"energy": -1.1, "circuit": {"num_qu', "is not valid JSON"),  # truncated
+        ("[1, 2]", "must hold a JSON object"),
+        (json.dumps({k: v for k, v in record(0.0, circuit()).items() if k != "circuit"}), "no 'circuit'"),
+        (json.dumps({k: v for k, v in record(0.0, circuit()).items() if k != "angles"}), "no 'angles'"),
+        (json.dumps({**record(0.0, circuit()), "circuit": {"num_qubits": 2}}), "malformed circuit"),
+        (json.dumps({**record(0.0, circuit()), "circuit": 3}), "malformed circuit"),
+        (json.dumps({**record(0.0, circuit()), "angles": [0.1]}), "malformed angles"),
+        (json.dumps({**record(0.0, circuit()), "error": "small"}), "is not a number"),
+    ],
+)
+def test_a_damaged_record_is_an_error_naming_it(tmp_path, content, message):
+    """A damaged record is reported, not passed over for another one (which would hide the damage
+    and silently pick a different circuit)."""
+    run = tmp_path / "run"
+    write_run(run, {1: {"best_energy": (0.01, 0)}})
+    bad = run / "seed_1" / "best" / "greedy.json"
+    bad.write_text(content)
+    with pytest.raises(InputFileError, match=message) as err:
+        best_from_run(run)
+    assert str(bad) in str(err.value)
+    # the intact record alone still reads
+    assert best_from_run(run / "seed_1" / "best" / "best_energy.json")[0]["error"] == 0.01
+
+
+def test_a_damaged_config_is_an_error_naming_it(tmp_path):
+    write_run(tmp_path, {1: {"best_energy": (0.01, 0)}})
+    (tmp_path / "config.json").write_text('{"env": {"probl')
+    with pytest.raises(InputFileError, match=r"config\.json' is not valid JSON"):
+        run_problem(tmp_path / "seed_1" / "best")
 
 
 def test_reader_errors(tmp_path):
@@ -96,7 +129,7 @@ def test_reader_errors(tmp_path):
     with pytest.raises(ValidationError, match="no best-circuit records"):
         best_from_run(tmp_path)
     assert run_problem(tmp_path) is None
-    with pytest.raises(ValidationError, match="malformed circuit"):
+    with pytest.raises(InputFileError, match=r"malformed circuit in best-circuit record x\.json"):
         record_circuit({"circuit": 3, "angles": []}, "x.json")
 
 
