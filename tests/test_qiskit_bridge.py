@@ -107,7 +107,7 @@ def test_load_qasm2_and_qasm3(tmp_path):
 
 
 def test_load_qasm_errors(tmp_path):
-    with pytest.raises(ValidationError, match="missing.qasm.* does not exist"):
+    with pytest.raises(ValidationError, match=r"missing\.qasm.* does not exist"):
         load_qasm(tmp_path / "missing.qasm")
     with pytest.raises(ValidationError, match="OpenQASM 2"):
         load_qasm("OPENQASM 2.0;\nqreg q[1];\nfoo q[0];\n")
