@@ -13,7 +13,18 @@ from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-__all__ = ["BEST_FIELDS", "draw_circuit", "plot_curves", "print_best", "report", "summarize"]
+__all__ = [
+    "BEST_FIELDS",
+    "circuit_figure",
+    "circuit_title",
+    "curves_figure",
+    "draw_circuit",
+    "plot_curves",
+    "print_best",
+    "problem_units",
+    "report",
+    "summarize",
+]
 
 CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate", "greedy")
 #: the fields of a best-circuit record (``best/<name>.json``) that the summary keeps
@@ -144,28 +155,55 @@ def format_table(s: dict) -> str:
     return "\n".join(lines)
 
 
-def plot_curves(s: dict, path: Path) -> Path:
-    import matplotlib
+def problem_units(problem) -> tuple[str, float, str]:
+    """``(energy unit, accuracy threshold, its name)`` of the run's problem: ``("Ha", 1.6e-3,
+    "chemical accuracy")`` for a molecule; no unit (``""``) for a spin model, whose energies are in
+    units of its couplings, and for a problem that cannot be loaded (a custom Hamiltonian)."""
+    from crlqas.qnoise.errors import CrlqasError
+    from crlqas.qnoise.problems import CHEMICAL_ACCURACY, get_problem
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    try:
+        p = get_problem(problem)
+    except CrlqasError:  # no problem id (custom Hamiltonian), a moved problem file: no unit known
+        return "", CHEMICAL_ACCURACY, "accuracy threshold"
+    if p.kind == "molecule":
+        return "Ha", p.chemical_accuracy, "chemical accuracy"
+    return "", p.chemical_accuracy, "accuracy threshold"
 
-    panels = [
-        ("progress", "energy_error", "episode best |E - E0| (Ha)", True),
-        ("progress", "best_error", "best |E - E0| so far", True),
-        ("progress", "threshold", "curriculum threshold", True),
-        ("progress", "success_rate", "success rate (last 100)", False),
-        ("progress", "num_gates", "gates at episode end", False),
-        ("progress", "episode_time", "episode time (s)", False),
-    ]
-    if any(r.get("evaluations") for r in s["seeds"]):
-        panels[4:4] = [
-            ("eval", "error", "greedy policy |E - E0| (Ha)", True),
-            ("eval", "num_gates", "greedy policy: gates", False),
-        ]
+
+def _with_unit(label: str, unit: str) -> str:
+    return f"{label} ({unit})" if unit else label
+
+
+def _with_unit_value(value: float, unit: str) -> str:
+    return f"{value:g} {unit}" if unit else f"{value:g}"
+
+
+#: the panels of :func:`plot_curves`: (CSV, column, title, y label, y unit or None for the energy
+#: unit, scale); scale "log", "linear" or "rate" (a fixed 0-1 axis)
+CURVE_PANELS = (
+    ("progress", "energy_error", "lowest in each episode", "|E - E0|", None, "log"),
+    ("progress", "best_error", "lowest so far", "|E - E0|", None, "log"),
+    ("progress", "threshold", "curriculum", "threshold on |E - E0|", None, "log"),
+    ("progress", "success_rate", "last 100 episodes", "success rate", "", "rate"),
+    ("eval", "error", "greedy policy: energy", "|E - E0|", None, "log"),
+    ("eval", "num_gates", "greedy policy: size", "circuit size", "gates", "linear"),
+    ("progress", "num_gates", "size at episode end", "circuit size", "gates", "linear"),
+    ("progress", "episode_time", "training cost", "time per episode", "s", "linear"),
+)
+
+
+def curves_figure(s: dict):
+    """The learning curves of a run (:func:`summarize`) as a matplotlib ``Figure`` (no pyplot)."""
+    from matplotlib.figure import Figure
+
+    unit, accuracy, accuracy_name = problem_units(s.get("problem"))
+    evals = any(r.get("evaluations") for r in s["seeds"])
+    panels = [p for p in CURVE_PANELS if evals or p[0] != "eval"]
     ncol = (len(panels) + 1) // 2
-    fig, axes = plt.subplots(2, ncol, figsize=(4.4 * ncol, 7), constrained_layout=True)
-    for ax, (src, key, title, log) in zip(axes.ravel(), panels):
+    fig = Figure(figsize=(4.0 * ncol, 6.6), layout="constrained")
+    axes = fig.subplots(2, ncol, sharex=True)
+    for ax, (src, key, title, ylabel, yunit, scale) in zip(axes.ravel(), panels):
         for r in s["seeds"]:
             rows = _read_progress(Path(r["dir"]) / f"{src}.csv")
             ok = [x for x in rows if x.get(key) is not None and abs(x[key]) != float("inf")]
@@ -177,26 +215,83 @@ def plot_curves(s: dict, path: Path) -> Path:
                     marker="." if src == "eval" else None,
                     label=f"seed {r['seed']}",
                 )
-        if key in ("energy_error", "best_error", "error"):
-            ax.axhline(1.6e-3, color="k", ls="--", lw=0.8, label="chemical accuracy")
-        if log:
+        if key in ("energy_error", "best_error", "error", "threshold"):
+            ax.axhline(
+                accuracy, color="k", ls="--", lw=0.8, label=f"{accuracy_name} ({_with_unit_value(accuracy, unit)})"
+            )
+        if scale == "log":
             ax.set_yscale("log")
-        ax.set_title(title)
+        elif scale == "rate":  # 0 to 1, a little room so that a rate of 0 or 1 is not hidden by the frame
+            ax.set_ylim(-0.03, 1.03)
+            ax.set_yticks([0.0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        ax.set_title(title, fontsize=10)
+        ax.set_ylabel(_with_unit(ylabel, unit if yunit is None else yunit))
+    for ax in axes[-1]:
         ax.set_xlabel("episode")
-    axes[0, 0].legend(fontsize=7)
-    fig.suptitle(f"{s['config']}: {s['problem']} / {s['noise']} / {s['agent']}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    handles, labels = axes[0, 0].get_legend_handles_labels()  # below the panels, covering no curve
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 6), fontsize=8, frameon=False)
+    seeds = [str(r["seed"]) for r in s["seeds"]]
+    fig.suptitle(
+        f"run {s['config']}: problem {s['problem'] or 'custom Hamiltonian'}, noise {s['noise']}, agent {s['agent']} "
+        f"({s.get('profile', 'paper')} profile), seed{'s' if len(seeds) > 1 else ''} {', '.join(seeds)}"
+    )
+    return fig
 
 
-def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
-    """Matplotlib drawing of a best-circuit record (``best/*.json``): ASAP moments, angles in boxes."""
-    import matplotlib
+def _save_png(fig, path: Path, **kwargs) -> Path:
+    """``fig`` as a PNG written atomically to ``path`` (temporary file + rename)."""
+    from io import BytesIO
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from crlqas.qnoise.fileio import atomic_write_bytes
+
+    buf = BytesIO()
+    fig.savefig(buf, format="png", **kwargs)
+    return atomic_write_bytes(path, buf.getvalue())
+
+
+def plot_curves(s: dict, path: Path) -> Path:
+    """Learning curves of a run (:func:`summarize`) to the PNG ``path`` (written atomically)."""
+    return _save_png(curves_figure(s), Path(path), dpi=110)
+
+
+#: what each best-circuit record (``best/<kind>.json``) holds, for the drawing's title
+CIRCUIT_NAMES = {
+    "best_energy": "lowest-energy circuit",
+    "first_accurate": "first chemically accurate circuit",
+    "shortest_accurate": "shortest chemically accurate circuit",
+    "greedy": "greedy policy's shortest chemically accurate circuit",
+}
+
+
+def circuit_title(record: dict, kind: str | None = None, seed=None, problem=None, unit: str = "Ha") -> str:
+    """The title of :func:`draw_circuit`: which circuit (``kind``, seed, episode), its energy, its
+    error and size, and the angle unit."""
+    what = CIRCUIT_NAMES.get(kind, kind or "circuit")
+    where = [
+        f"seed {seed}" if seed is not None else None,
+        f"episode {record['episode']}" if "episode" in record else None,
+    ]
+    where = ", ".join(w for w in where if w)
+    head = f"{problem}: " if problem else ""
+    err = record.get("error")
+    err = "-" if err is None else f"{abs(err):.2e}"
+    u = f" {unit}" if unit else ""
+    cx = record["num_cnots"]
+    size = f"{record['num_gates']} gates, {cx} CNOT{'' if cx == 1 else 's'}"
+    if record.get("depth") is not None:
+        size += f", depth {record['depth']}"
+    return (
+        f"{head}{what}" + (f" ({where})" if where else "") + "\n"
+        f"E = {record['energy']:.6f}{u}, |E - E0| = {err}{u}; {size}; angles in rad"
+    )
+
+
+def circuit_figure(record: dict, title: str = "", **title_args):
+    """A best-circuit record (``best/*.json``) drawn as a matplotlib ``Figure`` (no pyplot): ASAP
+    moments, angles (radians) in the boxes; the title from :func:`circuit_title` (``title_args``:
+    kind, seed, problem, unit) unless ``title`` is given."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Circle, Rectangle
 
     circ = record["circuit"]
     n, angles = circ["num_qubits"], record["angles"]
@@ -209,7 +304,8 @@ def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
             level[q] = d + 1
         placed.append((d, g))
     depth = max(level, default=0)
-    fig, ax = plt.subplots(figsize=(max(4.0, 1.0 + 0.9 * depth), 0.9 + 0.8 * n))
+    fig = Figure(figsize=(max(5.0, 1.0 + 0.9 * depth), 1.2 + 0.8 * n))
+    ax = fig.subplots()
     y = lambda q: n - 1 - q
     for q in range(n):
         ax.plot([-0.6, depth - 0.4], [y(q), y(q)], color="k", lw=1, zorder=0)
@@ -220,34 +316,35 @@ def draw_circuit(record: dict, path: Path, title: str = "") -> Path:
             c, t = qs
             ax.plot([d, d], [y(c), y(t)], color="k", lw=1.2)
             ax.plot(d, y(c), "ko", ms=6)
-            ax.add_patch(plt.Circle((d, y(t)), 0.17, fill=False, lw=1.2))
+            ax.add_patch(Circle((d, y(t)), 0.17, fill=False, lw=1.2))
             ax.plot([d, d], [y(t) - 0.17, y(t) + 0.17], color="k", lw=1.2)
         else:
             label = g["op"].upper()
             if "param" in g:
-                label += f"\n{angles[g['param']]:.3f}"
+                label += f"\n{_angle(angles[g['param']])}"
             elif "angle" in g:
-                label += f"\n{g['angle']:.3f}"
+                label += f"\n{_angle(g['angle'])}"
             for q in qs:
                 ax.add_patch(
-                    plt.Rectangle((d - 0.32, y(q) - 0.3), 0.64, 0.6, facecolor="#cfe2ff", edgecolor="k", lw=1, zorder=2)
+                    Rectangle((d - 0.32, y(q) - 0.3), 0.64, 0.6, facecolor="#cfe2ff", edgecolor="k", lw=1, zorder=2)
                 )
                 ax.text(d, y(q), label, ha="center", va="center", fontsize=7, zorder=3)
     ax.set_xlim(-1.2, depth)
     ax.set_ylim(-0.7, n - 0.3)
+    ax.set_aspect("equal")  # a round CNOT target
     ax.axis("off")
-    err = record.get("error")
-    ax.set_title(
-        title
-        or f"E = {record['energy']:.6f} Ha, |E - E0| = "
-        f"{abs(err) if err is not None else float('nan'):.2e}, {record['num_gates']} gates, "
-        f"{record['num_cnots']} CNOTs",
-        fontsize=9,
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    ax.set_title(title or circuit_title(record, **title_args), fontsize=9)
+    return fig
+
+
+def _angle(value: float) -> str:
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
+def draw_circuit(record: dict, path: Path, title: str = "", **title_args) -> Path:
+    """Drawing of a best-circuit record (:func:`circuit_figure`) to the PNG ``path`` (atomically)."""
+    return _save_png(circuit_figure(record, title, **title_args), Path(path), dpi=120, bbox_inches="tight")
 
 
 def _best_seed(s: dict):
@@ -271,7 +368,9 @@ def report(run_dir, as_json: bool = False, plots: bool = True) -> int:
         row, name = _best_seed(s)
         if row is not None:
             rec = json.loads((Path(row["dir"]) / "best" / f"{name}.json").read_text())
-            s["plots"].append(str(draw_circuit(rec, out / "best_circuit.png")))
+            unit = problem_units(s["problem"])[0]
+            args = {"kind": name, "seed": row["seed"], "problem": s["problem"], "unit": unit}
+            s["plots"].append(str(draw_circuit(rec, out / "best_circuit.png", **args)))
             s["best_circuit"] = {
                 "seed": row["seed"],
                 "kind": name,

@@ -6,10 +6,10 @@ expected format raise :class:`~crlqas.qnoise.errors.InputFileError` naming the f
 expected (``what``: "OpenQASM file", "Hamiltonian JSON file", ...), never a ``UnicodeDecodeError``
 or ``JSONDecodeError`` traceback.
 
-Writing (:func:`atomic_write_text`, :func:`atomic_write_json`): the data goes to a temporary file in
-the destination's directory, is flushed to disk, and then replaces the destination with
-``os.replace`` (atomic on POSIX and Windows), so a crash leaves either the old file or the new one:
-nothing a user produced is left half-written.
+Writing (:func:`atomic_write_text`, :func:`atomic_write_bytes`, :func:`atomic_write_json`): the data
+goes to a temporary file in the destination's directory, is flushed to disk, and then replaces the
+destination with ``os.replace`` (atomic on POSIX and Windows), so a crash leaves either the old file
+or the new one: nothing a user produced is left half-written.
 
 Output paths are checked before any work (:func:`check_output_path`): a parent that is a file, a
 path that is a directory, or a place we cannot write raise
@@ -118,13 +118,30 @@ def _check_creatable(directory: Path, target: Path, what: str) -> None:
 
 
 def atomic_write_text(path, text: str) -> Path:
-    """Write ``text`` to ``path`` atomically (parent directories created)."""
+    """Write ``text`` to ``path`` atomically (UTF-8, newlines as given; parent directories created)."""
+    return _atomic_write(path, text.encode("utf-8"))
+
+
+def atomic_write_bytes(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (parent directories created): a PNG, an archive."""
+    return _atomic_write(path, bytes(data))
+
+
+def _atomic_write(path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file next to ``path``, flush it to disk, then ``os.replace``.
+    The file gets the permissions of the one it replaces, else those ``open(path, "w")`` gives (the
+    temporary file's own are owner-only)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        mode = path.stat().st_mode & 0o7777
+    except OSError:
+        mode = _new_file_mode()
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        with os.fdopen(fd, "wb") as fh:
+            os.chmod(tmp, mode)
+            fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -133,6 +150,13 @@ def atomic_write_text(path, text: str) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def _new_file_mode() -> int:
+    """``0o666`` less the process's umask: the permissions of a file ``open(path, "w")`` creates."""
+    mask = os.umask(0o022)  # reading the umask means setting it; put back at once
+    os.umask(mask)
+    return 0o666 & ~mask
 
 
 def atomic_write_json(path, data, *, indent: int = 1, default=None) -> Path:

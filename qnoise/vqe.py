@@ -255,31 +255,64 @@ def run_vqe(
 
 
 def plot_history(result: VQEResult, path) -> None:
-    """Energy history (optimizer values per iteration, against evaluations) and E0, to ``path``."""
+    """Energy history (optimizer values per iteration, against evaluations) and E0, to the PNG
+    ``path`` (written atomically).  Draws on its own matplotlib ``Figure``: no pyplot, no change
+    of the process's backend."""
+    from io import BytesIO
+
     from .errors import require
+    from .fileio import atomic_write_bytes
 
     require("matplotlib", "plot")
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 4.0))
+    unit = _energy_unit(result.problem)
+    u = f" {unit}" if unit else ""
+    final = "final energy" if result.noise == "noiseless" else "final noisy energy"
+    errors = result.e0 is not None and len(result.history) > 0
+    fig = Figure(figsize=(6.4, 6.0 if errors else 4.0), layout="constrained")
+    axes = fig.subplots(2 if errors else 1, 1, sharex=True, squeeze=False, height_ratios=[3, 2] if errors else None)
+    ax = axes[0, 0]
     if len(result.history):
         ax.plot(result.history_nfev, result.history, lw=1.0, label=f"{result.optimizer} (per iteration)")
-    if result.e0 is not None:
-        ax.axhline(result.e0, color="k", ls="--", lw=1.0, label="E0 (exact)")
-        ax.axhspan(result.e0, result.e0 + result.chemical_accuracy, color="g", alpha=0.15, label="chemical accuracy")
-    ax.axhline(result.energy, color="C1", lw=1.0, label=f"final noisy energy {result.energy:.6f}")
-    ax.set_xlabel("evaluations")
-    ax.set_ylabel("energy (Ha)")
+    ax.axhline(result.energy, color="C1", lw=1.0, label=f"{final} = {result.energy:.6f}{u}")
+    if result.e0 is not None:  # drawn over the final energy, which is often within a line width of it
+        ax.axhline(result.e0, color="k", ls="--", lw=1.0, zorder=3, label=f"E0 (exact) = {result.e0:.6f}{u}")
+    ax.set_ylabel(f"energy ({unit})" if unit else "energy")
     ax.set_title(
-        f"VQE {result.problem or ''} | noise {result.noise}" + (f" | {result.shots} shots" if result.shots else "")
+        f"VQE {result.problem or '(custom Hamiltonian)'}, noise {result.noise}"
+        + (f", {result.shots} shots" if result.shots else "")
     )
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    if errors:  # the approach to E0 on a log scale, where chemical accuracy is visible
+        ax = axes[1, 0]
+        ax.plot(result.history_nfev, np.abs(np.asarray(result.history) - result.e0), lw=1.0)
+        ax.axhline(
+            result.chemical_accuracy,
+            color="g",
+            ls="--",
+            lw=1.0,
+            label=f"{'chemical accuracy' if unit else 'accuracy threshold'} ({result.chemical_accuracy:g}{u})",
+        )
+        ax.set_yscale("log")
+        ax.set_ylabel(f"|E - E0| ({unit})" if unit else "|E - E0|")
+        ax.legend(fontsize=8)
+    axes[-1, 0].set_xlabel("energy evaluations")
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=120)
+    atomic_write_bytes(path, buf.getvalue())
+
+
+def _energy_unit(problem) -> str:
+    """``"Ha"`` for a molecule's energies; ``""`` (no unit) for a spin model (units of its
+    couplings) or a Hamiltonian of unknown origin."""
+    from .errors import CrlqasError
+    from .problems import get_problem
+
+    try:
+        return "Ha" if problem and get_problem(problem).kind == "molecule" else ""
+    except CrlqasError:
+        return ""
 
 
 __all__ = ["VQEResult", "plot_history", "resolve_circuit", "resolve_noise", "resolve_problem", "run_vqe"]
