@@ -12,6 +12,14 @@ parity ``(-1)^(sum of read bits on S)``.  With ``p10 = P(read 1 | true 0)`` and
 ``a_q + c_q z_q`` with ``a_q = p01 - p10`` and ``c_q = 1 - p10 - p01``.  Errors are independent per
 qubit, so the measured expectation of ``P`` equals that of
 ``sum_{T subset S} prod_{q in S\\T} a_q prod_{q in T} c_q P_T`` (``P_T``: P restricted to T).
+
+Readout mitigation (:meth:`Hamiltonian.readout_inverse_folded`) inverts this map: per qubit the
+assignment matrix ``A_q`` acts on the read sign as ``s -> a_q + c_q s`` (``A_q (1, -1) = a_q (1, 1)
++ c_q (1, -1)``), so ``A_q^-1`` maps it to ``(s - a_q) / c_q``.  Applying the tensor product of the
+inverses to the measured distribution and averaging a term's parity is the same as averaging the
+single-shot value ``prod_{q in S} (s_q - a_q) / c_q``, an unbiased estimate of the ideal parity;
+as an observable on the read bits that is ``sum_{T subset S} prod_{q in S\\T} (-a_q / c_q)
+prod_{q in T} (1 / c_q) P_T``.  It needs ``c_q = 1 - p10 - p01 > 0`` on every measured qubit.
 """
 
 from __future__ import annotations
@@ -21,7 +29,7 @@ from numbers import Number
 
 import numpy as np
 
-from .errors import HamiltonianError, QubitError, SimulatorMemoryError, require
+from .errors import HamiltonianError, QubitError, SimulatorMemoryError, ValidationError, require
 from .paulis import PAULI_CHARS, index_to_label, label_to_index
 
 MAX_QUBITS = 31  # Pauli indices are int64 (4^31 < 2^63)
@@ -104,6 +112,57 @@ def normalize_readout_errors(readout_errors, num_qubits: int) -> list:
         if e is not None and not isinstance(e, ReadoutError):
             raise HamiltonianError(f"readout_errors items must be ReadoutError or None; got {e!r}")
     return [None if e is None or e.is_ideal() else e for e in errs]
+
+
+def readout_affine(readout_errors, num_qubits: int, invert: bool = False) -> list:
+    """Per qubit, ``(scale, offset)`` of the map a readout error applies to a term, or None (no error).
+
+    Forward (``invert=False``): ``(c_q, a_q)`` with ``c_q = 1 - p10 - p01`` and ``a_q = p01 - p10``;
+    the read sign averages to ``a_q + c_q z_q``.  Inverse: ``(1 / c_q, -a_q / c_q)``, the
+    mitigation map; it raises :class:`~qnoise.errors.ValidationError` naming the qubit when
+    ``p10 + p01 >= 1`` (no inverse, or one that flips more bits than it keeps).
+    """
+    out: list = []
+    for q, e in enumerate(normalize_readout_errors(readout_errors, num_qubits)):
+        if e is None:
+            out.append(None)
+            continue
+        a, c = e.p0_given1 - e.p1_given0, 1.0 - e.p1_given0 - e.p0_given1
+        if invert and not c > 0.0:
+            raise ValidationError(
+                f"the readout error of qubit {q} cannot be inverted for mitigation: P(1|0) + P(0|1) = "
+                f"{e.p1_given0:g} + {e.p0_given1:g} = {e.p1_given0 + e.p0_given1:g} >= 1 (mitigation needs < 1)"
+            )
+        out.append((1.0 / c, -a / c) if invert else (c, a))
+    return out
+
+
+def fold_pauli_sum(indices, coeffs, constant: float, affine: list) -> tuple[np.ndarray, np.ndarray, float]:
+    """``(indices, coeffs, constant)`` of a Pauli sum after the per-qubit maps ``affine[q] = (scale,
+    offset)`` (None: identity): each term with qubit q in its support becomes ``scale P + offset P'``,
+    ``P'`` the term without qubit q.  Output indices sorted and unique, identity into the constant."""
+    all_idx, all_w = [], []
+    for index, coeff in zip(np.asarray(indices, dtype=np.int64), np.asarray(coeffs, dtype=np.float64)):
+        idx = np.array([index], dtype=np.int64)
+        w = np.array([coeff])
+        for q, pair in enumerate(affine):
+            if pair is None or not (int(index) >> (2 * q)) & 3:
+                continue
+            scale, offset = pair
+            if offset == 0.0:
+                w = w * scale
+            else:
+                idx = np.concatenate([idx, idx & ~np.int64(3 << (2 * q))])
+                w = np.concatenate([w * scale, w * offset])
+        all_idx.append(idx)
+        all_w.append(w)
+    if not all_idx:
+        return np.zeros(0, np.int64), np.zeros(0), float(constant)
+    uniq, inv = np.unique(np.concatenate(all_idx), return_inverse=True)
+    summed = np.bincount(inv.ravel(), weights=np.concatenate(all_w), minlength=uniq.size)
+    constant = float(constant) + float(summed[uniq == 0].sum())
+    keep = (uniq != 0) & (summed != 0.0)
+    return uniq[keep], summed[keep], constant
 
 
 class Hamiltonian:
@@ -294,31 +353,19 @@ class Hamiltonian:
         is read through the assignment errors; see the module docstring for the expansion.  The
         returned indices are sorted and unique; the identity part is added to the constant.
         """
-        errs = normalize_readout_errors(readout_errors, self._n)
-        codes = self.codes
-        all_idx, all_w = [], []
-        for t in range(self.num_terms):
-            idx = np.array([self._indices[t]], dtype=np.int64)
-            w = np.array([self._coeffs[t]])
-            for q in np.flatnonzero(codes[t]):
-                e = errs[q]
-                if e is None:
-                    continue
-                a, c = e.p0_given1 - e.p1_given0, 1.0 - e.p1_given0 - e.p0_given1
-                if a == 0.0:
-                    w = w * c
-                else:
-                    idx = np.concatenate([idx, idx & ~np.int64(3 << (2 * int(q)))])
-                    w = np.concatenate([w * c, w * a])
-            all_idx.append(idx)
-            all_w.append(w)
-        if not all_idx:
-            return np.zeros(0, np.int64), np.zeros(0), self._constant
-        uniq, inv = np.unique(np.concatenate(all_idx), return_inverse=True)
-        summed = np.bincount(inv.ravel(), weights=np.concatenate(all_w), minlength=uniq.size)
-        constant = self._constant + float(summed[uniq == 0].sum())
-        keep = (uniq != 0) & (summed != 0.0)
-        return uniq[keep], summed[keep], constant
+        affine = readout_affine(readout_errors, self._n)
+        return fold_pauli_sum(self._indices, self._coeffs, self._constant, affine)
+
+    def readout_inverse_folded(self, readout_errors) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(indices, coeffs, constant)``: the readout-mitigation observable on the *read* bits.
+
+        Its measured expectation (the output folded by :meth:`readout_folded`) is the exact
+        readout-mitigated energy, ``Tr(rho H)``: the tensor product of the per-qubit inverse
+        assignment matrices applied to each term's measured outcomes (module docstring).  Raises
+        :class:`~qnoise.errors.ValidationError` naming a qubit with ``P(1|0) + P(0|1) >= 1``.
+        """
+        affine = readout_affine(readout_errors, self._n, invert=True)
+        return fold_pauli_sum(self._indices, self._coeffs, self._constant, affine)
 
     # ------------------------------------------------------------------ conversions
     def to_dict(self) -> dict:
@@ -405,4 +452,4 @@ class Hamiltonian:
         return f"Hamiltonian({{{shown}{more}}}, constant={self._constant:g}, num_qubits={self._n})"
 
 
-__all__ = ["Hamiltonian", "bit_parity", "normalize_readout_errors"]
+__all__ = ["Hamiltonian", "bit_parity", "fold_pauli_sum", "normalize_readout_errors", "readout_affine"]

@@ -16,10 +16,25 @@ several Numba threads, with results bit-identical to one thread.  It is opt-in: 
 Readout error is applied as a measurement sees it: each term is measured in its own basis and the
 assignment errors act on the bits, which is exactly the observable of
 :meth:`qnoise.hamiltonian.Hamiltonian.readout_folded`.
+
+Readout mitigation: ``mitigation`` (``"none"``, the default, or ``"readout"``) decides what every
+energy of a simulator is: as measured, or readout-mitigated (the measured outcomes corrected with
+the tensor product of the inverse per-qubit assignment matrices, see :mod:`qnoise.measurement`).
+``energy``, ``energies``, ``energy_and_gradient``, ``gradient`` and ``sampled_energy`` (both shot
+models) all follow it.  The exact mitigated energy is the expectation of a precomputed observable,
+the measured (folded) readout-mitigation observable ``F(G(H))`` with ``G`` =
+:meth:`~qnoise.hamiltonian.Hamiltonian.readout_inverse_folded` and ``F`` = ``readout_folded``:
+one energy evaluation, like the unmitigated one; mathematically ``F(G(H)) = H``, so it equals the
+gate-noisy ``Tr(rho H)``, to rounding.  ``Simulator(..., mitigation="readout")`` builds it at
+construction; :meth:`Simulator.with_mitigation` gives the same compiled simulator with the other
+setting (built once, then cached) and :meth:`Simulator.mitigated_energy` is its ``energy``.
+Without readout errors both settings give the same numbers, bit for bit.  A readout error with
+``P(1|0) + P(0|1) >= 1`` cannot be inverted: mitigation raises a ValidationError naming the qubit.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -27,7 +42,8 @@ import numpy as np
 from . import validate
 from .circuit import Circuit
 from .errors import ParameterError, QubitError, SimulatorMemoryError, ValidationError
-from .hamiltonian import Hamiltonian
+from .hamiltonian import Hamiltonian, fold_pauli_sum, readout_affine
+from .measurement import check_mitigation
 from .noise_model import NoiseModel
 
 ENGINES = ("auto", "ptm", "statevector")
@@ -80,6 +96,7 @@ class Simulator:
         *,
         engine: str = "auto",
         threads: int | None = 1,
+        mitigation: str = "none",
     ):
         if not isinstance(circuit, Circuit):
             raise ValidationError(f"circuit must be a qnoise Circuit; got {type(circuit).__name__}")
@@ -106,35 +123,83 @@ class Simulator:
             raise ValidationError("the statevector engine cannot simulate gate noise; use engine='ptm' or 'auto'")
         self._check_memory()
         self.readout_errors = [noise_model.readout_error(q) if noise_model is not None else None for q in range(n)]
-        if any(e is not None for e in self.readout_errors):
-            idx, coeffs, const = hamiltonian.readout_folded(self.readout_errors)
-            self.observable = _Observable(n, idx, coeffs, const)
-        else:
-            self.observable = _Observable(
-                n, hamiltonian.indices, hamiltonian.coeffs, hamiltonian.constant, list(hamiltonian.labels)
-            )
+        self.mitigation = check_mitigation(mitigation)
+        self._siblings = {}  # the other mitigation setting's simulator, once built (with_mitigation)
         self._pshape = (circuit.num_parameters,)
         self._fast_pshape = None  # the energy() fast path's parameter shape (PTM engine only)
         self._small = n < PARALLEL_MIN_QUBITS  # always serial kernels
         if self.engine == "ptm":
-            from ._kernels import program as K
             from .compiler import compile_program
 
             self.program = compile_program(circuit, noise_model)
-            self._h_val = self.observable.coeffs * math.sqrt(2.0**n)
             self._args = self.program.kernel_args
-            self._energy_kernel = K.energy
-            self._energy_args = (*self._args, self.program.occ_param, self.observable.indices, self._h_val)
-            # the fast path: program + observable packed into two buffers (three-argument calls)
-            from .compiler import pack_program
-
-            self._packed = pack_program(self.program, self.observable.indices, self._h_val, self.observable.constant)
-            self._energy_packed = K.energy_packed
             self._fast_pshape = self._pshape
         else:
             from .statevector import StatevectorEngine
 
             self._sv = StatevectorEngine(circuit)
+        self._bind(self._observable(self.mitigation))
+
+    def _observable(self, mitigation: str) -> _Observable:
+        """The observable whose exact expectation is the energy under ``mitigation`` (module
+        docstring): readout folded (``"none"``), or the folded mitigation observable."""
+        n, h = self.circuit.num_qubits, self.hamiltonian
+        if not any(e is not None for e in self.readout_errors):
+            return _Observable(n, h.indices, h.coeffs, h.constant, list(h.labels))
+        forward = readout_affine(self.readout_errors, n)
+        if mitigation == "none":
+            return _Observable(n, *fold_pauli_sum(h.indices, h.coeffs, h.constant, forward))
+        inverse = readout_affine(self.readout_errors, n, invert=True)
+        return _Observable(n, *fold_pauli_sum(*fold_pauli_sum(h.indices, h.coeffs, h.constant, inverse), forward))
+
+    def _bind(self, observable: _Observable) -> None:
+        """Make ``observable`` the one every energy method evaluates."""
+        self.observable = observable
+        if self.engine != "ptm":
+            return
+        from ._kernels import program as K
+        from .compiler import pack_program
+
+        n = self.circuit.num_qubits
+        self._h_val = observable.coeffs * math.sqrt(2.0**n)
+        self._energy_kernel = K.energy
+        self._energy_args = (*self._args, self.program.occ_param, observable.indices, self._h_val)
+        # the fast path: program + observable packed into two buffers (three-argument calls)
+        self._packed = pack_program(self.program, observable.indices, self._h_val, observable.constant)
+        self._energy_packed = K.energy_packed
+
+    def with_mitigation(self, mitigation: str) -> Simulator:
+        """This simulator with ``mitigation`` (``"none"`` or ``"readout"``): itself when already so,
+        else a simulator sharing the compiled circuit with the other observable (built on the
+        first call, then cached)."""
+        mitigation = check_mitigation(mitigation)
+        if mitigation == self.mitigation:
+            return self
+        other = self._siblings.get(mitigation)
+        if other is None:
+            observable = self._observable(mitigation)  # raises for a readout error without inverse
+            other = copy.copy(self)
+            other.mitigation = mitigation
+            other._siblings = {self.mitigation: self}
+            if self.engine != "ptm":
+                other._sv = copy.copy(self._sv)  # shares the compiled circuit, caches its own observable
+            other._bind(observable)
+            self._siblings[mitigation] = other
+        return other
+
+    def mitigated_energy(self, params=None) -> float:
+        """Exact readout-mitigated energy (one energy evaluation): ``with_mitigation("readout").energy``,
+        the gate-noisy ``Tr(rho H)`` as recovered from the measured outcomes."""
+        return self.with_mitigation("readout").energy(params)
+
+    @property
+    def shot_noise_coeffs(self) -> np.ndarray:
+        """The Gaussian shot model's per-term noise coefficients under this simulator's mitigation
+        (:func:`qnoise.measurement.shot_noise_coeffs`): the Hamiltonian's coefficients, or scaled
+        by ``1 / prod (1 - P(1|0) - P(0|1))`` over each term's qubits when mitigated."""
+        from .measurement import shot_noise_coeffs
+
+        return shot_noise_coeffs(self.hamiltonian, self.readout_errors, self.mitigation)
 
     # ------------------------------------------------------------------ checks
     def _check_memory(self) -> None:
@@ -183,7 +248,8 @@ class Simulator:
         return min(self.threads or numba.get_num_threads(), numba.get_num_threads())
 
     def energy(self, params=None) -> float:
-        """Exact noisy energy ``Tr(rho H) + constant`` (readout errors as measured)."""
+        """Exact noisy energy ``Tr(rho H) + constant``: readout errors as measured, or mitigated
+        (``mitigation="readout"``)."""
         if (
             type(params) is np.ndarray
             and params.dtype is _F64
@@ -301,18 +367,33 @@ class Simulator:
         return _walsh_hadamard(x) / 2**n
 
     # ------------------------------------------------------------------ shots
-    def sampled_energy(self, params, shots: int, seed=None, method: str = "gaussian", return_stderr: bool = False):
+    def sampled_energy(
+        self,
+        params,
+        shots: int,
+        seed=None,
+        method: str = "gaussian",
+        return_stderr: bool = False,
+        mitigation: str | None = None,
+    ):
         """Energy with shot noise: ``"gaussian"`` (the CRLQAS paper's model, added to the exact
         noisy energy) or ``"sampling"`` (``shots`` bitstrings per qubit-wise-commuting group drawn
         from the exact noisy distribution, readout errors included).  With ``return_stderr``:
         ``(energy, standard error)``: the Gaussian model's exact standard deviation, or for
-        sampling the one estimated from the samples."""
+        sampling the one estimated from the samples.
+
+        ``mitigation`` (default: the simulator's): ``"readout"`` mitigates the same draws (the
+        sampled outcomes through the inverse assignment matrices; for the Gaussian model the
+        exact mitigated energy plus noise with the coefficients of :attr:`shot_noise_coeffs`); see
+        :mod:`qnoise.measurement`."""
         from . import measurement
 
+        sim = self if mitigation is None else self.with_mitigation(mitigation)
         rng = measurement.as_generator(seed)
         if method == "gaussian":
-            value = measurement.gaussian_shot_noise(self.energy(params), self.hamiltonian.coeffs, shots, rng)
-            return (value, measurement.gaussian_stderr(self.hamiltonian.coeffs, shots)) if return_stderr else value
+            coeffs = sim.shot_noise_coeffs
+            value = measurement.gaussian_shot_noise(sim.energy(params), coeffs, shots, rng)
+            return (value, measurement.gaussian_stderr(coeffs, shots)) if return_stderr else value
         if method == "sampling":
             p = self._params(params)
             return measurement.sampled_energy(
@@ -322,6 +403,7 @@ class Simulator:
                 rng,
                 self.readout_errors,
                 return_stderr=return_stderr,
+                mitigation=sim.mitigation,
             )
         raise ValidationError(f"method must be 'gaussian' or 'sampling'; got {method!r}")
 

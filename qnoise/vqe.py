@@ -11,11 +11,21 @@ optimises with any optimizer of :mod:`qnoise.optimizers` under an evaluation bud
 the optimizer's entry in :data:`~qnoise.optimizers.registry.DEFAULT_BUDGETS`; ``shots`` adds the
 paper's Gaussian shot noise to every evaluation), and reports
 
-* ``energy``: the exact noisy energy ``Tr(rho H)`` of the final parameters (no shot noise),
-* ``error = energy - E0`` and ``within_chemical_accuracy`` (``error < problem.chemical_accuracy``),
+* ``energy``: the exact noisy energy ``Tr(rho H)`` of the final parameters (no shot noise; readout
+  errors as measured),
+* ``error = energy - E0``,
+* ``mitigated_energy`` and ``mitigated_error``: the exact readout-mitigated energy of the same
+  parameters (:meth:`~qnoise.simulator.Simulator.mitigated_energy`; equal to ``energy`` without
+  readout errors; None when a readout error cannot be inverted and no mitigation was asked for),
+* ``within_chemical_accuracy``: whether the optimised energy (``mitigated_energy`` with
+  ``mitigation="readout"``, else ``energy``) is below ``E0 + problem.chemical_accuracy``,
 * ``noiseless_energy``: the same parameters on an ideal device,
 * ``estimate``: the optimizer's own (shot-noisy) value of its answer,
 * ``nfev``, ``time_s``, ``params`` and the per-iteration ``history``.
+
+``mitigation`` decides what the optimizer sees: ``"none"`` (default) the energy as measured,
+``"readout"`` the readout-mitigated energy (exact, or with ``shots`` the paper's Gaussian noise with
+the mitigation's amplified coefficients, :func:`qnoise.measurement.shot_noise_coeffs`).
 
 Seeds: an int ``seed`` is split (``SeedSequence.spawn``) into one stream for the initial
 parameters and one for the optimizer (perturbations and shot noise), so a seed reproduces a run.
@@ -63,6 +73,9 @@ class VQEResult:
     num_parameters: int
     circuit: dict = field(repr=False, default_factory=dict)
     optimizer_info: dict = field(repr=False, default_factory=dict)
+    mitigation: str = "none"
+    mitigated_energy: float | None = None
+    mitigated_error: float | None = None
 
     def to_dict(self) -> dict:
         return plain_fields(self)
@@ -77,14 +90,21 @@ class VQEResult:
             f"{self.num_parameters} parameters)",
             f"noise              {self.noise}" + (f", {self.shots} shots" if self.shots else ", exact energies"),
             f"optimizer          {self.optimizer}  ({self.message})",
-            f"energy             {self.energy:.10f} Ha  (exact noisy energy of the final parameters)",
+            f"energy             {self.energy:.10f} Ha  (exact noisy energy of the final parameters"
+            + (", readout errors as measured)" if self.mitigation == "readout" else ")"),
         ]
+        mitigated = self.mitigated_energy is not None and (
+            self.mitigation == "readout" or self.mitigated_energy != self.energy
+        )
         if self.e0 is not None:
-            verdict = "within" if self.within_chemical_accuracy else "NOT within"
+            lines.append(self._error_line("error vs E0", self.error, self.mitigation == "none"))
+        if mitigated:
             lines.append(
-                f"error vs E0        {self.error:+.3e} Ha  (E0 = {self.e0:.10f}; {verdict} chemical "
-                f"accuracy {self.chemical_accuracy:g})"
+                f"mitigated energy   {self.mitigated_energy:.10f} Ha  (readout-mitigated"
+                + ("; what the optimizer minimised)" if self.mitigation == "readout" else ")")
             )
+            if self.e0 is not None:
+                lines.append(self._error_line("mitigated error", self.mitigated_error, self.mitigation == "readout"))
         lines += [
             f"noiseless energy   {self.noiseless_energy:.10f} Ha  (same parameters, ideal device)",
             f"optimizer estimate {self.estimate:.10f} Ha",
@@ -92,6 +112,13 @@ class VQEResult:
             f"time               {self.time_s:.3f} s",
         ]
         return "\n".join(lines)
+
+    def _error_line(self, name: str, error: float, verdict: bool) -> str:
+        judged = ""
+        if verdict:
+            judged = f"; {'within' if self.within_chemical_accuracy else 'NOT within'} chemical accuracy "
+            judged += f"{self.chemical_accuracy:g}"
+        return f"{name:18s} {error:+.3e} Ha  (E0 = {self.e0:.10f}{judged})"
 
 
 # ---------------------------------------------------------------------- inputs
@@ -172,6 +199,7 @@ def run_vqe(
     progress: bool = False,
     initial_params=None,
     optimizer_options: dict | None = None,
+    mitigation: str = "none",
 ) -> VQEResult:
     """Run VQE; see the module docstring.  ``callback(info)`` gets each iteration's
     :class:`~qnoise.optimizers.base.IterationInfo` (return True to stop)."""
@@ -195,7 +223,8 @@ def run_vqe(
         budget = DEFAULT_BUDGETS.get(opt_name, 1000)
     budget = check_budget(budget)
     sim = Simulator(circuit, ham, model)
-    fun = EnergyFunction(sim, shots=shots)
+    target = sim.with_mitigation(mitigation)  # what the optimizer sees (validates mitigation)
+    fun = EnergyFunction(target, shots=shots)
     init_rng, opt_rng = _streams(seed)
     if initial_params is None:
         x0 = init_rng.uniform(-DEFAULT_INIT_SCALE, DEFAULT_INIT_SCALE, circuit.num_parameters)
@@ -222,14 +251,20 @@ def run_vqe(
             bar.close()
     elapsed = time.perf_counter() - t0
     energy = sim.energy(res.x)
+    try:
+        mitigated = sim.mitigated_energy(res.x)
+    except ValidationError:  # a readout error without inverse (mitigation="none" was asked for)
+        mitigated = None
     noiseless = energy if model is None or model.is_ideal() else Simulator(circuit, ham, None).energy(res.x)
     error = None if e0 is None else energy - e0
+    mitigated_error = None if e0 is None or mitigated is None else mitigated - e0
+    judged = mitigated_error if mitigation == "readout" else error
     return VQEResult(
         problem=pid,
         energy=energy,
         e0=e0,
         error=error,
-        within_chemical_accuracy=None if error is None else bool(error < chem),
+        within_chemical_accuracy=None if judged is None else bool(judged < chem),
         chemical_accuracy=chem,
         noiseless_energy=float(noiseless),
         estimate=float(res.fun),
@@ -251,6 +286,9 @@ def run_vqe(
         num_parameters=circuit.num_parameters,
         circuit=circuit.to_dict(),
         optimizer_info=res.info,
+        mitigation=target.mitigation,
+        mitigated_energy=mitigated,
+        mitigated_error=mitigated_error,
     )
 
 
@@ -276,6 +314,9 @@ def plot_history(result: VQEResult, path) -> None:
     if len(result.history):
         ax.plot(result.history_nfev, result.history, lw=1.0, label=f"{result.optimizer} (per iteration)")
     ax.axhline(result.energy, color="C1", lw=1.0, label=f"{final} = {result.energy:.6f}{u}")
+    if result.mitigation == "readout" and result.mitigated_energy is not None:  # what the optimizer saw
+        m = result.mitigated_energy
+        ax.axhline(m, color="C2", lw=1.0, label=f"final readout-mitigated energy = {m:.6f}{u}")
     if result.e0 is not None:  # drawn over the final energy, which is often within a line width of it
         ax.axhline(result.e0, color="k", ls="--", lw=1.0, zorder=3, label=f"E0 (exact) = {result.e0:.6f}{u}")
     ax.set_ylabel(f"energy ({unit})" if unit else "energy")

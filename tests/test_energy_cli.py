@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 import numpy as np
 import pytest
@@ -11,6 +12,8 @@ from crlqas.cli import main
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.devices import device_preset, list_presets
 from crlqas.qnoise.hamiltonian import Hamiltonian
+from crlqas.qnoise.measurement import measured_energy
+from crlqas.qnoise.problems import get_problem
 
 QASM2 = """OPENQASM 2.0;
 include "qelib1.inc";
@@ -111,3 +114,27 @@ def test_energy_bad_input(capsys, files, extra, message):
     args += extra if "--problem" in extra else ["--hamiltonian", str(hpath)] + extra
     code, _, err = run(capsys, *args)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_energy_reports_noisy_mitigated_and_noiseless(capsys, files):
+    """The readout-mitigated energy is the energy without readout error; with shots, the mitigated
+    estimate comes from the same shots as the plain one, each with its standard error."""
+    qasm, _, _ = files
+    argv = ("--problem", "h2-2q", "--noise", "mumbai-median")
+    res = energy_json(capsys, qasm, *argv, "--shots", "4000", "--seed", "5")
+    c, p = reference_circuit()
+    h2 = get_problem("h2-2q")
+    sim = device_preset("mumbai-median").simulator(c, h2.hamiltonian)
+    without_readout = measured_energy(partial(sim.probabilities, p), h2.hamiltonian)  # Tr(rho H)
+    assert res["mitigated_energy"] == pytest.approx(without_readout, abs=1e-12)
+    assert res["mitigated_error"] == res["mitigated_energy"] - res["e0"]
+    assert res["error"] == res["energy"] - res["e0"] and abs(res["mitigated_energy"] - res["energy"]) > 1e-3
+    assert res["sampled_energy"] == sim.sampled_energy(p, 4000, 5, "sampling")  # unchanged by mitigation
+    value, stderr = sim.sampled_energy(p, 4000, 5, "sampling", return_stderr=True, mitigation="readout")
+    assert res["mitigated_sampled_energy"] == value and res["mitigated_sampled_stderr"] == stderr
+    assert abs(value - res["mitigated_energy"]) < 5 * stderr and stderr > res["sampled_stderr"]
+    code, out, err = run(capsys, "energy", "--qasm", str(qasm), *argv)
+    assert code == 0, err
+    lines = {line.split()[0]: line.split()[1:] for line in out.splitlines()}
+    for key in ("energy", "mitigated_energy", "noiseless_energy", "error", "mitigated_error", "noiseless_error"):
+        assert lines[key][-1] == "Ha" and float(lines[key][0]) == pytest.approx(res[key], abs=1e-10)

@@ -9,13 +9,14 @@ import pytest
 
 from crlqas.cli import main as cli_main
 from crlqas.qnoise.ansatz import from_spec, hardware_efficient
-from crlqas.qnoise.channels import depolarizing
+from crlqas.qnoise.channels import ReadoutError, depolarizing
 from crlqas.qnoise.circuit import Circuit
 from crlqas.qnoise.errors import ValidationError
 from crlqas.qnoise.hamiltonian import Hamiltonian
 from crlqas.qnoise.noise_model import NoiseModel
 from crlqas.qnoise.problems import get_problem
-from crlqas.qnoise.vqe import VQEResult, run_vqe
+from crlqas.qnoise.simulator import Simulator
+from crlqas.qnoise.vqe import VQEResult, resolve_circuit, run_vqe
 
 H2 = get_problem("h2-2q")
 
@@ -151,3 +152,56 @@ def test_cli_vqe_qasm(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert data["initial_params"] == [0.1, -0.2, 0.3, 0.05]
     assert data["within_chemical_accuracy"] and data["nfev"] <= 100
+
+
+def readout_noise(p10=0.02, p01=0.05):
+    """:func:`depol` plus a readout error on every qubit."""
+    return depol().add_all_qubit_readout_error(ReadoutError(p10, p01))
+
+
+def test_run_vqe_readout_mitigation():
+    """``mitigation="readout"``: the optimizer minimises the mitigated energy; the result reports the
+    noisy and mitigated energies and errors either way."""
+    kw = dict(noise=readout_noise(), optimizer="cobyla", budget=300, seed=1)
+    plain = run_vqe("h2-2q", "hea:1", **kw)
+    mitigated = run_vqe("h2-2q", "hea:1", mitigation="readout", **kw)
+    assert plain.mitigation == "none" and mitigated.mitigation == "readout"
+    assert plain.estimate == pytest.approx(plain.energy, abs=1e-12)
+    assert mitigated.estimate == pytest.approx(mitigated.mitigated_energy, abs=1e-12)
+    for r in (plain, mitigated):
+        bare = Simulator(resolve_circuit("hea:1", 2), H2.hamiltonian, depol()).energy(r.params)
+        assert r.mitigated_energy == pytest.approx(bare, abs=1e-12)  # the readout error undone
+        assert r.mitigated_error == r.mitigated_energy - H2.e0 and r.error == r.energy - H2.e0
+        assert r.mitigated_energy < r.energy
+        assert "mitigated energy" in r.summary() and "mitigated error" in r.summary()
+    assert mitigated.within_chemical_accuracy == (mitigated.mitigated_error < H2.chemical_accuracy)
+    assert plain.within_chemical_accuracy == (plain.error < H2.chemical_accuracy)
+    assert mitigated.mitigated_error < plain.error
+    data = mitigated.to_dict()
+    assert data["mitigation"] == "readout" and data["mitigated_energy"] == mitigated.mitigated_energy
+    noiseless = run_vqe("h2-2q", "hea:1", optimizer="cobyla", budget=50, seed=1, mitigation="readout")
+    assert noiseless.mitigated_energy == noiseless.energy
+    assert "mitigated energy" in noiseless.summary()  # asked for
+    assert "mitigated" not in run_vqe("h2-2q", "hea:1", optimizer="cobyla", budget=50, seed=1).summary()
+
+
+def test_run_vqe_mitigation_errors():
+    with pytest.raises(ValidationError, match="qubit 0 cannot be inverted"):
+        run_vqe("h2-2q", "hea:1", noise=readout_noise(0.5, 0.5), budget=10, mitigation="readout")
+    r = run_vqe("h2-2q", "hea:1", noise=readout_noise(0.5, 0.5), optimizer="cobyla", budget=10)
+    assert r.mitigated_energy is None and r.mitigated_error is None and "mitigated" not in r.summary()
+    with pytest.raises(ValidationError, match="mitigation must be one of"):
+        run_vqe("h2-2q", "hea:1", budget=10, mitigation="zne")
+
+
+def test_cli_vqe_mitigation(capsys):
+    args = ("--noise", "mumbai-median", "--optimizer", "cobyla", "--budget", "100")
+    assert vqe_cli(*args, "--mitigation", "readout", "--json") == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mitigation"] == "readout" and data["mitigated_error"] < data["error"]
+    assert data["estimate"] == pytest.approx(data["mitigated_energy"], abs=1e-12)
+    assert vqe_cli(*args) == 0
+    text = capsys.readouterr().out
+    assert "mitigated energy" in text and "mitigated error" in text
+    assert vqe_cli(*args, "--mitigation", "zne") == 2
+    assert "invalid choice" in capsys.readouterr().err

@@ -37,7 +37,7 @@ class EnergyFunction:
         self.num_params = simulator.circuit.num_parameters
         if self.num_params == 0:
             raise ValidationError("the circuit has no parameters to optimise")
-        self._w2 = float(np.sum(np.asarray(simulator.hamiltonian.coeffs) ** 2))
+        self._w2 = float(np.sum(np.asarray(simulator.shot_noise_coeffs) ** 2))  # mitigation-aware
 
     def sigma(self, shots: int | None) -> float:
         """Standard deviation of one energy estimate with ``shots`` (0 for exact)."""
