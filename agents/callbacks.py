@@ -29,7 +29,17 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from .checkpoint import save_checkpoint
-from .runlog import EpisodeLog, EvalLog, circuit_record, write_circuit
+from .runlog import (
+    METRICS,
+    EpisodeLog,
+    EvalLog,
+    circuit_record,
+    metric_error,
+    seed_of,
+    step_errors,
+    with_kind,
+    write_circuit,
+)
 
 __all__ = ["MAX_CHECKPOINT_OVERHEAD", "RunCallback", "accepts_masks"]
 
@@ -58,6 +68,21 @@ class RunCallback(BaseCallback):
     ``eval_every``: the greedy-evaluation env and period (0: none); ``stop_after_success``: stop
     after that many chemically accurate greedy evaluations in a row (0: never); ``max_seconds``:
     stop (resumably) after that much time in this invocation (0: no limit).
+
+    Chemical accuracy (``|E - E0| <= chemical_accuracy``; the kinds first-accurate,
+    shortest-accurate and greedy, an evaluation's ``accurate``, ``stop_after_success``) is judged on
+    the exact energy of the env's success metric (``info["success_metric"]``, see
+    :class:`~crlqas.envs.config.QASConfig`: noisy as measured, readout-mitigated or noiseless); the
+    lowest-energy kind, ``energy_error`` and ``best_error`` stay on the exact noisy energy.  Each
+    episode row and evaluation row carries the three errors (``error_noisy``, ``error_mitigated``,
+    ``error_noiseless``: see :mod:`crlqas.agents.runlog`); the progress row's ``greedy_error`` is the
+    latest evaluation's error under the success metric.
+
+    Several envs (``[run] n_envs > 1``): each env's episode in progress is tracked apart (and
+    checkpointed); episodes are numbered in the order they end (env order within a vector step),
+    each gets its row, and the budget counts them all: the vector step that reaches it may end up to
+    ``n_envs - 1`` more, which are logged too (so the log holds every episode the curriculum saw).
+    A best-circuit record made mid-episode names the episode that ends next (exact with one env).
     """
 
     def __init__(
@@ -97,8 +122,11 @@ class RunCallback(BaseCallback):
         self.stopped_early = s.get("stopped_early", False) or False
         if self.stopped_early == "time":
             self.stopped_early = False
-        self._ep = s.get("ep") or self._new_episode()
-        self._ep["t"] = time.perf_counter()
+        # the episode in progress of each env (several with [run] n_envs > 1); _ep: the one at hand
+        self._eps = list(s.get("eps") or [s.get("ep") or self._new_episode()])
+        for ep in self._eps:
+            ep["t"] = time.perf_counter()
+        self._ep = self._eps[0]
         self.log = self.eval_log = None
         self.e0 = self.chemical_accuracy = None
         self.t0 = time.perf_counter()
@@ -107,7 +135,16 @@ class RunCallback(BaseCallback):
     # ------------------------------------------------------------------------- state
     @staticmethod
     def _new_episode():
-        return {"min_error": np.inf, "reward": 0.0, "length": 0, "t": time.perf_counter()}
+        # min_error: the lowest |E_noisy - E0|; metric_error and errors: the lowest |E_metric - E0|
+        # and the three errors of that step
+        return {
+            "min_error": np.inf,
+            "metric_error": np.inf,
+            "errors": None,
+            "reward": 0.0,
+            "length": 0,
+            "t": time.perf_counter(),
+        }
 
     def elapsed(self) -> float:
         return self.elapsed0 + time.perf_counter() - self.t0
@@ -120,7 +157,7 @@ class RunCallback(BaseCallback):
             "best": self.best,
             "successes": self.successes[-100:],
             "elapsed": self.elapsed(),
-            "ep": self._ep,
+            "eps": self._eps,
             "eval_streak": self.eval_streak,
             "last_eval": self.last_eval,
             "stopped_early": self.stopped_early,
@@ -141,6 +178,8 @@ class RunCallback(BaseCallback):
                 if f.stem not in self.best:
                     f.unlink()
             for name, rec in self.best.items():
+                if "kind" not in rec:  # a checkpoint of an older crlqas: records without their kind
+                    self.best[name] = rec = with_kind(rec, name, seed_of(self.dir))
                 write_circuit(best_dir, name, rec)
 
     def close(self) -> None:
@@ -194,14 +233,18 @@ class RunCallback(BaseCallback):
             self.checkpoint()
 
     def _on_step(self) -> bool:
-        for info, reward, done in zip(self.locals["infos"], self.locals["rewards"], self.locals["dones"], strict=True):
-            ep = self._ep
+        steps = zip(self.locals["infos"], self.locals["rewards"], self.locals["dones"], strict=True)
+        for i, (info, reward, done) in enumerate(steps):  # every env's step, in env order
+            if i == len(self._eps):  # (a vector env of several envs: one episode in progress each)
+                self._eps.append(self._new_episode())
+            ep = self._ep = self._eps[i]
             ep["reward"] += float(reward)
             ep["length"] += 1
             if "energy_exact" in info and "circuit" in info:
                 self._track(info)
             if done:
                 self._episode_end(info)
+                self._eps[i] = self._ep  # the env's next episode
         if (self.episodes >= self.target or self.stopped_early) and not self.finished:
             self.finished = True
             request_stop = getattr(self.model, "request_stop", None)
@@ -219,20 +262,25 @@ class RunCallback(BaseCallback):
         e0, chem = self.e0, self.chemical_accuracy
         err = np.inf if e0 is None else abs(float(info["energy_exact"]) - e0)
         self._ep["min_error"] = min(self._ep["min_error"], err)
+        errors = step_errors(info, e0)
+        metric = info.get("success_metric", "noisy")
+        merr = metric_error(errors, metric)  # chemical accuracy is judged on this one
+        if merr < self._ep.get("metric_error", np.inf):
+            self._ep["metric_error"], self._ep["errors"] = merr, errors
         updates = []
         if float(info["energy_exact"]) < self.best.get("best_energy", {}).get("energy", np.inf):
             updates.append("best_energy")
-        if err <= chem:
+        if merr <= chem:
             if "first_accurate" not in self.best:
                 updates.append("first_accurate")
             old = self.best.get("shortest_accurate")
-            if old is None or (len(info["circuit"]), err) < (old["num_gates"], abs(old["error"])):
+            if old is None or (len(info["circuit"]), merr) < (old["num_gates"], _record_error(old, metric)):
                 updates.append("shortest_accurate")
         if updates:
             rec = circuit_record(info, e0, self.episodes + 1, self.num_timesteps, self.elapsed(), chem)
-            for name in updates:
-                self.best[name] = rec
-                write_circuit(self.dir / "best", name, rec)
+            for name in updates:  # each record names its kind (runlog.CIRCUIT_KINDS) and seed
+                self.best[name] = with_kind(rec, name, seed_of(self.dir))
+                write_circuit(self.dir / "best", name, self.best[name])
 
     def _episode_end(self, info) -> None:
         self.episodes += 1
@@ -258,14 +306,15 @@ class RunCallback(BaseCallback):
             "episode_time": now - ep["t"],
             "wall_time": self.elapsed(),
             "epsilon": getattr(self.model, "exploration_rate", None),
+            **_abs_errors(ep.get("errors")),
         }
         if self.episodes % self.log_every == 0 or self.episodes == self.target:
             self.log.write(row)
         if self.eval_every and self.episodes % self.eval_every == 0 and self.learning():
             self.evaluate()
         self._ep = self._new_episode()  # after the evaluation: episode_time is training only
-        if self.last_eval is not None:
-            row["greedy_error"] = self.last_eval["error"]
+        if self.last_eval is not None:  # under the success metric (the noisy error for older rows)
+            row["greedy_error"] = self.last_eval.get("metric_error", self.last_eval["error"])
         if self.progress is not None:
             self.progress(row)
         if self.max_seconds and time.perf_counter() - self.t0 >= self.max_seconds and not self.stopped_early:
@@ -289,17 +338,18 @@ class RunCallback(BaseCallback):
             action, _ = self.model.predict(obs, deterministic=True, **kw)
             obs, r, term, trunc, info = env.step(int(np.asarray(action).item()))
             done, length, reward = term or trunc, length + 1, reward + float(r)
-            err = np.inf if e0 is None else abs(float(info["energy_exact"]) - e0)
+            errors = step_errors(info, e0)
+            err = metric_error(errors, info.get("success_metric", "noisy"))  # the success metric's
             if best is None or err < best[0]:
-                best = (err, info)
-        err, info = best
+                best = (err, info, errors)
+        err, info, errors = best
         accurate = bool(err <= chem)
         self.eval_streak = self.eval_streak + 1 if accurate else 0
         circ = info["circuit"]
         row = {
             "episode": self.episodes,
             "timesteps": self.num_timesteps,
-            "error": err,
+            "error": np.inf if e0 is None else abs(float(info["energy_exact"]) - e0),  # noisy, as always
             "energy": float(info["energy_exact"]),
             "accurate": accurate,
             "length": length,
@@ -310,21 +360,38 @@ class RunCallback(BaseCallback):
             "streak": self.eval_streak,
             "eval_time": time.perf_counter() - t,
             "wall_time": self.elapsed(),
+            **_abs_errors(errors),
+            "success_metric": info.get("success_metric", "noisy"),
+            "metric_error": err,
         }
         self.last_eval = row
         if accurate and self.first_greedy is None:
             self.first_greedy = row
         self.eval_log.write(row)
-        self.log.scalars(
-            {"greedy/error": err, "greedy/num_gates": len(circ), "greedy/accurate": float(accurate)}, self.episodes
-        )
+        scalars = {"greedy/error": row["error"], "greedy/num_gates": len(circ), "greedy/accurate": float(accurate)}
+        self.log.scalars({**scalars, **{f"greedy/{k}": v for k, v in _abs_errors(errors).items()}}, self.episodes)
         old = self.best.get("greedy")
-        if accurate and (old is None or (len(circ), err) < (old["num_gates"], abs(old["error"]))):
+        metric = row["success_metric"]
+        if accurate and (old is None or (len(circ), err) < (old["num_gates"], _record_error(old, metric))):
             # the shortest chemically accurate circuit a greedy evaluation has built
             rec = circuit_record(info, e0, self.episodes, self.num_timesteps, self.elapsed(), chem)
             rec["greedy_streak"] = self.eval_streak
-            self.best["greedy"] = rec
+            rec = self.best["greedy"] = with_kind(rec, "greedy", seed_of(self.dir))
             write_circuit(self.dir / "best", "greedy", rec)
         if self.stop_after and self.eval_streak >= self.stop_after:
             self.stopped_early = "success"
         return row
+
+
+def _abs_errors(errors: dict | None) -> dict:
+    """``{"error_noisy": |E - E0|, "error_mitigated": ..., "error_noiseless": ...}`` of signed errors
+    by metric (``None`` where unknown)."""
+    errors = errors if isinstance(errors, dict) else {}
+    return {f"error_{m}": None if errors.get(m) is None else abs(float(errors[m])) for m in METRICS}
+
+
+def _record_error(record: dict, metric: str) -> float:
+    """``|E - E0|`` of a best-circuit record under ``metric`` (its noisy ``error`` when it has no
+    ``errors``: a record of an older crlqas)."""
+    err = metric_error(record.get("errors"), metric)
+    return err if np.isfinite(err) else abs(record["error"])

@@ -6,8 +6,10 @@ A checkpoint (``RUN/seed_<S>/checkpoints/ep<N>/``, written by
 * ``model.zip``: the model (``model.save``: weights, optimizer, counters, the last observation);
 * ``replay_buffer.pkl``: the replay buffer of off-policy agents (``model.save_replay_buffer``);
 * ``state.pkl``: the run callback's state, the curriculum (``CurriculumCallback.state_dict()``),
-  the pickled training envs (state and RNG, mid-run) and greedy-evaluation env, the
-  python/numpy/torch RNG states and the action space's RNG state;
+  the pickled training envs (state and RNG, mid-run: ``envs``, the ``DummyVecEnv``'s list of one
+  env, or ``env_states``, one pickle per env of a ``SubprocVecEnv`` (``[run] n_envs > 1``) from
+  ``env_method("get_state")``, see :class:`crlqas.envs.wrappers.EnvStateWrapper`) and the
+  greedy-evaluation env, the python/numpy/torch (CPU) RNG states and the action space's RNG state;
 * ``checkpoint.json``: the manifest: the episode, the SHA-256 and size of each file above, and the
   run's configuration the checkpoint was made with.
 
@@ -16,6 +18,10 @@ always kept).  :func:`load_checkpoint` restores the newest valid checkpoint so t
 continues exactly; damaged newer ones (a file missing, truncated or changed, a manifest that does
 not parse) are skipped and reported, and a checkpoint made with another configuration is refused
 (:func:`check_config`).
+
+Checkpoints hold no device: the model is loaded onto the run's ``[agent] device`` (``load(...,
+device=)``; the replay buffer follows the model), so a checkpoint made on a GPU resumes on a CPU and
+the other way round (``agent.device`` may change on resume).
 """
 
 from __future__ import annotations
@@ -44,7 +50,10 @@ __all__ = ["check_config", "load_checkpoint", "save_checkpoint"]
 def _rng_states() -> dict:
     import torch
 
-    return {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    states = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available() and torch.cuda.is_initialized():  # a run on the GPU (CPU tensors)
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
 
 
 def _set_rng_states(s: dict) -> None:
@@ -53,6 +62,9 @@ def _set_rng_states(s: dict) -> None:
     random.setstate(s["python"])
     np.random.set_state(s["numpy"])
     torch.set_rng_state(s["torch"])
+    cuda = s.get("cuda")
+    if cuda is not None and torch.cuda.is_available() and len(cuda) == torch.cuda.device_count():
+        torch.cuda.set_rng_state_all(cuda)
 
 
 def save_checkpoint(
@@ -71,7 +83,7 @@ def save_checkpoint(
             "rng": _rng_states(),
             "action_space_rng": model.action_space.np_random.bit_generator.state,
             "curriculum": None if curriculum_cb is None else curriculum_cb.state_dict(),
-            "envs": pickle.dumps(model.get_env().envs),
+            **_env_states(model.get_env()),
             "eval_env": None if eval_env is None else pickle.dumps(eval_env),
             "algorithm": type(model).__name__,
         }
@@ -81,16 +93,42 @@ def save_checkpoint(
     return write_checkpoint(seed_path, run_state["episodes"], files, config=config)
 
 
+def _env_states(vec_env) -> dict:
+    """The training envs' state: ``{"envs": pickled list of envs}`` for a ``DummyVecEnv`` (as always),
+    ``{"env_states": [pickle per env]}`` for a vector env of other processes (``SubprocVecEnv``
+    of :class:`~crlqas.envs.wrappers.EnvStateWrapper` envs)."""
+    if hasattr(vec_env, "envs"):
+        return {"envs": pickle.dumps(vec_env.envs)}
+    return {"env_states": list(vec_env.env_method("get_state"))}
+
+
+#: settings older crlqas did not record, with the value they had then (a checkpoint made before a
+#: setting existed compares as if it had recorded this value)
+UNRECORDED_DEFAULTS = {("run", "n_envs"): 1, ("env", "success_metric"): "noisy"}
+
+
+def _with_defaults(config: dict) -> dict:
+    """A checkpoint's configuration with :data:`UNRECORDED_DEFAULTS` filled in where missing, so
+    that it compares equal to the same run's ``config.json`` of today."""
+    config = dict(config)
+    for (section, key), value in UNRECORDED_DEFAULTS.items():
+        part = config.get(section)
+        if isinstance(part, dict) and key not in part:
+            config[section] = {**part, key: value}
+    return config
+
+
 def check_config(manifest: dict, config: dict, config_path=None) -> None:
     """Refuse to resume from a checkpoint made with another configuration than ``config`` (the run's
     ``config.json``): :class:`~crlqas.qnoise.errors.ValidationError` listing the differing settings
     as dotted paths.  The settings of :data:`~crlqas.agents.runlog.RESUME_MAY_CHANGE` (episodes,
-    checkpoint frequency, time limit, parallelism) may differ.  Checkpoints without a recorded
-    configuration (older crlqas) are not checked."""
+    checkpoint frequency, time limit, parallelism, torch device) may differ.  Checkpoints without a
+    recorded configuration (older crlqas) are not checked; settings older crlqas did not record
+    compare as their defaults of then (:data:`UNRECORDED_DEFAULTS`)."""
     made_with = manifest.get("config")
     if made_with is None:
         return
-    diff = config_differences(made_with, config)
+    diff = config_differences(_with_defaults(made_with), config)
     if diff:
         where = config_path or "the run's configuration"
         raise ValidationError(
@@ -101,20 +139,36 @@ def check_config(manifest: dict, config: dict, config_path=None) -> None:
         )
 
 
-def _load_files(path: Path, agent_cls, vec_env) -> tuple:
+def _load_files(path: Path, agent_cls, vec_env, device) -> tuple:
     """Everything a checkpoint holds, read before anything is changed (a file that does not load
     leaves ``vec_env`` and the RNGs as they were)."""
     with open(path / "state.pkl", "rb") as fh:
         state = pickle.load(fh)
-    model = agent_cls.load(path / "model.zip", device="cpu")
+    model = agent_cls.load(path / "model.zip", device=device)
     if (path / "replay_buffer.pkl").exists():
         model.load_replay_buffer(path / "replay_buffer.pkl")
-    envs = pickle.loads(state["envs"])  # environment state and RNG, mid-run
+    if "env_states" in state:  # one pickle per env of another process: loadable here too?
+        envs = [pickle.loads(blob) for blob in state["env_states"]]
+    else:
+        envs = pickle.loads(state["envs"])  # environment state and RNG, mid-run
+    if len(envs) != vec_env.num_envs:
+        raise ValidationError(f"the checkpoint holds {len(envs)} envs; the run has {vec_env.num_envs}")
     model.set_env(vec_env, force_reset=False)
     return model, state, envs
 
 
-def load_checkpoint(seed_path: Path, agent_cls, vec_env, config: dict | None = None, config_path=None):
+def _restore_envs(vec_env, state: dict, envs: list) -> None:
+    """Put the checkpoint's envs (state and RNG) into ``vec_env``."""
+    if hasattr(vec_env, "envs"):  # DummyVecEnv: the envs themselves
+        vec_env.envs = envs
+    else:  # SubprocVecEnv: each env process unpickles its own
+        for i, blob in enumerate(state["env_states"]):
+            vec_env.env_method("set_state", blob, indices=i)
+
+
+def load_checkpoint(
+    seed_path: Path, agent_cls, vec_env, config: dict | None = None, config_path=None, device: str = "cpu"
+):
     """``(model, state)`` from the newest valid checkpoint of ``seed_path`` (``(None, None)``
     without one).
 
@@ -129,7 +183,9 @@ def load_checkpoint(seed_path: Path, agent_cls, vec_env, config: dict | None = N
     next ``learn()`` would consume env RNG and, for on-policy agents checkpointed mid-episode, cut
     the episode in progress) and ``vec_env``'s seeds for its next reset are left unset (``load(env=)``
     would set them).  The sub-envs of ``vec_env`` (a ``DummyVecEnv``) are replaced by the pickled
-    ones, then the python/numpy/torch and action-space RNG states are restored.
+    ones (a ``SubprocVecEnv``'s envs restore theirs with ``env_method("set_state")``), then the
+    python/numpy/torch and action-space RNG states are restored.  The model (and its replay
+    buffer) is loaded onto torch device ``device``, whichever device it was saved from.
     """
     skipped = []
     for _, path in checkpoint_dirs(seed_path):
@@ -141,11 +197,11 @@ def load_checkpoint(seed_path: Path, agent_cls, vec_env, config: dict | None = N
         if config is not None:
             check_config(manifest, config, config_path)
         try:
-            model, state, envs = _load_files(path, agent_cls, vec_env)
+            model, state, envs = _load_files(path, agent_cls, vec_env, device)
         except Exception as exc:  # verified files that do not load (another version of the libraries)
             skipped.append(f"{path.name}: cannot be loaded ({type(exc).__name__}: {exc})")
             continue
-        vec_env.envs = envs
+        _restore_envs(vec_env, state, envs)
         _set_rng_states(state["rng"])
         model.action_space.np_random.bit_generator.state = state["action_space_rng"]
         state["skipped"], state["checkpoint"] = skipped, str(path)

@@ -9,6 +9,9 @@ A config file has four sections::
     name = "dqn"                     # "dqn" (the paper's), "maskable-ppo", or "sb3:<Algorithm>"
     profile = "paper"                # "paper" (5 x 1000 MLP, batch 1000, ...) or "cpu" (2 x 256,
                                      # batch 64, learning starts 200: minutes on a laptop CPU)
+    device = "auto"                  # torch device of the networks: "auto" (CUDA when
+                                     # torch.cuda.is_available(), else the CPU), "cpu" or "cuda";
+                                     # may change on --resume (checkpoints load on either)
     [agent.params]                   # overrides of the agent's defaults (the paper's for "dqn")
     learning_rate = 3e-4
     policy_kwargs = { net_arch = [1000, 1000, 1000, 1000, 1000], activation = "leaky_relu" }
@@ -24,6 +27,8 @@ A config file has four sections::
     checkpoint_seconds = 10          # and a checkpoint after this much training time (0: off), at
                                      # most 5% of the time (see agents.callbacks.RunCallback.due)
     parallel = true                  # seeds as parallel processes
+    n_envs = 1                       # environments per seed, stepping in parallel processes
+                                     # (SubprocVecEnv) when > 1, feeding one agent
     eval_every = 0                   # a greedy evaluation episode every N training episodes (0: none)
     stop_after_success = 0           # stop once K consecutive greedy evaluations are chemically
                                      # accurate (0: run all the episodes; needs eval_every)
@@ -43,11 +48,44 @@ from pathlib import Path
 from crlqas.qnoise.errors import InputFileError, ValidationError
 from crlqas.qnoise.fileio import read_json_object, read_toml
 
-__all__ = ["AgentConfig", "RunConfig", "TrainConfig", "default_agent_params", "load_config"]
+__all__ = [
+    "DEVICES",
+    "AgentConfig",
+    "RunConfig",
+    "TrainConfig",
+    "default_agent_params",
+    "load_config",
+    "resolve_device",
+]
 
 SECTIONS = ("env", "agent", "curriculum", "run")
 CURRICULUM_KINDS = ("paper", "moving-threshold", "fixed-schedule", "vanilla", "none")
 _RESERVED_AGENT = ("env", "seed", "device", "tensorboard_log", "replay_buffer_class", "_init_setup_model")
+#: values of ``[agent] device``
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def resolve_device(device: str) -> str:
+    """The torch device ``[agent] device`` names on this machine: ``"auto"`` is ``"cuda"`` when
+    ``torch.cuda.is_available()``, else ``"cpu"``; ``"cuda"`` without a usable CUDA device raises a
+    :class:`ValidationError` saying so (not a torch traceback)."""
+    if device not in DEVICES:
+        raise ValidationError(f"[agent] device must be one of {', '.join(map(repr, DEVICES))}; got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    import torch
+
+    available = torch.cuda.is_available()
+    if device == "auto":
+        return "cuda" if available else "cpu"
+    if not available:
+        why = "this torch is built without CUDA" if torch.version.cuda is None else "no CUDA device is visible"
+        raise ValidationError(
+            f"[agent] device = 'cuda' but torch.cuda.is_available() is False on this machine ({why}; "
+            f"torch {torch.__version__}); use device = 'auto' or 'cpu' (crlqas train --device cpu; "
+            "a run may change its device on --resume)"
+        )
+    return "cuda"
 
 
 def _unknown(section: str, given, allowed) -> None:
@@ -73,12 +111,15 @@ class RunConfig:
     stop_after_success: int = 0  # stop after K consecutive chemically accurate greedy evaluations
     max_seconds: float = 0  # stop (cleanly, checkpointed) after this much training time per seed (0: none)
     checkpoint_seconds: float = 10  # also checkpoint after this much training time (0: episodes only)
+    n_envs: int = 1  # environments per seed (> 1: parallel processes, SubprocVecEnv)
 
     def __post_init__(self):
         for name in ("episodes", "checkpoint_every", "log_every"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValidationError(f"[run] {name} must be a positive integer; got {v!r}")
+        if isinstance(self.n_envs, bool) or not isinstance(self.n_envs, int) or self.n_envs < 1:
+            raise ValidationError(f"[run] n_envs (environments per seed) must be an integer >= 1; got {self.n_envs!r}")
         for name in ("eval_every", "stop_after_success"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -113,10 +154,13 @@ class AgentConfig:
     name: str = "dqn"
     params: dict = field(default_factory=dict)
     profile: str = "paper"  # "paper" or "cpu" (see agents.dqn.cpu_dqn_kwargs)
+    device: str = "auto"  # "auto", "cpu" or "cuda" (see resolve_device)
 
     def __post_init__(self):
         from .dqn import PROFILES
 
+        if self.device not in DEVICES:
+            raise ValidationError(f"[agent] device must be one of {', '.join(map(repr, DEVICES))}; got {self.device!r}")
         if self.profile not in PROFILES:
             import difflib
 
@@ -153,9 +197,14 @@ class TrainConfig:
         except ValidationError as exc:
             raise ValidationError(f"[env] {exc}") from None
         agent_d = dict(data.get("agent", {}))
-        _unknown("agent", agent_d, ("name", "params", "profile"))
+        _unknown("agent", agent_d, ("name", "params", "profile", "device"))
+        if "device" in dict(agent_d.get("params") or {}):
+            raise ValidationError("[agent.params] device: set the device in [agent] (device = 'auto', 'cpu' or 'cuda')")
         agent = AgentConfig(
-            str(agent_d.get("name", "dqn")), dict(agent_d.get("params", {})), agent_d.get("profile", "paper")
+            str(agent_d.get("name", "dqn")),
+            dict(agent_d.get("params", {})),
+            agent_d.get("profile", "paper"),
+            agent_d.get("device", "auto"),
         )
         run_d = dict(data.get("run", {}))
         _unknown("run", run_d, RunConfig.__dataclass_fields__)
@@ -241,6 +290,7 @@ class TrainConfig:
             "agent": {
                 "name": self.agent.name,
                 "profile": self.agent.profile,
+                "device": self.agent.device,
                 "params": self.agent_params() if resolved else dict(self.agent.params),
             },
             "curriculum": dict(self.curriculum),
@@ -254,6 +304,7 @@ class TrainConfig:
                 "eval_every": self.run.eval_every,
                 "stop_after_success": self.run.stop_after_success,
                 "max_seconds": self.run.max_seconds,
+                "n_envs": self.run.n_envs,
             },
         }
 
@@ -266,6 +317,10 @@ class TrainConfig:
     def with_profile(self, profile: str) -> TrainConfig:
         """The same config with agent profile ``profile`` (``"paper"`` or ``"cpu"``)."""
         return replace(self, agent=replace(self.agent, profile=profile))
+
+    def with_device(self, device: str) -> TrainConfig:
+        """The same config with ``[agent] device`` = ``device`` (``"auto"``, ``"cpu"`` or ``"cuda"``)."""
+        return replace(self, agent=replace(self.agent, device=device))
 
 
 def default_agent_params(name: str, max_steps: int, num_qubits: int, profile: str = "paper") -> dict:

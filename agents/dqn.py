@@ -133,8 +133,25 @@ class MaskedNStepReplayBuffer(NStepReplayBuffer):
     """n-step replay buffer that also stores the legal actions of every next state.
 
     ``add`` reads the masks from ``infos[i]["next_action_mask"]`` (set by :class:`MaskedDQN`);
-    missing masks mean "all legal".  ``n_steps=1`` gives ordinary one-step returns.
+    missing masks mean "all legal".  ``n_steps=1`` gives ordinary one-step returns.  Several envs
+    (``n_envs``) store side by side, one column each (SB3's layout: ``buffer_size // n_envs``
+    transitions per env), and the n-step returns follow each env's own column.
+
+    Pickled (``save_replay_buffer``, checkpoints) while not yet full, only the filled slots are
+    written (the others are restored as they were: never written); a pickle of an early checkpoint
+    is then a few megabytes, not the whole buffer's size.
     """
+
+    #: the per-slot arrays, and the value of a slot never written (the masks: all legal)
+    _SLOT_ARRAYS = {
+        "observations": 0,
+        "next_observations": 0,
+        "actions": 0,
+        "rewards": 0,
+        "dones": 0,
+        "timeouts": 0,
+        "next_action_masks": True,
+    }
 
     def __init__(self, *args, n_steps: int = 1, gamma: float = 0.99, **kwargs):
         super().__init__(*args, n_steps=n_steps, gamma=gamma, **kwargs)
@@ -142,6 +159,27 @@ class MaskedNStepReplayBuffer(NStepReplayBuffer):
             raise TypeError("MaskedNStepReplayBuffer needs a Discrete action space")
         self.n_actions = int(self.action_space.n)
         self.next_action_masks = np.ones((self.buffer_size, self.n_envs, self.n_actions), dtype=bool)
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if not self.full:
+            for name in self._SLOT_ARRAYS:
+                if isinstance(state.get(name), np.ndarray):
+                    state[name] = state[name][: self.pos]  # (pickling a view writes just that part)
+            state["_filled_slots"] = self.pos
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        filled = state.pop("_filled_slots", None)
+        if filled is not None:
+            for name, blank in self._SLOT_ARRAYS.items():
+                part = state.get(name)
+                if isinstance(part, np.ndarray):
+                    shape = (state["buffer_size"], *part.shape[1:])
+                    whole = np.full(shape, blank, dtype=part.dtype) if blank else np.zeros(shape, part.dtype)
+                    whole[:filled] = part
+                    state[name] = whole
+        self.__dict__.update(state)
 
     def add(self, obs, next_obs, action, reward, done, infos) -> None:
         for i, info in enumerate(infos):
@@ -195,6 +233,12 @@ class MaskedDQN(DQN):
     n-step return of the built-in :class:`MaskedNStepReplayBuffer`.  ``target_update_interval``
     counts gradient updates.  The environment should expose ``action_masks()``; without it every
     action is legal.
+
+    Several envs (a vector env of ``n_envs``): each acts on its own mask; one gradient step
+    (``gradient_steps``) follows each vector step of ``n_envs`` transitions, and
+    ``learning_starts`` counts transitions.  The masks of the envs' current states come from the
+    step's infos (``info["action_mask"]``, after an auto-reset the reset info's), so a step costs no
+    extra ``env_method`` round trip to the env processes; without them, from ``action_masks()``.
     """
 
     def __init__(
@@ -213,6 +257,7 @@ class MaskedDQN(DQN):
         rb_kwargs = {"n_steps": int(n_steps), "gamma": gamma, **(replay_buffer_kwargs or {})}
         self.exploration_decay = float(exploration_decay)
         self._stop_requested = False
+        self._mask_cache = None  # (num_timesteps, masks of the envs' current states), from the last step
         kwargs.setdefault("train_freq", 1)
         super().__init__(
             policy, env, replay_buffer_class=MaskedNStepReplayBuffer, replay_buffer_kwargs=rb_kwargs, **kwargs
@@ -229,6 +274,13 @@ class MaskedDQN(DQN):
         if self.env is None:
             return np.ones((1, self.n_actions), dtype=bool)
         return env_action_masks(self.env, self.n_actions)
+
+    def _acting_masks(self) -> np.ndarray:
+        """The current masks as the last step's infos gave them (no env call), else fetched."""
+        cached, self._mask_cache = self._mask_cache, None
+        if cached is not None and cached[0] == self.num_timesteps:
+            return cached[1]
+        return self.current_action_masks()
 
     def predict(
         self,
@@ -264,7 +316,7 @@ class MaskedDQN(DQN):
         return actions, state
 
     def _sample_action(self, learning_starts: int, action_noise=None, n_envs: int = 1):
-        masks = self.current_action_masks()
+        masks = self._acting_masks()
         if self.num_timesteps < learning_starts:
             action = np.array(
                 [np.random.choice(np.flatnonzero(m)) if m.any() else np.random.randint(self.n_actions) for m in masks]
@@ -275,12 +327,19 @@ class MaskedDQN(DQN):
         return action, action
 
     def _store_transition(self, replay_buffer, buffer_action, new_obs, reward, dones, infos):
-        masks = self.current_action_masks()  # after auto-reset: right for the envs not done
+        masks = None  # the envs' current masks, fetched only when an info has none
+        reset_infos = getattr(self.env, "reset_infos", None) or [{}] * len(infos)
+        now = []  # the mask of each env's current state: the step's, or after an auto-reset the reset's
         for i, info in enumerate(infos):
             if "action_mask" in info:  # the mask of the state the step led to (terminal or not)
                 info["next_action_mask"] = np.asarray(info["action_mask"], dtype=bool)
             elif not dones[i]:
-                info["next_action_mask"] = masks[i]
+                masks = self.current_action_masks() if masks is None else masks  # after auto-reset: right
+                info["next_action_mask"] = masks[i]  # for the envs not done
+            now.append((reset_infos[i] if dones[i] else info).get("action_mask"))
+        if masks is None and all(m is not None for m in now):
+            masks = np.stack(now).astype(bool).reshape(len(infos), self.n_actions)
+        self._mask_cache = None if masks is None else (self.num_timesteps, masks)
         super()._store_transition(replay_buffer, buffer_action, new_obs, reward, dones, infos)
 
     def request_stop(self) -> None:
@@ -291,6 +350,7 @@ class MaskedDQN(DQN):
 
     def learn(self, *args, **kwargs):
         self._stop_requested = False
+        self._mask_cache = None
         return super().learn(*args, **kwargs)
 
     def collect_rollouts(self, *args, **kwargs):
@@ -346,4 +406,4 @@ class MaskedDQN(DQN):
             self.logger.record("train/loss", float(np.mean(losses)))
 
     def _excluded_save_params(self) -> list[str]:
-        return [*super()._excluded_save_params(), "_stop_requested"]
+        return [*super()._excluded_save_params(), "_stop_requested", "_mask_cache"]

@@ -72,13 +72,17 @@ def resolve_policy_kwargs(policy_kwargs: dict | None) -> dict:
     return kw
 
 
-def make_agent(name: str, env, seed: int | None = None, tensorboard_log: str | None = None, **kwargs):
-    """Build agent ``name`` on the (vectorised) ``env`` with hyper-parameters ``kwargs``."""
+def make_agent(
+    name: str, env, seed: int | None = None, tensorboard_log: str | None = None, device: str = "cpu", **kwargs
+):
+    """Build agent ``name`` on the (vectorised) ``env`` with hyper-parameters ``kwargs``; its networks
+    live on torch device ``device`` (``"cpu"`` or ``"cuda"``: see
+    :func:`crlqas.agents.config.resolve_device`)."""
     cls = agent_class(name)
     kwargs = dict(kwargs)
     kwargs["policy_kwargs"] = resolve_policy_kwargs(kwargs.get("policy_kwargs"))
     policy = kwargs.pop("policy", "MlpPolicy")
     try:
-        return cls(policy, env, seed=seed, tensorboard_log=tensorboard_log, device="cpu", **kwargs)
+        return cls(policy, env, seed=seed, tensorboard_log=tensorboard_log, device=device, **kwargs)
     except TypeError as exc:
         raise ValidationError(f"agent {name!r}: bad hyper-parameter ({exc})") from None

@@ -1,8 +1,20 @@
-"""``crlqas report RUN_DIR``: summary table, learning curves (PNG) and a drawing of the best circuit.
+"""``crlqas report RUN_DIR``: summary table, learning curves (PNG) and a drawing of the run's circuit.
 
 Reads what :mod:`agents.train` wrote: ``config.json`` and, per seed, ``progress.csv``,
 ``best/*.json``, ``eval.csv`` (greedy evaluations, when enabled) and ``summary.json`` (missing for
 a seed still running or interrupted: the table then comes from its log and best-circuit files).
+Which circuit is drawn and printed (here and after ``crlqas train``) is chosen by
+:func:`crlqas.agents.runlog.best_from_run`: ``--which KIND`` or the default rule
+(:func:`crlqas.agents.runlog.default_kind`); every table, drawing and line names the kind
+(:data:`crlqas.agents.runlog.CIRCUIT_KINDS`) and the episode it came from.
+
+Errors: a circuit's ``|E - E0|`` comes three ways (:data:`crlqas.agents.runlog.METRICS`): its exact
+noisy energy as measured (readout errors included), readout-mitigated, and noiseless; the run's
+``env.success_metric`` (default ``noisy``) is the one chemical accuracy is judged on.  The summary
+(JSON) has the run's ``success_metric``, each best circuit's ``errors`` (signed ``E - E0``) and each
+seed's ``greedy_errors`` (the latest evaluation's three ``|E - E0|``); the text table shows the three
+errors of each circuit when they differ (a noisy run) and the chosen circuit's; the learning curves
+plot the success metric's errors (``metric=`` another).
 """
 
 from __future__ import annotations
@@ -11,13 +23,20 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
+
 from crlqas.qnoise.errors import ValidationError
+
+from .runlog import CIRCUIT_KINDS, METRICS, best_from_run, circuit_kind, pick_circuit, read_circuits, run_problem
 
 __all__ = [
     "BEST_FIELDS",
+    "CIRCUIT_NAMES",
+    "choose_circuit",
     "circuit_figure",
     "circuit_title",
     "curves_figure",
+    "describe_circuit",
     "draw_circuit",
     "plot_curves",
     "print_best",
@@ -26,12 +45,13 @@ __all__ = [
     "summarize",
 ]
 
-CIRCUITS = ("best_energy", "first_accurate", "shortest_accurate", "greedy")
 #: the fields of a best-circuit record (``best/<name>.json``) that the summary keeps
 BEST_FIELDS = (
     "energy",
     "error",
     "energy_noiseless",
+    "errors",
+    "success_metric",
     "num_gates",
     "num_cnots",
     "num_rotations",
@@ -59,19 +79,24 @@ def summarize(run_dir) -> dict:
     if not (run / "config.json").is_file():
         raise ValidationError(f"{run} is not a run directory (no config.json)")
     config = json.loads((run / "config.json").read_text())
+    metric = _success_metric(config)
     seeds = []
     for sdir in sorted(run.glob("seed_*"), key=lambda p: int(p.name.split("_")[1])):
         rows = _read_progress(sdir / "progress.csv")
         evals = _read_progress(sdir / "eval.csv")
         first_greedy = next((e for e in evals if e.get("accurate")), None)
-        best = {}
-        for name in CIRCUITS:
-            f = sdir / "best" / f"{name}.json"
-            if f.exists():
-                rec = json.loads(f.read_text())
-                best[name] = {k: rec.get(k) for k in BEST_FIELDS}
+        best = {}  # kind name -> the record's fields, its kind and label, its file
+        for found in sorted(read_circuits(sdir), key=lambda f: _KIND_ORDER.get(f.kind, len(_KIND_ORDER))):
+            if found.kind is not None:
+                rec = found.record
+                best[found.kind] = {
+                    "kind": found.kind,
+                    "label": circuit_kind(found.kind).label,
+                    **{k: rec.get(k) for k in BEST_FIELDS},
+                    "file": str(found.path),
+                }
         summary = json.loads((sdir / "summary.json").read_text()) if (sdir / "summary.json").exists() else {}
-        first = best.get("first_accurate")
+        first = best.get("first-accurate")
         seeds.append(
             {
                 "seed": int(sdir.name.split("_")[1]),
@@ -82,13 +107,14 @@ def summarize(run_dir) -> dict:
                     summary.get("episodes", 0) >= config["run"]["episodes"] or summary.get("stopped_early") == "success"
                 ),
                 "stopped_early": summary.get("stopped_early") or None,
-                "best_error": None if "best_energy" not in best else best["best_energy"]["error"],
+                "best_error": None if "lowest-energy" not in best else best["lowest-energy"]["error"],
                 "first_accurate_episode": None if first is None else first["episode"],
                 "first_accurate_seconds": None if first is None else first["wall_time"],
                 "final_success_rate": rows[-1]["success_rate"] if rows else None,
                 "final_threshold": rows[-1]["threshold"] if rows else None,
                 "evaluations": len(evals),
                 "greedy_error": evals[-1]["error"] if evals else None,
+                "greedy_errors": None if not evals else {m: evals[-1].get(f"error_{m}") for m in METRICS},
                 "greedy_accurate_episode": None if first_greedy is None else int(first_greedy["episode"]),
                 "greedy_accurate_seconds": None if first_greedy is None else first_greedy["wall_time"],
                 "circuits": best,
@@ -99,6 +125,7 @@ def summarize(run_dir) -> dict:
         "config": config.get("name"),
         "problem": config["env"].get("problem"),
         "noise": config["env"].get("noise"),
+        "success_metric": metric,
         "agent": config["agent"]["name"],
         "profile": config["agent"].get("profile", "paper"),
         "stop_after_success": config["run"].get("stop_after_success", 0),
@@ -106,14 +133,50 @@ def summarize(run_dir) -> dict:
     }
 
 
+def _success_metric(config: dict) -> str:
+    """The run's ``env.success_metric`` (``"noisy"`` when unset: runs of an older crlqas)."""
+    env = config.get("env") if isinstance(config.get("env"), dict) else {}
+    metric = env.get("success_metric", "noisy")
+    return metric if metric in METRICS else "noisy"
+
+
 def _fmt(v, spec=".3e"):
     return "-" if v is None else format(v, spec)
 
 
+def _record_errors(record: dict) -> dict:
+    """``|E - E0|`` by metric of a best-circuit record (``None`` where unknown; the noisy one from
+    ``error`` for a record of an older crlqas)."""
+    errors = record.get("errors") if isinstance(record.get("errors"), dict) else {}
+    out = {m: None if errors.get(m) is None else abs(errors[m]) for m in METRICS}
+    if out["noisy"] is None and record.get("error") is not None:
+        out["noisy"] = abs(record["error"])
+    return out
+
+
+def _differ(errors: dict) -> bool:
+    """Do the metrics' errors of a circuit differ (a noisy run)?"""
+    return len({errors.get(m) for m in METRICS} - {None}) > 1
+
+
+def errors_text(record: dict, unit: str = "") -> str:
+    """``"noisy 4.19e-02, mitigated 6.60e-03, noiseless 4.00e-05 Ha (success metric: noiseless)"``:
+    a record's three ``|E - E0|``; ``""`` when they do not differ (no noise) or are unknown."""
+    errors = _record_errors(record)
+    if not _differ(errors):
+        return ""
+    u = f" {unit}" if unit else ""
+    metric = record.get("success_metric") if record.get("success_metric") in METRICS else "noisy"
+    return ", ".join(f"{m} {_fmt(errors[m], '.2e')}" for m in METRICS) + f"{u} (success metric: {metric})"
+
+
 def format_table(s: dict) -> str:
+    """The text of ``crlqas report``: the per-seed table, then each seed's best circuits by kind and
+    episode (the chosen one, ``s["best_circuit"]``, marked)."""
+    metric = s.get("success_metric", "noisy")
     head = (
         f"run {s['run_dir']}  config {s['config']}  problem {s['problem']}  noise {s['noise']}  "
-        f"agent {s['agent']} ({s.get('profile', 'paper')} profile)"
+        f"agent {s['agent']} ({s.get('profile', 'paper')} profile)  success metric {metric}"
     )
     cols = (
         "seed",
@@ -121,27 +184,20 @@ def format_table(s: dict) -> str:
         "best |err|",
         "1st chem.acc. ep",
         "seconds",
-        "best circ g/cx/d",
-        "shortest acc. g/cx/d",
         "succ rate",
-        "greedy |err|",
+        "greedy |err|" if metric == "noisy" else f"greedy {metric}",
         "greedy acc. ep",
     )
     lines = [head, "  ".join(f"{c:>16s}" for c in cols)]
     for r in s["seeds"]:
-        b = r["circuits"].get("best_energy")
-        sh = r["circuits"].get("shortest_accurate")
-        size = lambda c: "-" if c is None else f"{c['num_gates']}/{c['num_cnots']}/{c['depth']}"
         vals = (
             str(r["seed"]),
             f"{r['episodes']}{'' if r['finished'] else '*'}",
             _fmt(None if r["best_error"] is None else abs(r["best_error"])),
             "-" if r["first_accurate_episode"] is None else str(r["first_accurate_episode"]),
             _fmt(r["first_accurate_seconds"], ".1f"),
-            size(b),
-            size(sh),
             _fmt(r["final_success_rate"], ".2f"),
-            _fmt(r["greedy_error"]),
+            _fmt(r["greedy_error"] if metric == "noisy" else (r.get("greedy_errors") or {}).get(metric)),
             "-" if r["greedy_accurate_episode"] is None else str(r["greedy_accurate_episode"]),
         )
         lines.append("  ".join(f"{v:>16s}" for v in vals))
@@ -152,7 +208,70 @@ def format_table(s: dict) -> str:
             "stopped early: the greedy policy built chemically accurate circuits in "
             f"{s.get('stop_after_success') or 'K'} evaluations in a row"
         )
+    if metric != "noisy":
+        lines.append(
+            f"chemical accuracy judged on the {metric} energy (env.success_metric); best |err|: the "
+            "lowest-energy circuit's noisy error"
+        )
+    if any(r["circuits"] for r in s["seeds"]):
+        lines += ["", *_circuit_table(s)]
     return "\n".join(lines)
+
+
+def _circuit_table(s: dict) -> list[str]:
+    """Each seed's best circuits (kind, episode, error, size), the chosen one marked."""
+    unit = problem_units(s.get("problem"))[0]
+    chosen = s.get("best_circuit") or {}
+    metric = s.get("success_metric", "noisy")
+    # the three errors when they differ anywhere (a noisy run), else the one |E - E0|
+    three = any(_differ(_record_errors(c)) for r in s["seeds"] for c in r["circuits"].values())
+    names = [f"|E-E0| {m}" + ("*" if m == metric else "") for m in METRICS] if three else ["|E - E0|"]
+    names = [_with_unit(n, unit) for n in names]
+    widths = [max(14, len(n)) for n in names]
+    lines = [
+        "best circuits by kind (--which KIND; episode: the training episode that built it, for greedy the "
+        "episode its evaluation followed):",
+        f"{'seed':>8s}  {'kind':<18s}  {'episode':>7s}  "
+        + "  ".join(f"{n:>{w}s}" for n, w in zip(names, widths))
+        + f"  {'gates/cx/depth':>14s}",
+    ]
+    for r in s["seeds"]:
+        for kind, c in r["circuits"].items():
+            mark = ""
+            if (r["seed"], kind) == (chosen.get("seed"), chosen.get("kind")):
+                mark = f"  <- the run's circuit ({'default rule' if chosen['which'] == 'default' else '--which'})"
+            size = f"{c['num_gates']}/{c['num_cnots']}/{c['depth']}"
+            errors = _record_errors(c)
+            errs = "  ".join(f"{_fmt(errors[m]):>{w}s}" for m, w in zip(METRICS if three else ("noisy",), widths))
+            lines.append(f"{r['seed']:>8d}  {kind:<18s}  {_fmt(c.get('episode'), 'd'):>7s}  {errs}  {size:>14s}{mark}")
+    if three:
+        lines.append(
+            f"errors against E0 of the noisy energy as measured, the readout-mitigated one and the noiseless "
+            f"one; * the success metric ({metric}): chemically accurate kinds are judged on it"
+        )
+    if chosen:
+        lines += ["", describe_circuit(chosen["record"], unit, chosen["qasm"])]
+    return lines
+
+
+def describe_circuit(record: dict, unit: str = "Ha", qasm=None) -> str:
+    """``"greedy circuit (seed 100, episode 90): <its label>\n  E = ..., |E - E0| = ..., size (QASM
+    file)"``: what ``crlqas report`` and ``crlqas train`` print about the run's circuit."""
+    kind = record.get("kind")
+    where = ", ".join(f"{key} {record[key]}" for key in ("seed", "episode") if record.get(key) is not None)
+    u = f" {unit}" if unit else ""
+    err = record.get("error")
+    cx = record["num_cnots"]
+    return (
+        f"{kind or 'the'} circuit"
+        + (f" ({where})" if where else "")
+        + (f": the {CIRCUIT_NAMES[kind]}" if kind in CIRCUIT_NAMES else "")
+        + "\n"
+        f"  E = {record['energy']:.8f}{u}, |E - E0| = {_fmt(None if err is None else abs(err))}{u}, "
+        f"{record['num_gates']} gates, {cx} CNOT{'' if cx == 1 else 's'}, depth {record['depth']}"
+        + (f"  ({qasm})" if qasm else "")
+        + (f"\n  |E - E0| by metric: {errors_text(record, unit)}" if errors_text(record) else "")
+    )
 
 
 def problem_units(problem) -> tuple[str, float, str]:
@@ -180,7 +299,8 @@ def _with_unit_value(value: float, unit: str) -> str:
 
 
 #: the panels of :func:`plot_curves`: (CSV, column, title, y label, y unit or None for the energy
-#: unit, scale); scale "log", "linear" or "rate" (a fixed 0-1 axis)
+#: unit, scale); scale "log", "linear" or "rate" (a fixed 0-1 axis).  The error columns are the noisy
+#: ones; under another metric (:func:`_metric_column`) they become that metric's ``error_<metric>``.
 CURVE_PANELS = (
     ("progress", "energy_error", "lowest in each episode", "|E - E0|", None, "log"),
     ("progress", "best_error", "lowest so far", "|E - E0|", None, "log"),
@@ -193,10 +313,32 @@ CURVE_PANELS = (
 )
 
 
-def curves_figure(s: dict):
-    """The learning curves of a run (:func:`summarize`) as a matplotlib ``Figure`` (no pyplot)."""
+def _metric_column(src: str, key: str, metric: str) -> tuple[str, bool]:
+    """``(column, running minimum?)`` that a panel of :data:`CURVE_PANELS` plots under ``metric``:
+    the noisy error columns as they are for ``"noisy"``, else the metric's ``error_<metric>`` (for
+    ``best_error``, "lowest so far", its running minimum)."""
+    if metric == "noisy" or key not in ("energy_error", "best_error", "error"):
+        return key, False
+    return f"error_{metric}", key == "best_error"
+
+
+def _panel_points(rows: list[dict], key: str, running_min: bool) -> tuple[list, list]:
+    ok = [x for x in rows if x.get(key) is not None and abs(x[key]) != float("inf")]
+    xs, ys = [x["episode"] for x in ok], [abs(x[key]) for x in ok]
+    if running_min:
+        ys = list(np.minimum.accumulate(ys)) if ys else ys
+    return xs, ys
+
+
+def curves_figure(s: dict, metric: str | None = None):
+    """The learning curves of a run (:func:`summarize`) as a matplotlib ``Figure`` (no pyplot); the
+    error panels show the ``metric``'s errors (``"noisy"``, ``"mitigated"``, ``"noiseless"``; default
+    the run's success metric, the one chemical accuracy is judged on)."""
     from matplotlib.figure import Figure
 
+    metric = metric or s.get("success_metric", "noisy")
+    if metric not in METRICS:
+        raise ValidationError(f"metric must be one of {', '.join(map(repr, METRICS))}; got {metric!r}")
     unit, accuracy, accuracy_name = problem_units(s.get("problem"))
     evals = any(r.get("evaluations") for r in s["seeds"])
     panels = [p for p in CURVE_PANELS if evals or p[0] != "eval"]
@@ -204,17 +346,13 @@ def curves_figure(s: dict):
     fig = Figure(figsize=(4.0 * ncol, 6.6), layout="constrained")
     axes = fig.subplots(2, ncol, sharex=True)
     for ax, (src, key, title, ylabel, yunit, scale) in zip(axes.ravel(), panels):
+        column, running_min = _metric_column(src, key, metric)
+        if column != key:
+            ylabel = f"{ylabel} {metric}"
         for r in s["seeds"]:
-            rows = _read_progress(Path(r["dir"]) / f"{src}.csv")
-            ok = [x for x in rows if x.get(key) is not None and abs(x[key]) != float("inf")]
-            if ok:
-                ax.plot(
-                    [x["episode"] for x in ok],
-                    [abs(x[key]) for x in ok],
-                    lw=1,
-                    marker="." if src == "eval" else None,
-                    label=f"seed {r['seed']}",
-                )
+            xs, ys = _panel_points(_read_progress(Path(r["dir"]) / f"{src}.csv"), column, running_min)
+            if xs:
+                ax.plot(xs, ys, lw=1, marker="." if src == "eval" else None, label=f"seed {r['seed']}")
         if key in ("energy_error", "best_error", "error", "threshold"):
             ax.axhline(
                 accuracy, color="k", ls="--", lw=0.8, label=f"{accuracy_name} ({_with_unit_value(accuracy, unit)})"
@@ -249,27 +387,29 @@ def _save_png(fig, path: Path, **kwargs) -> Path:
     return atomic_write_bytes(path, buf.getvalue())
 
 
-def plot_curves(s: dict, path: Path) -> Path:
-    """Learning curves of a run (:func:`summarize`) to the PNG ``path`` (written atomically)."""
-    return _save_png(curves_figure(s), Path(path), dpi=110)
+def plot_curves(s: dict, path: Path, metric: str | None = None) -> Path:
+    """Learning curves of a run (:func:`summarize`; error panels of ``metric``, default the run's
+    success metric) to the PNG ``path`` (written atomically)."""
+    return _save_png(curves_figure(s, metric), Path(path), dpi=110)
 
 
-#: what each best-circuit record (``best/<kind>.json``) holds, for the drawing's title
-CIRCUIT_NAMES = {
-    "best_energy": "lowest-energy circuit",
-    "first_accurate": "first chemically accurate circuit",
-    "shortest_accurate": "shortest chemically accurate circuit",
-    "greedy": "greedy policy's shortest chemically accurate circuit",
-}
+#: what each kind of best circuit (``best/<file>.json``, :data:`crlqas.agents.runlog.CIRCUIT_KINDS`)
+#: is, by kind name: the drawing's title and the printed lines say it
+CIRCUIT_NAMES = {k.name: k.label for k in CIRCUIT_KINDS}
+_KIND_ORDER = {k.name: i for i, k in enumerate(CIRCUIT_KINDS)}
 
 
 def circuit_title(record: dict, kind: str | None = None, seed=None, problem=None, unit: str = "Ha") -> str:
-    """The title of :func:`draw_circuit`: which circuit (``kind``, seed, episode), its energy, its
-    error and size, and the angle unit."""
-    what = CIRCUIT_NAMES.get(kind, kind or "circuit")
+    """The title of :func:`draw_circuit`: which circuit (``kind``, a kind or file name, else the
+    record's ``kind``; its label, seed and episode), its energy, its error and size, and the angle
+    unit."""
+    kind = kind or record.get("kind")
+    seed = record.get("seed") if seed is None else seed
+    known = next((k for k in CIRCUIT_KINDS if kind in (k.name, k.file)), None)
+    what = f"{known.name}: the {known.label}" if known else (kind or "circuit")
     where = [
         f"seed {seed}" if seed is not None else None,
-        f"episode {record['episode']}" if "episode" in record else None,
+        f"episode {record['episode']}" if record.get("episode") is not None else None,
     ]
     where = ", ".join(w for w in where if w)
     head = f"{problem}: " if problem else ""
@@ -347,36 +487,48 @@ def draw_circuit(record: dict, path: Path, title: str = "", **title_args) -> Pat
     return _save_png(circuit_figure(record, title, **title_args), Path(path), dpi=120, bbox_inches="tight")
 
 
-def _best_seed(s: dict):
-    """(seed row, circuit name) of the shortest chemically accurate circuit, else the lowest error."""
-    acc = [
-        (r["circuits"]["shortest_accurate"]["num_gates"], r["seed"], r)
-        for r in s["seeds"]
-        if "shortest_accurate" in r["circuits"]
-    ]
-    if acc:
-        return min(acc, key=lambda t: t[:2])[2], "shortest_accurate"
-    rest = [(abs(r["best_error"]), r["seed"], r) for r in s["seeds"] if r["best_error"] is not None]
-    return (min(rest, key=lambda t: t[:2])[2], "best_energy") if rest else (None, None)
+def choose_circuit(s: dict, which: str | None = None) -> dict | None:
+    """The run's circuit (:func:`crlqas.agents.runlog.best_from_run`: of kind ``which``, or by the
+    default rule) as ``s["best_circuit"]``: its seed, kind, label, episode, files, which rule chose
+    it and the record; ``None`` when the run has no circuit yet and ``which`` is ``None``."""
+    if which is None and not any(r["circuits"] for r in s["seeds"]):
+        return None
+    rec, path = best_from_run([r["dir"] for r in s["seeds"]] or s["run_dir"], which)
+    return {
+        "seed": rec.get("seed"),
+        "kind": rec.get("kind"),
+        "label": rec.get("kind_label"),
+        "episode": rec.get("episode"),
+        "which": which or "default",
+        "errors": _record_errors(rec),
+        "success_metric": rec.get("success_metric", "noisy"),
+        "json": str(path),
+        "qasm": str(path.with_suffix(".qasm")),
+        "record": rec,
+    }
 
 
-def report(run_dir, as_json: bool = False, plots: bool = True) -> int:
+def report(
+    run_dir, as_json: bool = False, plots: bool = True, which: str | None = None, metric: str | None = None
+) -> int:
+    """``crlqas report``: the table (:func:`format_table`), learning curves (error panels of
+    ``metric``, default the run's success metric) and a drawing of the run's circuit of kind
+    ``which`` (``None``: the default rule) under ``run_dir/report/``."""
     s = summarize(run_dir)
+    chosen = choose_circuit(s, which)
+    if chosen is not None:
+        s["best_circuit"] = chosen
     if plots and s["seeds"]:
         out = Path(run_dir) / "report"
-        s["plots"] = [str(plot_curves(s, out / "learning_curves.png"))]
-        row, name = _best_seed(s)
-        if row is not None:
-            rec = json.loads((Path(row["dir"]) / "best" / f"{name}.json").read_text())
+        s["plots"] = [str(plot_curves(s, out / "learning_curves.png", metric))]
+        if chosen is not None:
             unit = problem_units(s["problem"])[0]
-            args = {"kind": name, "seed": row["seed"], "problem": s["problem"], "unit": unit}
-            s["plots"].append(str(draw_circuit(rec, out / "best_circuit.png", **args)))
-            s["best_circuit"] = {
-                "seed": row["seed"],
-                "kind": name,
-                "qasm": str(Path(row["dir"]) / "best" / f"{name}.qasm"),
-            }
+            args = {"kind": chosen["kind"], "seed": chosen["seed"], "problem": s["problem"], "unit": unit}
+            drawing = draw_circuit(chosen["record"], out / "best_circuit.png", **args)
+            s["plots"].append(chosen.setdefault("drawing", str(drawing)))
     if as_json:
+        if chosen is not None:
+            s["best_circuit"] = {k: v for k, v in chosen.items() if k != "record"}
         print(json.dumps(s, indent=2))
     else:
         print(format_table(s))
@@ -386,10 +538,9 @@ def report(run_dir, as_json: bool = False, plots: bool = True) -> int:
 
 
 def print_best(results: list[dict]) -> None:
-    """After ``crlqas train``: one line per seed, then the OpenQASM of the circuit the trained
-    (greedy) policy builds when greedy evaluations found it chemically accurate, else of the
-    shortest chemically accurate (or lowest-energy) circuit seen in training."""
-    best, greedy = None, None
+    """After ``crlqas train``: one line per seed, then the run's circuit by the default rule (the one
+    ``crlqas report`` draws; :func:`crlqas.agents.runlog.best_from_run`) with its kind, seed, episode
+    and OpenQASM, and the other kinds of circuit the run recorded."""
     for r in results:
         acc, be = r.get("first_accurate"), r.get("best_energy")
         err = None if be is None else abs(be["error"]) if be.get("error") is not None else None
@@ -400,9 +551,11 @@ def print_best(results: list[dict]) -> None:
         )
         fg, last = r.get("first_greedy_accurate"), r.get("last_eval")
         if last is not None:
+            metric = last.get("success_metric", "noisy")
+            judged = "" if metric == "noisy" else f" ({metric} {_fmt(last.get('metric_error'))})"
             line = (
-                f"  greedy policy: |E - E0| = {_fmt(last['error'])} with {last['num_gates']} gates at episode "
-                f"{last['episode']}"
+                f"  greedy policy: |E - E0| = {_fmt(last['error'])}{judged} with {last['num_gates']} gates at "
+                f"episode {last['episode']}"
             )
             if fg is not None:
                 line += f"; first chemically accurate at episode {fg['episode']} ({fg['wall_time']:.1f} s)"
@@ -411,36 +564,24 @@ def print_best(results: list[dict]) -> None:
             print(line)
         if r.get("stopped_early") == "time":
             print("  stopped at the time limit ([run] max_seconds); --resume continues")
-        g = r.get("greedy")
-        if g is not None and (greedy is None or (g["num_gates"], abs(g["error"])) < greedy[0]):
-            greedy = ((g["num_gates"], abs(g["error"])), r, "greedy", g)
-        name = "shortest_accurate" if r.get("shortest_accurate") else "best_energy"
-        rec = r.get(name)
-        if rec is not None:
-            key = (
-                0 if name == "shortest_accurate" else 1,
-                rec["num_gates"] if name == "shortest_accurate" else abs(rec["error"] or 0.0),
+    dirs = [r["dir"] for r in results]
+    found = read_circuits(dirs) if dirs else []
+    if not found:
+        print("\nno circuit recorded")
+        return
+    rec, path = best_from_run(dirs)
+    qasm = path.with_suffix(".qasm")
+    unit = problem_units(run_problem(path))[0]
+    print("\n" + describe_circuit(rec, unit, qasm))
+    if qasm.exists():
+        print(qasm.read_text(), end="")
+    others = sorted({f.kind for f in found if f.kind is not None} - {rec.get("kind")}, key=_KIND_ORDER.get)
+    if others:
+        print(f"also recorded (crlqas report {Path(dirs[0]).parent} --which KIND draws one):")
+        for o in (pick_circuit(found, kind).record for kind in others):
+            err = None if o.get("error") is None else abs(o["error"])
+            by_metric = errors_text(o)
+            print(
+                f"  {o['kind']:<18s} seed {o.get('seed')}, episode {o.get('episode')}, {o['num_gates']} gates, "
+                f"|E - E0| = {_fmt(err)}" + (f"; by metric: {by_metric}" if by_metric else "")
             )
-            if best is None or key < best[0]:
-                best = (key, r, name, rec)
-    names = {
-        "greedy": "shortest chemically accurate circuit built by the trained (greedy) policy",
-        "shortest_accurate": "shortest chemically accurate circuit seen in training",
-        "best_energy": "lowest-energy circuit seen in training",
-    }
-    for i, item in enumerate((greedy, best) if greedy is not None else (best,)):
-        if item is None:
-            continue
-        _, r, name, rec = item
-        qasm = Path(r["dir"]) / "best" / f"{name}.qasm"
-        text = (
-            f"{names[name]} (seed {r['seed']}, episode {rec['episode']}): E = {rec['energy']:.8f} Ha, "
-            f"|E - E0| = {_fmt(abs(rec['error']) if rec['error'] is not None else None)}, {rec['num_gates']} "
-            f"gates, {rec['num_cnots']} CNOTs, depth {rec['depth']}  ({qasm})"
-        )
-        if i == 0:
-            print("\n" + text)
-            if qasm.exists():
-                print(qasm.read_text(), end="")
-        else:  # the training circuit (exploration included) when the greedy one was printed
-            print("\n" + text)

@@ -4,11 +4,14 @@ Layout of one seed's directory (``RUN/seed_<S>/``)::
 
     progress.csv            one row per episode (see EPISODE_COLUMNS)
     eval.csv                one row per greedy evaluation (with [run] eval_every; EVAL_COLUMNS)
+                            (both with the three errors of METRICS: see "Errors" below)
     tb/                     TensorBoard event files (episode metrics, SB3's train/ metrics)
-    best/                   best circuits: best_energy, first_accurate, shortest_accurate, and
-                            greedy (the shortest chemically accurate circuit built by a greedy
-                            evaluation of the policy)
-                            (each <name>.json and <name>.qasm)
+    best/                   best circuits, one record per kind (CIRCUIT_KINDS), each <file>.json
+                            (with its "kind", "kind_label", "seed", "episode") and <file>.qasm
+                            (a // comment header names them): best_energy (kind lowest-energy),
+                            first_accurate (first-accurate), shortest_accurate
+                            (shortest-accurate) and greedy (greedy: the shortest chemically
+                            accurate circuit built by a greedy evaluation of the policy)
     checkpoint.json         points at the latest verified checkpoint (episode, dir)
     checkpoints/ep<N>/      model.zip, replay_buffer.pkl (off-policy agents), state.pkl and
                             checkpoint.json, the manifest: episode, SHA-256 and size of each file,
@@ -17,6 +20,21 @@ Layout of one seed's directory (``RUN/seed_<S>/``)::
 
 and the run directory ``RUN/`` holds ``config.json`` (the run's configuration; ``env.problem`` names
 the problem) next to the ``seed_<S>/`` directories.
+
+Errors: every circuit is scored against E0 three ways (:data:`METRICS`, the env's
+``info["errors"]``): ``noisy`` (its exact noisy energy as measured, readout errors included),
+``mitigated`` (readout-mitigated) and ``noiseless`` (same circuit and angles, no noise); the run's
+``env.success_metric`` (default ``noisy``) decides which one "chemically accurate" means
+(``|E_metric - E0| <= chemical accuracy``): the ``success`` and ``accurate`` columns and the kinds
+first-accurate, shortest-accurate and greedy.  ``progress.csv``: ``energy_error`` (the episode's
+lowest ``|E_noisy - E0|``) and ``best_error`` (the lowest-energy record's ``|E_noisy - E0|``) are as
+they always were; ``error_noisy``, ``error_mitigated``, ``error_noiseless`` are the three
+``|E - E0|`` of the episode's best circuit by the success metric (the step with the lowest
+``|E_metric - E0|``; empty when unknown).  ``eval.csv``: the evaluation's circuit is its step with
+the lowest ``|E_metric - E0|``; ``error`` and ``energy`` are its noisy ones (as always),
+``error_noisy``/``error_mitigated``/``error_noiseless`` its three ``|E - E0|``.  Best-circuit
+records (:func:`circuit_record`) keep ``energy``/``error`` (noisy) and add ``energies``,
+``errors`` (signed ``E - E0``) by metric and their ``success_metric``.
 
 A checkpoint directory is written under a temporary name, its files flushed to disk and listed with
 their checksums in its manifest, renamed when complete and verified against the manifest; only then
@@ -27,8 +45,10 @@ circuits and summaries are replaced atomically, and on resume the logs are cut b
 checkpoint atomically (a row torn by a kill is dropped).
 
 This module owns the run-directory format: the writers above and the readers of best circuits
-(:func:`best_circuit_records`, :func:`best_from_run`, :func:`record_circuit`, :func:`run_problem`),
-used by ``crlqas verify/submit --run``.  It needs numpy and crlqas.qnoise only (torch is imported
+(:func:`best_circuit_records`, :func:`read_circuits`, :func:`record_circuit`, :func:`run_problem`)
+with the one resolver of which circuit a command uses, :func:`best_from_run` (``--which KIND``, and
+the default rule :func:`default_kind`), used by ``crlqas train``, ``report`` and
+``verify/submit --run``.  It needs numpy and crlqas.qnoise only (torch is imported
 by :class:`EpisodeLog` when it is created), so reading a run stays light.
 """
 
@@ -44,6 +64,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -68,6 +89,9 @@ EPISODE_COLUMNS = (
     "episode_time",
     "wall_time",
     "epsilon",
+    "error_noisy",
+    "error_mitigated",
+    "error_noiseless",
 )
 EVAL_COLUMNS = (
     "episode",
@@ -83,7 +107,13 @@ EVAL_COLUMNS = (
     "streak",
     "eval_time",
     "wall_time",
+    "error_noisy",
+    "error_mitigated",
+    "error_noiseless",
 )
+#: the three errors against E0 of every circuit (noisy as measured, readout-mitigated, noiseless):
+#: ``success_metric`` names one (:data:`crlqas.envs.config.METRICS`, not imported: no gymnasium here)
+METRICS = ("noisy", "mitigated", "noiseless")
 
 
 def _int(text):
@@ -106,15 +136,20 @@ def _truncate_csv(path: Path, columns, resume_episodes: int) -> None:
     """Start ``path`` afresh (header only), or keep its rows up to episode ``resume_episodes``.
 
     The file is replaced atomically (a run killed meanwhile keeps the old one); a torn last row
-    (a run killed while writing it: fewer cells than the header) is dropped."""
+    (a run killed while writing it: fewer cells than the header) is dropped.  A file written with
+    other columns (an older crlqas) is rewritten with ``columns`` (cells by column name; a new
+    column is empty in the old rows)."""
     rows = _csv_rows(path) if resume_episodes else []
+    keep = [list(columns)]
     if rows:
         header = rows[0]
-        keep = [header] + [
+        kept = [
             r for r in rows[1:] if len(r) == len(header) and (ep := _int(r[0])) is not None and ep <= resume_episodes
         ]
-    else:
-        keep = [list(columns)]
+        if header == keep[0]:
+            keep += kept
+        else:
+            keep += [[dict(zip(header, r)).get(c, "") for c in columns] for r in kept]
     buf = io.StringIO()
     csv.writer(buf).writerows(keep)
     atomic_write_text(path, buf.getvalue())
@@ -167,6 +202,7 @@ class EpisodeLog:
                 "episode_time",
                 "reward",
                 "length",
+                *(f"error_{m}" for m in METRICS),
             ):
                 v = row.get(key)
                 if v is not None and np.isfinite(v):
@@ -214,21 +250,50 @@ def _fmt(v):
     return v
 
 
+def step_energies(info: dict) -> dict:
+    """The energies by metric (:data:`METRICS`) of a QAS env step's ``info``: ``energy_exact`` (the
+    noisy one), ``energy_mitigated`` and ``energy_noiseless``; ``None`` where unknown."""
+    keys = {"noisy": "energy_exact", "mitigated": "energy_mitigated", "noiseless": "energy_noiseless"}
+    return {m: None if info.get(k) is None else float(info[k]) for m, k in keys.items()}
+
+
+def step_errors(info: dict, e0: float | None) -> dict:
+    """Signed ``E - E0`` by metric of a step's ``info`` (:func:`step_energies`; ``None`` where
+    unknown)."""
+    return {m: None if (e0 is None or e is None) else e - e0 for m, e in step_energies(info).items()}
+
+
+def metric_error(errors: dict | None, metric: str = "noisy") -> float:
+    """``|error|`` of ``metric`` in ``errors`` (signed errors by metric); infinite when unknown."""
+    err = None if not isinstance(errors, dict) else errors.get(metric)
+    return math.inf if err is None else abs(float(err))
+
+
 def circuit_record(
     info: dict, e0: float | None, episode: int, timesteps: int, wall: float, chemical_accuracy: float
 ) -> dict:
-    """JSON-ready description of the circuit of a step's ``info`` (QAS env)."""
+    """JSON-ready description of the circuit of a step's ``info`` (QAS env): ``energy`` and
+    ``error`` (the exact noisy energy, as measured, and ``E - E0``), ``energy_noiseless`` and
+    ``error_noiseless``, ``energies`` and ``errors`` by metric (:data:`METRICS`), the
+    ``success_metric`` (``info["success_metric"]``, default ``"noisy"``) and ``chemically_accurate``
+    on it, size, where and when it was found, angles and circuit."""
     circuit = info["circuit"]
     exact = float(info["energy_exact"])
-    noiseless = info.get("energy_noiseless")
+    energies = step_energies(info)
+    errors = {m: None if (e0 is None or e is None) else e - e0 for m, e in energies.items()}
+    metric = info.get("success_metric", "noisy")
+    noiseless = energies["noiseless"]
     return {
         "energy": exact,
         "energy_estimate": float(info["energy"]),
         "error": None if e0 is None else exact - e0,
-        "energy_noiseless": None if noiseless is None else float(noiseless),
-        "error_noiseless": None if (e0 is None or noiseless is None) else float(noiseless) - e0,
+        "energy_noiseless": noiseless,
+        "error_noiseless": errors["noiseless"],
+        "energies": energies,
+        "errors": errors,
+        "success_metric": metric,
         "e0": e0,
-        "chemically_accurate": e0 is not None and abs(exact - e0) <= chemical_accuracy,
+        "chemically_accurate": metric_error(errors, metric) <= chemical_accuracy,
         "num_gates": len(circuit),
         "num_cnots": int(circuit.num_two_qubit_gates),
         "num_rotations": int(circuit.num_rotations),
@@ -244,13 +309,102 @@ def circuit_record(
 
 
 def write_circuit(best_dir: Path, name: str, record: dict) -> None:
-    """``best/<name>.json`` and ``best/<name>.qasm`` (atomically)."""
+    """``best/<name>.json`` and ``best/<name>.qasm`` (atomically); ``name`` is the kind's file name
+    (:data:`CIRCUIT_KINDS`).  The record gets its ``kind``, ``kind_label`` and ``seed`` (from the seed
+    directory's name) when it lacks them; the QASM file opens with comment lines naming them, the
+    episode, the energy and the error."""
     from crlqas.qnoise.circuit import Circuit
     from crlqas.qnoise.qiskit_bridge import to_qasm  # Qiskit-free
 
-    atomic_write_json(Path(best_dir) / f"{name}.json", record)
+    best_dir = Path(best_dir)
+    if name in _BY_NAME and "kind" not in record:
+        record = with_kind(record, name, seed_of(best_dir.parent))
+    atomic_write_json(best_dir / f"{name}.json", record)
     circuit = Circuit.from_dict(record["circuit"])
-    atomic_write_text(Path(best_dir) / f"{name}.qasm", to_qasm(circuit, record["angles"]))
+    atomic_write_text(best_dir / f"{name}.qasm", _with_header(to_qasm(circuit, record["angles"]), record))
+
+
+def _with_header(qasm: str, record: dict) -> str:
+    """``qasm`` (OpenQASM 2) with ``//`` comment lines after its ``OPENQASM 2.0;`` line naming the
+    record's kind, seed and episode, its energy and error (OpenQASM 2 readers skip comments; the
+    version line stays first)."""
+    first, _, rest = qasm.partition("\n")
+    kind = _BY_NAME.get(record.get("kind"))
+    facts = [f"{key} {record[key]}" for key in ("seed", "episode") if record.get(key) is not None]
+    facts += [
+        f"{text} = {record[key]:{spec}}"
+        for key, text, spec in (("energy", "E", ".10g"), ("e0", "E0", ".10g"), ("error", "E - E0", ".3e"))
+        if record.get(key) is not None
+    ]
+    head = f"// crlqas {kind.name}: {kind.label}" if kind else "// crlqas circuit"
+    lines = [first, head, *(["// " + ", ".join(facts)] if facts else [])]
+    errors = record.get("errors")
+    if isinstance(errors, dict) and len({errors.get(m) for m in METRICS}) > 1:  # a noisy run: all three
+        metric = record.get("success_metric", "noisy")
+        lines.append(
+            "// E - E0 by metric: "
+            + ", ".join(f"{m} {'-' if errors.get(m) is None else format(errors[m], '.3e')}" for m in METRICS)
+            + f" (success metric: {metric})"
+        )
+    return "\n".join([*lines, rest])
+
+
+# ---------------------------------------------------------------------------- kinds of best circuit
+class CircuitKind(NamedTuple):
+    """One kind of best circuit a seed records: its stable ``name`` (the ``kind`` field of its
+    records, ``--which``), its ``file`` name (``best/<file>.json`` and ``.qasm``) and a ``label``
+    for people."""
+
+    name: str
+    file: str
+    label: str
+
+
+#: the kinds of best circuit, in the order they are listed (``--which`` choices)
+CIRCUIT_KINDS = (
+    CircuitKind("greedy", "greedy", "shortest chemically accurate circuit built by the trained (greedy) policy"),
+    CircuitKind("shortest-accurate", "shortest_accurate", "shortest chemically accurate circuit seen in training"),
+    CircuitKind("first-accurate", "first_accurate", "first chemically accurate circuit seen in training"),
+    CircuitKind("lowest-energy", "best_energy", "lowest-energy circuit seen in training"),
+)
+KIND_NAMES = tuple(k.name for k in CIRCUIT_KINDS)
+_BY_NAME = {**{k.file: k for k in CIRCUIT_KINDS}, **{k.name: k for k in CIRCUIT_KINDS}}
+#: the default rule (:func:`default_kind`): the first of these kinds that the run holds
+DEFAULT_ORDER = ("greedy", "shortest-accurate", "lowest-energy")
+
+
+def circuit_kind(kind: str) -> CircuitKind:
+    """The :class:`CircuitKind` of a kind name (``"lowest-energy"``) or of its file name
+    (``"best_energy"``); raises :class:`~crlqas.qnoise.errors.ValidationError` otherwise."""
+    from crlqas.qnoise.errors import ValidationError
+
+    try:
+        return _BY_NAME[kind]
+    except (KeyError, TypeError):
+        raise ValidationError(f"unknown kind of circuit {kind!r}; expected one of {', '.join(KIND_NAMES)}") from None
+
+
+def default_kind(kinds) -> str | None:
+    """The default choice among the kinds of circuit a run holds (``kinds``: kind names), the one
+    rule of ``crlqas report``, ``verify --run``, ``submit --run`` and the circuit ``crlqas train``
+    prints: the greedy policy's circuit when greedy evaluations built a chemically accurate one (a
+    ``greedy`` record exists only then), else the shortest chemically accurate circuit seen in
+    training, else the lowest-energy one (else ``first-accurate``, else ``None``)."""
+    kinds = set(kinds)
+    return next((k for k in (*DEFAULT_ORDER, *KIND_NAMES) if k in kinds), None)
+
+
+def with_kind(record: dict, kind: str, seed: int | None = None) -> dict:
+    """``record`` (a :func:`circuit_record`) with the ``kind`` (stable name), ``kind_label`` and
+    ``seed`` fields of a best-circuit record of kind ``kind`` (a kind or file name)."""
+    k = circuit_kind(kind)
+    return {**record, "kind": k.name, "kind_label": k.label, "seed": seed}
+
+
+def seed_of(seed_dir) -> int | None:
+    """The seed of a seed directory ``seed_<S>`` (``None`` for another name)."""
+    m = re.fullmatch(r"seed_(\d+)", Path(seed_dir).name)
+    return int(m.group(1)) if m else None
 
 
 # ---------------------------------------------------------------------------- reading best circuits
@@ -267,18 +421,6 @@ def best_circuit_records(run_dir) -> list[Path]:
     for pattern in ("*.json", "best/*.json", "seed_*/best/*.json"):
         found += sorted(p for p in path.glob(pattern) if p.parent.name == "best" or path.name == "best")
     return sorted(set(found))
-
-
-def _record_score(rec: dict, circuit, path) -> tuple:
-    """Sort key of a record: ``(|error|, number of gates)``; a missing error counts as infinite."""
-    err = rec.get("error")
-    try:
-        if err is None and rec.get("e0") is not None and rec.get("energy") is not None:
-            err = float(rec["energy"]) - float(rec["e0"])
-        err = math.inf if err is None or not math.isfinite(float(err)) else abs(float(err))
-    except (TypeError, ValueError):
-        raise _damaged(path, "its 'error' (or 'energy' and 'e0') is not a number") from None
-    return err, len(circuit)
 
 
 def _damaged(path, problem: str) -> InputFileError:
@@ -303,35 +445,131 @@ def read_record(path) -> dict:
     return rec
 
 
-def best_from_run(run_dir) -> tuple[dict, Path]:
-    """``(record, path)`` of the best circuit record under ``run_dir``.
+class FoundCircuit(NamedTuple):
+    """A best-circuit record read from a run: its ``kind`` name (``None`` for an unknown one), the
+    seed (``None`` if unknown), the record and its file."""
 
-    Candidates: :func:`best_circuit_records` (every record kind, ``best_energy``,
-    ``first_accurate``, ``shortest_accurate``, ``greedy``, of every seed), each read with
-    :func:`read_record`: a damaged record (not JSON, not an object, no ``circuit`` or ``angles``, a
-    malformed circuit) raises :class:`~crlqas.qnoise.errors.InputFileError` naming its file rather
-    than being passed over.  The pick is the lowest ``|energy - e0|`` (the record's ``error``: the
-    energy under the run's noise model), then the fewest gates; ties go to the first path in sorted
-    order.  Raises :class:`~crlqas.qnoise.errors.ValidationError` when ``run_dir`` does not exist or
-    holds no record.
-    """
+    kind: str | None
+    seed: int | None
+    record: dict
+    path: Path
+
+
+def read_circuits(run_dir) -> list[FoundCircuit]:
+    """Every best-circuit record under ``run_dir`` (:func:`best_circuit_records`; also a list of such
+    paths), each read with :func:`read_record` (a damaged one raises, naming its file), in path
+    order.  A record's kind is its ``kind`` field, else (records written before it existed) its file
+    name; its seed the ``seed`` field, else the seed directory's name; records without them get
+    them (``kind``, ``kind_label``, ``seed``) as they are read."""
     from crlqas.qnoise.errors import ValidationError
 
-    path = Path(run_dir)
-    if not path.exists():
-        raise ValidationError(f"run directory {run_dir} does not exist")
-    best = None
-    for rec_path in best_circuit_records(path):
-        rec = read_record(rec_path)
-        key = _record_score(rec, record_circuit(rec, rec_path)[0], rec_path)
-        if best is None or key < best[0]:
-            best = (key, rec, rec_path)
-    if best is None:
+    paths = [Path(p) for p in run_dir] if isinstance(run_dir, (list, tuple)) else [Path(run_dir)]
+    files = set()
+    for path in paths:
+        if not path.exists():
+            raise ValidationError(f"run directory {path} does not exist")
+        files.update(best_circuit_records(path))
+    found = []
+    for path in sorted(files):
+        rec = read_record(path)
+        kind = _BY_NAME.get(rec.get("kind")) or _BY_NAME.get(path.stem)
+        seed = rec.get("seed") if isinstance(rec.get("seed"), int) else seed_of(path.parent.parent)
+        if kind is not None and rec.get("kind") != kind.name:  # a record written before kinds were named
+            rec = {**rec, "kind": kind.name, "kind_label": kind.label}
+        if seed is not None and rec.get("seed") is None:
+            rec = {**rec, "seed": seed}
+        found.append(FoundCircuit(None if kind is None else kind.name, seed, rec, path))
+    return found
+
+
+def _abs_error(rec: dict, path, by_metric: bool = False) -> float:
+    """``|error|`` of a record (``energy - e0`` when it has no ``error``; infinite when unknown);
+    ``by_metric``: the error of the record's ``success_metric`` when it has ``errors``."""
+    err, errors, metric = rec.get("error"), rec.get("errors"), rec.get("success_metric")
+    if by_metric and isinstance(errors, dict) and metric in METRICS and errors.get(metric) is not None:
+        err = errors[metric]
+    try:
+        if err is None and rec.get("e0") is not None and rec.get("energy") is not None:
+            err = float(rec["energy"]) - float(rec["e0"])
+        return math.inf if err is None or not math.isfinite(float(err)) else abs(float(err))
+    except (TypeError, ValueError):
+        raise _damaged(path, "its 'error' (or 'energy' and 'e0') is not a number") from None
+
+
+def _rank(found: FoundCircuit) -> tuple:
+    """The order among seeds of records of one kind (the first wins): the shortest for ``greedy`` and
+    ``shortest-accurate``, the earliest episode for ``first-accurate``, the lowest ``|error|`` for
+    ``lowest-energy`` (and an unknown kind); ties go to the lower ``|error|`` (of the success metric
+    for the chemically accurate kinds, else the noisy one), the fewer gates, the first path."""
+    rec, path = found.record, found.path
+    accurate_kind = found.kind in ("greedy", "shortest-accurate", "first-accurate")
+    err, gates = _abs_error(rec, path, by_metric=accurate_kind), len(record_circuit(rec, path)[0])
+    if found.kind in ("greedy", "shortest-accurate"):
+        return gates, err, str(path)
+    if found.kind == "first-accurate":
+        episode = rec.get("episode")
+        return (episode if isinstance(episode, int) else math.inf), err, gates, str(path)
+    return err, gates, str(path)
+
+
+def describe_kinds(found: list[FoundCircuit]) -> str:
+    """``"greedy (seed 100), lowest-energy (seeds 100, 101)"``: the kinds of circuit ``found`` holds."""
+    seeds = {}
+    for f in found:
+        seeds.setdefault(f.kind or f"{f.path.stem} (unknown kind)", set()).add(f.seed)
+    order = sorted(seeds, key=lambda k: (KIND_NAMES.index(k) if k in KIND_NAMES else len(KIND_NAMES), k))
+    parts = []
+    for kind in order:
+        known = sorted(s for s in seeds[kind] if s is not None)
+        parts.append(f"{kind} (seed{'s' if len(known) > 1 else ''} {', '.join(map(str, known))})" if known else kind)
+    return ", ".join(parts)
+
+
+def pick_circuit(found: list[FoundCircuit], which: str | None = None, where="the run") -> FoundCircuit:
+    """The record :func:`best_from_run` returns among ``found`` (:func:`read_circuits`): of kind
+    ``which`` (a kind or file name; ``None``: :func:`default_kind` of the kinds found), the first of
+    its seeds in :func:`_rank` order.  One record alone (a record file given) is returned whatever
+    its kind when ``which`` is ``None``.  Raises :class:`~crlqas.qnoise.errors.ValidationError`
+    when there is no record, or none of the kind asked for (the message lists the kinds there are)."""
+    from crlqas.qnoise.errors import ValidationError
+
+    if not found:
         raise ValidationError(
-            f"no best-circuit records (seed_<S>/best/<name>.json with 'circuit' and "
-            f"'angles') under {run_dir}; is it a 'crlqas train' run directory?"
+            f"no best-circuit records (seed_<S>/best/<name>.json with 'circuit' and 'angles') under {where}; "
+            "is it a 'crlqas train' run directory?"
         )
-    return best[1], best[2]
+    if which is None and len(found) == 1:
+        return found[0]
+    kind = circuit_kind(which).name if which is not None else default_kind(f.kind for f in found)
+    candidates = [f for f in found if f.kind is not None and f.kind == kind]
+    if not candidates:
+        asked = f"no {kind} circuit ({circuit_kind(kind).label})" if kind else "no circuit of a known kind"
+        raise ValidationError(f"{asked} in {where}; it holds: {describe_kinds(found)} (choose one with --which KIND)")
+    return min(candidates, key=_rank)
+
+
+def best_from_run(run_dir, which: str | None = None) -> tuple[dict, Path]:
+    """``(record, path)`` of the circuit of kind ``which`` under ``run_dir`` (the one resolver of
+    ``crlqas report``, ``verify --run``, ``submit --run`` and of the circuit ``crlqas train`` prints).
+
+    ``run_dir``: a run directory, one seed directory, its ``best/`` directory, one record file, or a
+    list of such paths.  ``which``: a kind name of :data:`CIRCUIT_KINDS` (``greedy``,
+    ``shortest-accurate``, ``first-accurate``, ``lowest-energy``; file names such as
+    ``best_energy`` are accepted too), or ``None`` for :func:`default_kind`: the greedy policy's
+    circuit when greedy evaluations built a chemically accurate one, else the shortest chemically
+    accurate circuit, else the lowest-energy one.  Among the seeds, the shortest greedy or shortest
+    accurate circuit, the earliest first accurate one, the lowest ``|energy - e0|`` (the energy
+    under the run's noise model); ties go to the lower ``|error|``, then the fewer gates.
+
+    Every record is read with :func:`read_record`: a damaged record (not JSON, not an object, no
+    ``circuit`` or ``angles``, a malformed circuit) raises
+    :class:`~crlqas.qnoise.errors.InputFileError` naming its file rather than being passed over.
+    Raises :class:`~crlqas.qnoise.errors.ValidationError` when ``run_dir`` does not exist, holds no
+    record, or none of kind ``which`` (the message lists the kinds it holds).
+    """
+    where = ", ".join(map(str, run_dir)) if isinstance(run_dir, (list, tuple)) else str(run_dir)
+    found = pick_circuit(read_circuits(run_dir), which, where)
+    return found.record, found.path
 
 
 def record_circuit(record: dict, path=None):
@@ -384,6 +622,7 @@ RESUME_MAY_CHANGE = (
     "run.max_seconds",
     "run.checkpoint_every",
     "run.checkpoint_seconds",
+    "agent.device",  # where the networks run (checkpoints load on either device)
 )
 
 

@@ -21,6 +21,24 @@ whose ``config.json`` no longer matches the configuration its checkpoints were m
 The run's callback is :class:`crlqas.agents.callbacks.RunCallback`; checkpoints are written and
 restored by :mod:`crlqas.agents.checkpoint`.
 
+Several envs per seed (``[run] n_envs = N > 1``, ``--n-envs N``): the seed's N envs step in N
+processes (``SubprocVecEnv``, start method ``forkserver``, else ``spawn``; one Numba and one torch
+thread each) and feed one agent in the seed's process; a seed then uses N + 1 processes (scripts
+that call :func:`train` need the ``if __name__ == "__main__":`` guard of ``multiprocessing``).  The
+curriculum and the episode log see every episode of every env once (numbered in the order they
+end), and the episode budget counts them all (the last vector step may end up to N - 1 more
+episodes, logged too).  Resume stays exact: a checkpoint holds each env process's pickled env
+(``env_method("get_state")``, mid-episode for the envs whose episode goes on, with its RNG) and
+each env's episode in progress, and the resumed processes get them back
+(``env_method("set_state")``).  ``n_envs = 1`` is the single ``DummyVecEnv`` env of this process,
+as before.  ``n_envs`` may not change on resume (it changes what is computed: the seeds of the
+envs, the replay buffer's layout, the updates per transition).
+
+Device (``[agent] device``, ``--device``): ``"auto"`` (CUDA when available, else the CPU),
+``"cpu"`` or ``"cuda"``; ``"cuda"`` without CUDA is refused before any work.  Checkpoints load
+onto the configured device, whichever device saved them, and the device may change on resume (a
+run continued on another device may differ in the last bits of its floating-point results).
+
 Greedy evaluation (``[run] eval_every``): after every N-th training episode, once the agent has
 made a gradient update, one episode of the deterministic masked policy runs on a separate env
 (same settings, own RNG stream, the env's default threshold: an episode ends when its circuit is
@@ -88,13 +106,50 @@ def make_eval_env(env_config, seed: int):
     return env
 
 
-def make_vec_env(env_config):
-    from stable_baselines3.common.monitor import Monitor
-    from stable_baselines3.common.vec_env import DummyVecEnv
+def make_vec_env(env_config, n_envs: int = 1):
+    """The training envs of one seed: ``n_envs = 1``, a ``DummyVecEnv`` of one ``Monitor(QASEnv)``
+    in this process; ``n_envs > 1``, a ``SubprocVecEnv`` of ``n_envs`` envs, each
+    ``EnvStateWrapper(Monitor(QASEnv))`` (checkpointed through ``env_method("get_state")``) in its
+    own process (start method ``forkserver``, else ``spawn``; one Numba and one torch thread each:
+    :class:`SubprocEnvFactory`).  ``env_config``: a ``QASConfig`` or its dict."""
+    if n_envs == 1:
+        from stable_baselines3.common.monitor import Monitor
+        from stable_baselines3.common.vec_env import DummyVecEnv
 
-    from crlqas.envs.qas_env import QASEnv
+        from crlqas.envs.qas_env import QASEnv
 
-    return DummyVecEnv([lambda: Monitor(QASEnv(env_config))])
+        return DummyVecEnv([lambda: Monitor(QASEnv(env_config))])
+    import multiprocessing as mp
+
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    config = env_config if isinstance(env_config, dict) else env_config.to_dict()
+    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
+    return SubprocVecEnv([SubprocEnvFactory(config) for _ in range(n_envs)], start_method=method)
+
+
+class SubprocEnvFactory:
+    """Builds one training env in a ``SubprocVecEnv`` process: one Numba and one OpenMP/torch thread
+    there (``NUMBA_NUM_THREADS=1`` and ``OMP_NUM_THREADS=1`` are set before this process loads Numba,
+    which the env's config and this module do not import), then
+    ``EnvStateWrapper(Monitor(QASEnv(config)))``.  ``config``: the env's settings as a dict (plain
+    data: unpickling it loads nothing heavy)."""
+
+    def __init__(self, config: dict):
+        self.config = config
+
+    def __call__(self):
+        _worker_init()
+        import numba
+        import torch
+        from stable_baselines3.common.monitor import Monitor
+
+        from crlqas.envs.qas_env import QASEnv
+        from crlqas.envs.wrappers import EnvStateWrapper
+
+        numba.set_num_threads(1)  # (a no-op when the variable above took effect)
+        torch.set_num_threads(1)  # torch was loaded before this call (by stable-baselines3)
+        return EnvStateWrapper(Monitor(QASEnv(self.config)))
 
 
 # ---------------------------------------------------------------------------- one seed
@@ -107,24 +162,48 @@ def train_seed(
 
 
 def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progress_queue, episodes) -> dict:
+    from .config import TrainConfig, resolve_device
+
+    cfg = TrainConfig.from_dict(config_dict)
+    device = resolve_device(cfg.agent.device)
+    vec_env = make_vec_env(cfg.env, cfg.run.n_envs)
+    try:
+        return _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress_queue, episodes)
+    finally:
+        close_vec_env(vec_env)  # (SubprocVecEnv: ends its processes, also when the run dies)
+
+
+def close_vec_env(vec_env) -> None:
+    """Close the training envs, also a ``SubprocVecEnv`` whose processes are gone (Ctrl-C reaches
+    them too: they end, and ``close()`` would fail waiting for them, hiding the interrupt)."""
+    try:
+        vec_env.close()
+    except (EOFError, OSError):  # (BrokenPipeError, ConnectionResetError: OSErrors)
+        for process in getattr(vec_env, "processes", ()):
+            if process.is_alive():
+                process.terminate()
+            process.join(timeout=10)
+        vec_env.closed = True
+
+
+def _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress_queue, episodes) -> dict:
     from stable_baselines3.common.callbacks import CallbackList
     from stable_baselines3.common.logger import configure
 
     from .callbacks import RunCallback
     from .checkpoint import load_checkpoint
-    from .config import TrainConfig
     from .curriculum_callback import CurriculumCallback
     from .ppo import agent_class, make_agent
 
-    cfg = TrainConfig.from_dict(config_dict)
     target = episodes or cfg.run.episodes
     sdir = seed_dir(run_dir, seed)
     sdir.mkdir(parents=True, exist_ok=True)
     config_path = Path(run_dir) / "config.json"
-    vec_env = make_vec_env(cfg.env)
     curriculum = cfg.make_curriculum(target)
     model, state = (
-        load_checkpoint(sdir, agent_class(cfg.agent.name), vec_env, config=config_dict, config_path=config_path)
+        load_checkpoint(
+            sdir, agent_class(cfg.agent.name), vec_env, config=config_dict, config_path=config_path, device=device
+        )
         if resume
         else (None, None)
     )
@@ -132,7 +211,7 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         if "cannot be loaded" in reason:  # (damaged ones were reported by resume() already)
             _warn(f"seed {seed}: skipping checkpoint {reason}; resuming from {Path(state['checkpoint']).name}")
     if model is None:
-        model = make_agent(cfg.agent.name, vec_env, seed=seed, **cfg.agent_params())
+        model = make_agent(cfg.agent.name, vec_env, seed=seed, device=device, **cfg.agent_params())
     model.set_logger(configure(str(sdir / "tb"), ["tensorboard"]))
     cur_cb = CurriculumCallback(curriculum) if curriculum is not None else None
     if cur_cb is not None and state is not None and state["curriculum"] is not None:
@@ -184,11 +263,13 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         "agent": cfg.agent.name,
         "profile": cfg.agent.profile,
         "config": cfg.name,
+        "device": str(model.device),
+        "n_envs": vec_env.num_envs,
         "stopped_early": run_cb.stopped_early,
         "last_eval": run_cb.last_eval,
         "first_greedy_accurate": run_cb.first_greedy,
-        "e0": vec_env.envs[0].unwrapped.e0,
-        "chemical_accuracy": vec_env.envs[0].unwrapped.chemical_accuracy,
+        "e0": vec_env.get_attr("e0", indices=0)[0],
+        "chemical_accuracy": vec_env.get_attr("chemical_accuracy", indices=0)[0],
         "resumed_from": None if state is None else state["run"]["episodes"],
         "skipped_checkpoints": [] if state is None else state["skipped"],
     }
@@ -196,7 +277,6 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         rec = run_cb.best.get(name)
         summary[name] = None if rec is None else {k: v for k, v in rec.items() if k not in ("circuit",)}
     atomic_write_json(sdir / "summary.json", summary)
-    vec_env.close()
     return summary
 
 
@@ -208,18 +288,24 @@ def train(
     episodes: int | None = None,
     parallel: bool | None = None,
     progress: bool = True,
+    header: bool = False,
     _resume: bool = False,
 ) -> list[dict]:
     """Train every seed of ``config`` (a :class:`~agents.config.TrainConfig`) into ``out_dir``.
 
     ``out_dir`` is checked before any work: it must be a new or empty directory that can be created
     (:class:`~crlqas.qnoise.errors.OutputPathError` otherwise; one that holds a run's
-    ``config.json`` is refused with a pointer to ``--resume``)."""
+    ``config.json`` is refused with a pointer to ``--resume``); so is ``[agent] device``
+    (``"cuda"`` without CUDA is a :class:`~crlqas.qnoise.errors.ValidationError`).  ``header``:
+    print one line first (what trains where: seeds, episodes, agent, device, envs per seed)."""
+    from .config import resolve_device
+
     out = Path(out_dir)
     if seeds is not None:
         config = config.with_run(seeds=tuple(seeds))
     if episodes is not None:
         config = config.with_run(episodes=int(episodes))
+    device = resolve_device(config.agent.device)
     if not _resume:
         check_output_dir(out, "run directory")
         if (out / "config.json").exists():
@@ -235,6 +321,8 @@ def train(
         atomic_write_json(out / "config.json", config.to_dict(resolved=True))
     cfg_dict = config.to_dict(resolved=True)
     seeds = list(config.run.seeds)
+    if header:
+        print(header_line(config, out, device, _resume), flush=True)
     par = config.run.parallel if parallel is None else parallel
     bars = _Bars(seeds, config.run.episodes, enabled=progress)
     try:
@@ -246,6 +334,18 @@ def train(
         return results
     finally:
         bars.close()
+
+
+def header_line(config, out, device: str, resumed: bool = False) -> str:
+    """``crlqas train``'s first line: the run, seeds, episodes, agent, torch device and envs per seed."""
+    seeds, r = config.run.seeds, config.run
+    return (
+        f"{'resuming' if resumed else 'training'} {config.name}: "
+        f"seed{'s' if len(seeds) > 1 else ''} {','.join(map(str, seeds))}, {r.episodes} episodes, "
+        f"agent {config.agent.name} ({config.agent.profile} profile) on {device}"
+        + (f" (device = {config.agent.device})" if config.agent.device != device else "")
+        + f", {r.n_envs} env{'s' if r.n_envs > 1 else ''} per seed -> {out}"
+    )
 
 
 def _warn(message: str) -> None:
@@ -272,9 +372,18 @@ def load_run_config(run_dir):
         raise ValidationError(f"run configuration {str(path)!r}: {exc}") from None
 
 
-def resume(run_dir, episodes: int | None = None, parallel: bool | None = None, progress: bool = True, warn=None):
+def resume(
+    run_dir,
+    episodes: int | None = None,
+    parallel: bool | None = None,
+    progress: bool = True,
+    warn=None,
+    device: str | None = None,
+    header: bool = False,
+):
     """Continue the run in ``run_dir`` from each seed's newest valid checkpoint (``episodes``: new
-    total per seed).
+    total per seed; ``device``: another ``[agent] device``, written to ``config.json``: checkpoints
+    load on either device).
 
     Checked before anything is written: the run's ``config.json`` (it must parse and be valid, and
     match the configuration the checkpoints were made with, apart from
@@ -283,11 +392,13 @@ def resume(run_dir, episodes: int | None = None, parallel: bool | None = None, p
     none valid a :class:`~crlqas.qnoise.errors.CrlqasError` lists why), and ``episodes``, which may
     not be below the episodes a seed has already done (its logs would be cut)."""
     from .checkpoint import check_config
+    from .config import resolve_device
 
     run_dir = Path(run_dir)
     cfg, cfg_path = load_run_config(run_dir)
     check_output_dir(run_dir, "run directory")
     warn = _warn if warn is None else warn
+    resolve_device(cfg.agent.device if device is None else device)  # before anything is written
     reference = cfg.to_dict(resolved=True)
     done = {}
     for s in cfg.run.seeds:
@@ -309,8 +420,11 @@ def resume(run_dir, episodes: int | None = None, parallel: bool | None = None, p
                 f"be at least {most} (a smaller total would cut its logs)"
             )
         cfg = cfg.with_run(episodes=int(episodes))
+    if device is not None:
+        cfg = cfg.with_device(device)
+    if episodes is not None or device is not None:
         atomic_write_json(cfg_path, cfg.to_dict(resolved=True))
-    return train(cfg, run_dir, parallel=parallel, progress=progress, _resume=True)
+    return train(cfg, run_dir, parallel=parallel, progress=progress, header=header, _resume=True)
 
 
 def _train_parallel(cfg_dict, out: Path, seeds, resume_flag, bars) -> list[dict]:

@@ -6,6 +6,7 @@
         --episodes 300 --max-seconds 900 --json bench_train.json
     timeout 1800 python bench/bench_train.py --presets lih-4q-depol --profile cpu --eval-every 10 \
         --episodes 10000 --max-seconds 1740 --keep runs/bench-lih
+    python bench/bench_train.py --presets lih-4q --profile cpu --episodes 40 --n-envs 1,2   # throughput
 
 For each (preset, seed) one sequential training run (one torch and one numba thread) is made in a
 temporary directory (or under ``--keep DIR``). One JSON line per run:
@@ -16,9 +17,15 @@ temporary directory (or under ``--keep DIR``). One JSON line per run:
 * ``greedy_seconds`` / ``greedy_episode``: the first *greedy evaluation* (deterministic masked
   policy, with ``--eval-every``) whose circuit is chemically accurate: the agent has learnt one;
 * ``episodes``, ``seconds_total``, ``best_error``, ``stopped`` (``"success"``: ``--stop-on-success``
-  evaluations in a row were accurate; ``"time"``: ``--max-seconds`` reached).
+  evaluations in a row were accurate; ``"time"``: ``--max-seconds`` reached);
+* ``n_envs``, ``episodes_per_second`` and ``steps_per_second`` (episodes and env steps of all the
+  seed's envs per second of training, the run's ``wall_time``: process start-up excluded).
 
-Goals (issue): H2-2q noiseless <= 60 s; LiH-4q depol-1e-3 <= 1 h.
+``--n-envs 1,2`` runs each (preset, seed) once per value of ``[run] n_envs`` and ends with one line
+``{"speedup": {"2": ...}}``: episodes per second relative to the first value's.
+
+Goals (issue): H2-2q noiseless <= 60 s; LiH-4q depol-1e-3 <= 1 h; n_envs = 2 at least 1.7 x the
+episodes per second of n_envs = 1 (LiH-4q, two free cores).
 """
 
 from __future__ import annotations
@@ -30,20 +37,19 @@ import time
 from pathlib import Path
 
 
-def run_one(name: str, seed: int, args, out_dir: Path) -> dict:
+def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
     from crlqas.agents.presets import load_preset
     from crlqas.agents.train import train
 
     cfg = load_preset(name)
     if args.profile:
         cfg = cfg.with_profile(args.profile)
-    changes = {}
+    changes = {"n_envs": n_envs}
     if args.eval_every or args.stop_on_success:
         changes.update(eval_every=args.eval_every or 5, stop_after_success=args.stop_on_success or 0)
     if args.max_seconds:
         changes["max_seconds"] = args.max_seconds
-    if changes:
-        cfg = cfg.with_run(**changes)
+    cfg = cfg.with_run(**changes)
     t0 = time.perf_counter()
     (r,) = train(cfg, out_dir, seeds=[seed], episodes=args.episodes, parallel=False, progress=False)
     total = time.perf_counter() - t0
@@ -63,6 +69,9 @@ def run_one(name: str, seed: int, args, out_dir: Path) -> dict:
         "best_error": None if best is None else abs(best["error"]),
         "last_greedy_error": None if not r.get("last_eval") else r["last_eval"]["error"],
         "stopped": r.get("stopped_early") or None,
+        "n_envs": n_envs,
+        "episodes_per_second": round(r["episodes"] / r["wall_time"], 4),
+        "steps_per_second": round(r["timesteps"] / r["wall_time"], 3),
     }
 
 
@@ -77,23 +86,29 @@ def main(argv=None) -> int:
         "--stop-on-success", type=int, default=0, help="stop after K consecutive chemically accurate greedy evaluations"
     )
     p.add_argument("--max-seconds", type=float, default=0, help="stop each run after S seconds")
+    p.add_argument("--n-envs", default="1", help="environments per seed, one run per value (e.g. 1,2)")
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")
     args = p.parse_args(argv)
     from crlqas.agents.runlog import atomic_write_json
 
-    rows = []
+    rows, n_envs = [], [int(n) for n in args.n_envs.split(",")]
     for name in args.presets.split(","):
         for seed in (int(s) for s in args.seeds.split(",")):
-            if args.keep:
-                out = Path(args.keep) / f"{name}-{args.profile or 'preset'}-{seed}"
-                row = run_one(name, seed, args, out)
-                row["dir"] = str(out)
-            else:
-                with tempfile.TemporaryDirectory() as tmp:
-                    row = run_one(name, seed, args, Path(tmp) / "run")
-            rows.append(row)
-            print(json.dumps(row), flush=True)
+            for n in n_envs:
+                if args.keep:
+                    out = Path(args.keep) / f"{name}-{args.profile or 'preset'}-{seed}"
+                    out = out if len(n_envs) == 1 else out / f"n_envs{n}"
+                    row = run_one(name, seed, args, out, n)
+                    row["dir"] = str(out)
+                else:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        row = run_one(name, seed, args, Path(tmp) / "run", n)
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    if len(n_envs) > 1:
+        rate = {n: sum(r["episodes_per_second"] for r in rows if r["n_envs"] == n) for n in n_envs}
+        print(json.dumps({"speedup": {str(n): round(rate[n] / rate[n_envs[0]], 3) for n in n_envs[1:]}}))
     if args.json:
         atomic_write_json(args.json, rows)
     return 0

@@ -29,7 +29,11 @@ CHOICES = {
     "halting": ("off", "negative-binomial"),
     "halting_redraw": ("episode", "once"),
     "illegal_action": ("allow", "error"),
+    "success_metric": ("noisy", "mitigated", "noiseless"),
 }
+#: the three errors against E0 that the env reports (``info["errors"]``), in this order; the
+#: ``success_metric`` choices
+METRICS = CHOICES["success_metric"]
 DEFAULT_PROBLEM = "h2-2q"
 
 
@@ -75,7 +79,36 @@ class QASConfig:
     clipped to ``halting_clip`` (default ``(1, max_steps)``); redrawn every ``"episode"`` or drawn
     ``"once"``). Observation extras: ``obs_energy``, ``obs_threshold``, ``obs_angles``.
     ``illegal_action``: masked actions are applied (``"allow"``) or rejected (``"error"``).
-    ``compute_noiseless``: also report the noiseless energy of the same angles.
+    ``compute_noiseless``: also compute the noiseless energy of the same angles at every step (else
+    only at the episode's last step; ``success_metric="noiseless"`` needs it at every step).
+
+    Success metric: every step reports three energies of the circuit and angles and their errors
+    against E0 (``info["error_<metric>"]``, see :class:`~envs.qas_env.QASEnv`): ``"noisy"``, the
+    exact noisy energy as measured (readout errors included), ``"mitigated"``, the exact
+    readout-mitigated energy (the gate-noisy ``Tr(rho H)``; the noisy one when the noise has no
+    readout errors), and ``"noiseless"``, the same circuit and angles without noise (:data:`METRICS`
+    in this order). ``success_metric`` (``"noisy"``, the default, ``"mitigated"`` or
+    ``"noiseless"``) chooses the energy that decides success, everywhere success is decided:
+
+    * the env's success check (``info["success"]``, the success reward, termination, and so the
+      curriculum, which counts successes and moves ``threshold``): ``|E_metric - E_ref| <
+      threshold``, where ``E_metric`` is the energy the agent observes (``E_t``: exact, or one
+      shot-noise sample with ``energy_estimate="sampled"``; exactly as before) for ``"noisy"``, and
+      the exact mitigated or noiseless energy otherwise; ``info["episode_best_offset"]`` (the
+      curriculum's best offset) is the episode's lowest ``E_metric - E_ref``;
+    * chemical accuracy in training runs (``agents``): the greedy evaluation's ``accurate`` and
+      ``stop_after_success``, and the best-circuit kinds first-accurate, shortest-accurate and
+      greedy are judged on ``|E_metric - E0| <= chemical_accuracy`` with the exact energy of the
+      metric (no shot noise).
+
+    What the agent optimises does not change: the inner optimizer minimises the noisy energy
+    (sampled when ``shots``), and the observation and the incremental reward use ``E_t``, the energy
+    the agent observes. Without noise the three energies are the same number (computed once), so
+    the choice changes nothing. ``"noiseless"`` judges the circuit found under noise by its
+    noiseless energy, as the CRLQAS paper reports its noisy results (under IBM Mumbai readout errors
+    no H2 circuit reaches chemical accuracy in its noisy energy; after readout mitigation a few
+    mHa remain). ``"mitigated"`` needs every readout error invertible (``P(1|0) + P(0|1) < 1``);
+    with another metric the mitigated energy of such a model is reported as ``None``.
     """
 
     problem: str | None = None
@@ -108,6 +141,7 @@ class QASConfig:
     obs_angles: bool = False
     illegal_action: str = "allow"
     compute_noiseless: bool = True
+    success_metric: str = "noisy"
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self):
@@ -165,6 +199,11 @@ class QASConfig:
             if clip is None or len(clip) != 2 or not all(_is_int(c) for c in clip) or not 0 <= clip[0] <= clip[1]:
                 raise ValidationError(f"halting_clip must be two integers 0 <= lo <= hi; got {self.halting_clip!r}")
             object.__setattr__(self, "halting_clip", (int(clip[0]), int(clip[1])))
+        if self.success_metric == "noiseless" and not self.compute_noiseless:
+            raise ValidationError(
+                "success_metric='noiseless' needs compute_noiseless=True (the noiseless energy of every "
+                "step decides success)"
+            )
         for name in ("coupling_symmetric", "obs_energy", "obs_threshold", "obs_angles", "compute_noiseless"):
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValidationError(f"{name} must be True or False; got {getattr(self, name)!r}")
@@ -217,6 +256,13 @@ class QASConfig:
         noise_model, _ = resolve_noise(self.noise)
         if noise_model is not None and noise_model.is_ideal():
             noise_model = None
+        if self.success_metric == "mitigated" and noise_model is not None:
+            from crlqas.qnoise.hamiltonian import readout_affine
+
+            try:  # the mitigated energy needs every readout error inverted
+                readout_affine([noise_model.readout_error(q) for q in range(n)], n, invert=True)
+            except ValidationError as exc:
+                raise ValidationError(f"success_metric='mitigated' is impossible here: {exc}") from None
         return SimpleNamespace(
             hamiltonian=ham,
             num_qubits=n,

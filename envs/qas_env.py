@@ -10,7 +10,7 @@ from gymnasium import spaces
 
 from crlqas.qnoise.errors import ValidationError
 
-from .config import QASConfig
+from .config import METRICS, QASConfig
 from .encoding import MomentEncoder, action_table
 from .masks import ActionMasker
 
@@ -59,6 +59,9 @@ class QASEnv(gym.Env):
     chemical_accuracy`` makes success mean chemical accuracy (``E_t - E0 < 1.6e-3`` Ha) for either
     reference. ``E_t`` is the exact noisy energy of the optimised angles
     (``energy_estimate="exact"``) or one Gaussian shot-noise sample of it (``"sampled"``).
+    With ``success_metric="mitigated"`` or ``"noiseless"`` the success check compares the exact
+    readout-mitigated or noiseless energy of the same circuit and angles instead of ``E_t``
+    (``|E_metric - E_ref| < xi``); the observation and the incremental reward keep ``E_t``.
 
     ## Episode end
     ``terminated`` on success. ``truncated`` after ``L`` gates or at the random-halting step drawn
@@ -66,15 +69,24 @@ class QASEnv(gym.Env):
     (``info["error"] = E_t - E0``) is always reported, whatever ``E_ref`` is.
 
     ## Info
-    ``energy`` (``E_t``, as the reward sees it), ``energy_exact`` (exact noisy energy of the same
-    angles), ``energy_noiseless`` (same angles, no noise; ``None`` when disabled), ``error`` and
-    ``error_noiseless`` (vs E0), ``energy_offset`` (``E_t - E_ref``), ``reference_energy``, ``e0``,
+    ``energy`` (``E_t``, as the reward sees it); the three energies of the circuit and angles, one
+    per metric (:data:`envs.config.METRICS`), and their errors against E0 (``None`` without E0):
+    ``energy_exact``/``error_noisy`` (exact noisy energy, as measured: readout errors included),
+    ``energy_mitigated``/``error_mitigated`` (exact readout-mitigated energy: the noisy one when the
+    noise has no readout errors; ``None`` when a readout error cannot be inverted) and
+    ``energy_noiseless``/``error_noiseless`` (no noise; ``None`` at the steps before the last when
+    ``compute_noiseless=False``); without noise all three are ``energy_exact``, computed once
+    (flat keys: Gymnasium vector envs stack them); ``error`` (``E_t - E0``), ``energy_offset``
+    (``E_t - E_ref``), ``success_metric`` and ``success_offset`` (``E_metric - E_ref``, what the
+    success check compares with ``threshold``), ``reference_energy``, ``e0``,
     ``threshold``, ``success``/``is_success``, ``num_gates``, ``num_cnots``, ``num_rotations``,
     ``depth``, ``circuit`` (a :class:`qnoise.Circuit`; its rotation ``i`` uses ``angles[i]``),
     ``angles``, ``nfev`` (optimizer evaluations this step), ``episode_nfev``, ``step``,
-    ``halting_step``, ``episode_best_energy``, ``episode_best_offset`` and ``action_mask``.
+    ``halting_step``, ``episode_best_energy`` (lowest ``E_t``), ``episode_best_offset`` (lowest
+    ``E_metric - E_ref`` of the episode: the curriculum's best offset) and ``action_mask``.
+    ``reset`` reports the three energies and errors of ``|0...0>``.
     The best circuit of the episode and of all episodes (lowest ``E_t``) are kept in
-    ``episode_best_record`` / ``best_record`` (energies, circuit, angles, episode, step) and
+    ``episode_best_record`` / ``best_record`` (energies, errors, circuit, angles, episode, step) and
     exported as JSON-ready dicts by :meth:`export_circuit` (``"episode_best"``, ``"best"``).
 
     ## Arguments
@@ -112,6 +124,8 @@ class QASEnv(gym.Env):
         self.e0, self.lower_bound, self.reference_energy = r.e0, r.lower_bound, r.e_ref
         self.chemical_accuracy, self.coupling_pairs = r.chemical_accuracy, r.coupling_pairs
         self.threshold = r.threshold
+        self.success_metric = config.success_metric
+        self._readout, self._mitigable = self._readout_errors()
         self.actions = action_table(self.num_qubits, r.coupling_pairs)
         self.action_space = spaces.Discrete(len(self.actions))
         self.encoder = MomentEncoder(self.num_qubits, self.max_steps, config.obs_angles)
@@ -119,11 +133,12 @@ class QASEnv(gym.Env):
         self._sigma = math.sqrt(float(np.sum(self.hamiltonian.coeffs**2)) / config.shots) if config.shots else 0.0
         self.observation_space = self._make_observation_space()
         self._optimizer = None
-        self._initial = None  # (exact noisy, noiseless) energy of |0..0>
+        self._initial = None  # the energies (by metric) of |0..0>
         self._halt_once = None
         self.circuit = None
         self.best_energy, self.best_record = math.inf, None
         self.episode_best_energy, self.episode_best_record = math.inf, None
+        self.episode_best_metric = math.inf  # the episode's lowest E_metric (success_metric's energy)
         self.episodes = 0
 
     # ------------------------------------------------------------------ spaces
@@ -180,6 +195,49 @@ class QASEnv(gym.Env):
 
         return Simulator(self.circuit, self.hamiltonian, self.noise_model if noisy else None)
 
+    def _readout_errors(self) -> tuple[bool, bool]:
+        """``(any readout error?, all invertible?)``: without readout errors the mitigated energy is
+        the noisy one; one without inverse has no mitigated energy (the config refuses it for
+        ``success_metric="mitigated"``)."""
+        n, model = self.num_qubits, self.noise_model
+        readout = [None if model is None else model.readout_error(q) for q in range(n)]
+        if all(e is None for e in readout):
+            return False, True
+        from crlqas.qnoise.hamiltonian import readout_affine
+
+        try:
+            readout_affine(readout, n, invert=True)
+        except ValidationError:
+            return True, False
+        return True, True
+
+    def _energies(self, sim, exact: float, noiseless: bool) -> dict:
+        """The energies by metric (:data:`envs.config.METRICS`) of the current circuit and angles:
+        ``exact`` (noisy, of ``sim``), the mitigated one (``exact`` without readout errors) and,
+        when ``noiseless``, the noiseless one (else ``None``); all ``exact`` without noise."""
+        if self.noise_model is None:
+            return dict.fromkeys(METRICS, exact)
+        mitigated = exact
+        if self._readout:
+            mitigated = float(sim.mitigated_energy(self.angles)) if self._mitigable else None
+        free = float(self._simulator(False).energy(self.angles)) if noiseless else None
+        return {"noisy": exact, "mitigated": mitigated, "noiseless": free}
+
+    def _errors(self, energies: dict) -> dict:
+        """``energies`` minus E0 (``None`` where unknown)."""
+        return {k: None if (self.e0 is None or v is None) else v - self.e0 for k, v in energies.items()}
+
+    def _metric_info(self, energies: dict) -> dict:
+        """The info entries of the three energies and errors (flat keys)."""
+        errors = self._errors(energies)
+        return {
+            "energy_exact": energies["noisy"],
+            "energy_mitigated": energies["mitigated"],
+            "energy_noiseless": energies["noiseless"],
+            **{f"error_{m}": errors[m] for m in METRICS},
+            "success_metric": self.success_metric,
+        }
+
     def _estimate(self, exact: float) -> float:
         if self.config.energy_estimate == "sampled":
             return exact + self._sigma * float(self.np_random.standard_normal())
@@ -225,17 +283,16 @@ class QASEnv(gym.Env):
         self.masker.reset()
         self.steps, self.episode_nfev = 0, 0
         if self._initial is None:
-            exact = self._simulator().energy(self.angles)
-            free = self._simulator(False).energy(self.angles) if self.noise_model is not None else exact
-            self._initial = (exact, free)
-        self.energy = self._estimate(self._initial[0])
+            sim = self._simulator()
+            self._initial = self._energies(sim, sim.energy(self.angles), noiseless=True)
+        self.energy = self._estimate(self._initial["noisy"])
         self.halting_step = self._draw_halting()
         self.episode_best_energy, self.episode_best_record = math.inf, None
+        self.episode_best_metric = math.inf
         self.episodes += 1
         info = {
             "energy": self.energy,
-            "energy_exact": self._initial[0],
-            "energy_noiseless": self._initial[1],
+            **self._metric_info(self._initial),
             "threshold": self.threshold,
             "halting_step": self.halting_step,
             "step": 0,
@@ -286,15 +343,15 @@ class QASEnv(gym.Env):
             self.angles, nfev = np.array(res.x, dtype=np.float64), int(res.nfev)
         self.episode_nfev += nfev
         exact = float(sim.energy(self.angles))
-        noiseless = None
-        if cfg.compute_noiseless:
-            noiseless = exact if self.noise_model is None else float(self._simulator(False).energy(self.angles))
+        energies = self._energies(sim, exact, noiseless=cfg.compute_noiseless)
         prev, energy = self.energy, self._estimate(exact)
         self.energy = energy
 
         e_ref = self.reference_energy
         offset = energy - e_ref
-        success = abs(offset) < self.threshold
+        # success on the chosen metric (QASConfig.success_metric): E_t itself for "noisy"
+        metric = energy if self.success_metric == "noisy" else energies[self.success_metric]
+        success = abs(metric - e_ref) < self.threshold
         terminated = truncated = False
         if success:
             reward, terminated = float(cfg.success_reward), True
@@ -305,20 +362,23 @@ class QASEnv(gym.Env):
             if cfg.reward == "incremental":
                 reward = float(np.clip((prev - energy) / max(abs(prev - e_ref), 1e-12), -1.0, 1.0))
             truncated = self.halting_step is not None and self.steps >= self.halting_step
+        if energies["noiseless"] is None and (terminated or truncated):  # the episode's last circuit
+            energies["noiseless"] = float(self._simulator(False).energy(self.angles))
+        errors = self._errors(energies)
 
         record = None
         if energy < self.episode_best_energy:
-            record = self._record(energy, exact, noiseless)
+            record = self._record(energy, energies, errors)
             self.episode_best_energy, self.episode_best_record = energy, record
         if energy < self.best_energy:
-            self.best_energy, self.best_record = energy, record or self._record(energy, exact, noiseless)
+            self.best_energy, self.best_record = energy, record or self._record(energy, energies, errors)
+        self.episode_best_metric = min(self.episode_best_metric, metric)
         info = {
             "energy": energy,
-            "energy_exact": exact,
-            "energy_noiseless": noiseless,
+            **self._metric_info(energies),
             "error": None if self.e0 is None else energy - self.e0,
-            "error_noiseless": None if (self.e0 is None or noiseless is None) else noiseless - self.e0,
             "energy_offset": offset,
+            "success_offset": metric - e_ref,
             "reference_energy": e_ref,
             "e0": self.e0,
             "threshold": self.threshold,
@@ -335,16 +395,19 @@ class QASEnv(gym.Env):
             "step": self.steps,
             "halting_step": self.halting_step,
             "episode_best_energy": self.episode_best_energy,
-            "episode_best_offset": self.episode_best_energy - e_ref,
+            "episode_best_offset": self.episode_best_metric - e_ref,
             "action_mask": self.action_masks(),
         }
         return self._observation(), reward, terminated, truncated, info
 
-    def _record(self, energy: float, exact: float, noiseless: float | None) -> dict:
+    def _record(self, energy: float, energies: dict, errors: dict) -> dict:
         return {
             "energy": energy,
-            "energy_exact": exact,
-            "energy_noiseless": noiseless,
+            "energy_exact": energies["noisy"],
+            "energy_noiseless": energies["noiseless"],
+            "energies": dict(energies),
+            "errors": dict(errors),
+            "success_metric": self.success_metric,
             "error": None if self.e0 is None else energy - self.e0,
             "offset": energy - self.reference_energy,
             "circuit": self.circuit.copy(),
@@ -394,6 +457,14 @@ class QASEnv(gym.Env):
         state = dict(self.__dict__)
         state["_optimizer"] = None  # rebuilt from the config on first use
         return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if "success_metric" not in state:  # pickled by a crlqas without success metrics (a checkpoint)
+            self.success_metric = "noisy"  # what success meant then
+            self.episode_best_metric = self.episode_best_energy
+            self._readout, self._mitigable = self._readout_errors()
+            self._initial = None  # then a tuple; recomputed at the next reset (no randomness)
 
 
 def _noise_name(noise):

@@ -12,12 +12,18 @@
 * :class:`CurriculumWrapper`: a Gymnasium wrapper around a driver of the wrapped env. At every
   episode end it reports the episode to the driver and pushes the threshold, so the next episode
   uses it. Inside a vector env each sub-env then has its *own* curriculum copy.
+* :class:`EnvStateWrapper`: ``get_state()`` / ``set_state(blob)`` pickle and restore the whole
+  wrapped env (its state mid-episode and its RNG), reachable through a vector env's
+  ``env_method`` also when the env lives in another process (``SubprocVecEnv``): how the training
+  run checkpoints and restores the envs of ``[run] n_envs > 1``.
 
 Never use ``set_attr("threshold", x)`` on an SB3 vector env: it sets an attribute of the outer
 wrapper (e.g. ``Monitor``), not of the env.
 """
 
 from __future__ import annotations
+
+import pickle
 
 import gymnasium as gym
 
@@ -57,6 +63,23 @@ class CurriculumWrapper(gym.Wrapper):
             self.driver.push()
             info = dict(info, curriculum_threshold=self.driver.threshold)
         return obs, reward, terminated, truncated, info
+
+
+class EnvStateWrapper(gym.Wrapper):
+    """Pickle and restore the wrapped env, whole: :meth:`get_state` returns the pickled env (with
+    every wrapper inside this one, its state mid-episode and its ``np_random``), :meth:`set_state`
+    replaces the wrapped env by such a pickle.  Through a vector env:
+    ``vec_env.env_method("get_state")`` (one ``bytes`` per sub-env) and
+    ``vec_env.env_method("set_state", blob, indices=i)``, also across processes."""
+
+    def get_state(self) -> bytes:
+        return pickle.dumps(self.env)
+
+    def set_state(self, blob: bytes) -> None:
+        env = pickle.loads(blob)
+        if env.observation_space != self.env.observation_space or env.action_space != self.env.action_space:
+            raise ValidationError("set_state: the pickled env has other observation or action spaces")
+        self.env = env
 
 
 def episode_ends(dones, infos):

@@ -81,19 +81,29 @@ def no_credentials(monkeypatch, tmp_path, no_service):
 
 # ---------------------------------------------------------------------- sources
 def test_best_circuit_over_seeds(tmp_path, monkeypatch):
-    """``--run`` resolves to the best record over seeds and kinds (agents.runlog) and the run's problem."""
+    """``--run`` resolves to the run's circuit of kind ``--which`` over seeds (agents.runlog) and the
+    run's problem."""
     from crlqas.cli import build_parser
     from crlqas.cli import ibm as cli_ibm
 
     write_run(tmp_path / "run", {100: 0.02, 101: -0.003, 102: 0.01})
-    args = build_parser().parse_args(["verify", "--run", str(tmp_path / "run"), "--backend", "fake_manila"])
+    argv = ["verify", "--run", str(tmp_path / "run"), "--backend", "fake_manila", "--which", "lowest-energy"]
+    args = build_parser().parse_args(argv)
     src = cli_ibm._source(args)
     assert isinstance(src, CircuitSource) and src.record["error"] == -0.003
     assert src.origin.endswith("seed_101/best/best_energy.json")
     assert src.problem == "h2-2q" and np.allclose(src.params, ANGLES) and src.circuit == h2_circuit()
     assert src.info()["run_error"] == -0.003 and src.info()["problem"] == "h2-2q"
+    assert cli_ibm._run_circuit(src) == {
+        "run_kind": "lowest-energy",
+        "run_kind_label": src.record["kind_label"],
+        "run_seed": 101,
+    }
     args.run = str(tmp_path / "run" / "seed_100")
     assert cli_ibm._source(args).record["error"] == 0.02
+    # by default (no greedy record here): the shortest accurate circuit, lowest |error| among equals
+    args.run, args.which = str(tmp_path / "run"), None
+    assert cli_ibm._source(args).origin.endswith("seed_101/best/shortest_accurate.json")
 
 
 def test_qasm_source_with_free_parameters(tmp_path):

@@ -121,7 +121,7 @@ def test_report_circuit_drawing_says_which_circuit(tmp_path, capsys):
     run = make_run(tmp_path)
     assert report(run, as_json=True) == 0
     s = json.loads(capsys.readouterr().out)
-    assert s["best_circuit"]["kind"] == "shortest_accurate"
+    assert s["best_circuit"]["kind"] == "shortest-accurate" and s["best_circuit"]["episode"] == 54
     assert sorted(p.rsplit("/", 1)[-1] for p in s["plots"]) == ["best_circuit.png", "learning_curves.png"]
 
 

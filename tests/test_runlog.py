@@ -58,35 +58,40 @@ def test_written_run_is_read_back(tmp_path):
     write_run(run, {100: {"best_energy": (0.02, 0)}, 101: {"best_energy": (-0.003, 0), "shortest_accurate": (0.01, 0)}})
     assert (run / "seed_101" / "best" / "best_energy.qasm").exists()
     assert len(best_circuit_records(run)) == 3
-    rec, path = best_from_run(run)
+    rec, path = best_from_run(run, which="lowest-energy")
     assert path.parts[-3:] == ("seed_101", "best", "best_energy.json") and rec["error"] == -0.003
+    assert rec["kind"] == "lowest-energy" and rec["seed"] == 101 and rec["kind_label"]
     c, params = record_circuit(rec, path)
     assert c == circuit() and np.allclose(params, ANGLES)
     assert run_problem(path.parent) == run_problem(path) == run_problem(run) == "h2-2q"
+    # by default the shortest accurate circuit (no greedy one here), not the lowest-energy one
+    assert best_from_run(run)[1].parts[-3:] == ("seed_101", "best", "shortest_accurate.json")
     # one seed directory, its best/ directory, one record file
     assert best_from_run(run / "seed_100")[0]["error"] == 0.02
-    assert best_from_run(run / "seed_101" / "best")[1].name == "best_energy.json"
+    assert best_from_run(run / "seed_101" / "best", "lowest-energy")[1].name == "best_energy.json"
     one = run / "seed_101" / "best" / "shortest_accurate.json"
     assert best_from_run(one) == (json.loads(one.read_text()), one)
 
 
-def test_lowest_abs_error_then_fewest_gates(tmp_path):
+def test_lowest_energy_over_seeds_lowest_abs_error_then_fewest_gates(tmp_path):
     run = tmp_path / "run"
     write_run(
         run,
         {
             1: {"best_energy": (-0.004, 2), "greedy": (0.004, 3)},
             2: {"first_accurate": (0.004, 1), "best_energy": (0.005, 0)},
+            3: {"best_energy": (0.004, 1)},
         },
     )
-    rec, path = best_from_run(run)
-    assert path.parts[-3:] == ("seed_2", "best", "first_accurate.json") and rec["error"] == 0.004
+    rec, path = best_from_run(run, which="lowest-energy")
+    assert path.parts[-3:] == ("seed_3", "best", "best_energy.json") and rec["error"] == 0.004
     # a record without "error" is scored by energy - e0; one without either loses
     rec = record(0.0, circuit())
     del rec["error"]
-    (run / "seed_3" / "best").mkdir(parents=True)
-    (run / "seed_3" / "best" / "greedy.json").write_text(json.dumps({**rec, "energy": E0 - 0.001}))
-    assert best_from_run(run)[1].parts[-3:] == ("seed_3", "best", "greedy.json")
+    (run / "seed_4" / "best").mkdir(parents=True)
+    (run / "seed_4" / "best" / "best_energy.json").write_text(json.dumps({**rec, "energy": E0 - 0.001}))
+    assert best_from_run(run, "lowest-energy")[1].parts[-3:] == ("seed_4", "best", "best_energy.json")
+    assert best_from_run(run)[1].parts[-3:] == ("seed_1", "best", "greedy.json")  # the default rule
 
 
 @pytest.mark.parametrize(

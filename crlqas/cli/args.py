@@ -8,7 +8,8 @@
 * declaring commands: :func:`add_command` (a leaf command: its parser, handler and options),
   :func:`command_group` (a command with subcommands: ``crlqas bench simulator``, ...); options
   are data, :func:`option` (one ``add_argument`` call) and :func:`one_of` (mutually exclusive
-  options), and the options several commands share are written once: :func:`json_option`;
+  options), and the options several commands share are written once: :func:`json_option`,
+  :func:`which_option` (``--which KIND``: which of a run's best circuits);
 * parsers applied by handlers, which raise :class:`crlqas.qnoise.errors.CrlqasError` subclasses
   (printed as ``crlqas: error: ...``): :func:`layout` (``--layout Q0,Q1,...|best``),
   :func:`float_list` (``--params V1,V2,...``).
@@ -137,6 +138,29 @@ def one_of(*options: Option, required: bool = False) -> OneOf:
 def json_option(help: str = "print JSON") -> Option:
     """``--json``: print the command's result as JSON instead of text."""
     return option("--json", action="store_true", help=help)
+
+
+#: the kinds of best circuit a training run records, ``--which`` choices: the names of
+#: ``crlqas.agents.runlog.CIRCUIT_KINDS`` (not imported here, to keep ``crlqas --help`` fast; a test
+#: checks that they agree)
+CIRCUIT_KINDS = ("greedy", "shortest-accurate", "first-accurate", "lowest-energy")
+
+
+def which_option() -> Option:
+    """``--which KIND``: which of a training run's best circuits a command uses (``crlqas report``,
+    ``verify --run``, ``submit --run``); ``None`` when not given: the default rule of
+    ``crlqas.agents.runlog.default_kind``, also the circuit ``crlqas train`` prints."""
+    return option(
+        "--which",
+        choices=CIRCUIT_KINDS,
+        metavar="KIND",
+        help="which of the run's best circuits (each record names its kind and episode): greedy (the "
+        "shortest chemically accurate circuit the trained policy built in a greedy evaluation), "
+        "shortest-accurate, first-accurate (chemically accurate circuits seen in training) or "
+        "lowest-energy (seen in training); default: greedy when greedy evaluations built a chemically "
+        "accurate circuit, else shortest-accurate, else lowest-energy (the circuit 'crlqas train' "
+        "prints)",
+    )
 
 
 def add_options(parser, options) -> None:

@@ -12,9 +12,9 @@ import json
 import math
 import sys
 
-from .args import add_command, json_option, layout, one_of, option, output_file, save_output
+from .args import add_command, json_option, layout, one_of, option, output_file, save_output, which_option
 
-_SOURCE_HELP = "the best circuit (lowest |E - E0| over seeds and record kinds) of a 'crlqas train' run"
+_SOURCE_HELP = "a 'crlqas train' run: its circuit of kind --which (default: the circuit 'crlqas train' printed)"
 _BACKEND_HELP = (
     "fake_<name> (local testing mode, offline; e.g. fake_manila) or an IBM device ibm_<name> "
     "(credentials: QISKIT_IBM_TOKEN or a saved account)"
@@ -27,6 +27,7 @@ _COMMON_OPTIONS = (
         option("--qasm", metavar="FILE", help="OpenQASM 2 or 3 file (bound angles are parameters)"),
         required=True,
     ),
+    which_option(),
     option(
         "--problem", metavar="ID", help="problem id or crlqas-problem/1 file (default with --run: the run's problem)"
     ),
@@ -80,17 +81,36 @@ def register(subparsers) -> None:
 
 
 def _source(args):
-    """The circuit of ``--run DIR`` (the run's best circuit, read by :mod:`crlqas.agents.runlog`) or
-    ``--qasm FILE`` (with ``--params``)."""
+    """The circuit of ``--run DIR`` (the run's circuit of kind ``--which``, chosen and read by
+    :func:`crlqas.agents.runlog.best_from_run`) or ``--qasm FILE`` (with ``--params``)."""
+    from crlqas.qnoise.errors import ValidationError
     from crlqas.qnoise.ibm.source import CircuitSource, from_qasm
 
     if args.run is None:
+        if args.which is not None:
+            raise ValidationError("--which chooses among the circuits of a training run: give --run DIR, not --qasm")
         return from_qasm(args.qasm, args.params)
     from crlqas.agents.runlog import best_from_run, record_circuit, run_problem
 
-    record, path = best_from_run(args.run)
+    record, path = best_from_run(args.run, which=args.which)
     circuit, params = record_circuit(record, path)
     return CircuitSource(circuit, params, str(path), run_problem(path.parent), record)
+
+
+def _run_circuit(src) -> dict:
+    """``{"run_kind", "run_seed"}`` of a run's circuit (its record's kind and seed; the episode is
+    in ``src.info()``), ``{}`` for a QASM file."""
+    keys = (("kind", "run_kind"), ("kind_label", "run_kind_label"), ("seed", "run_seed"))
+    return {out: src.record[key] for key, out in keys if src.record.get(key) is not None}
+
+
+def _circuit_line(src) -> str | None:
+    """``"greedy (seed 100, episode 90)"``: the kind of a run's circuit, ``None`` for a QASM file."""
+    rec = src.record
+    if not rec.get("kind"):
+        return None
+    where = [f"{key} {rec[key]}" for key in ("seed", "episode") if rec.get(key) is not None]
+    return f"{rec['kind']} ({', '.join(where)})" if where else rec["kind"]
 
 
 def _inputs(args):
@@ -127,7 +147,7 @@ def _verify(args) -> int:
     from crlqas.qnoise.ibm.verify import verify
 
     src, ham, e0, problem = _inputs(args)
-    out = {"problem": problem, "source": src.origin}
+    out = {"problem": problem, "circuit": _circuit_line(src), "source": src.origin}
     out.update(
         verify(
             src.circuit,
@@ -171,9 +191,10 @@ def _submit(args) -> int:
         retries=args.retries,
         seed=args.seed,
         e0=e0,
-        source={"problem": problem, **src.info()},
+        source={"problem": problem, **src.info(), **_run_circuit(src)},
     )
-    _print(record, args.json, skip=("transpiled_qasm3", "options", "source", "parameters"))
+    shown = {"circuit": _circuit_line(src), **record}
+    _print(shown, args.json, skip=("transpiled_qasm3", "options", "source", "parameters"))
     if args.out:
         save_output(args.out, lambda path: write_record(record, path), "submission record")
     return 0

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .args import add_command, json_option, one_of, option, positive_int, seed_list
+from .args import add_command, json_option, one_of, option, positive_int, seed_list, which_option
 
 _TRAIN_OPTIONS = (
     one_of(
@@ -49,6 +49,19 @@ _TRAIN_OPTIONS = (
         metavar="S",
         help="stop each seed cleanly (checkpointed, resumable) after S seconds of training",
     ),
+    option(
+        "--n-envs",
+        type=positive_int,
+        metavar="N",
+        help="environments per seed ([run] n_envs): with N > 1 they step in N parallel processes "
+        "(one thread each) feeding one agent",
+    ),
+    option(
+        "--device",
+        choices=("auto", "cpu", "cuda"),
+        help="torch device of the agent's networks (overrides [agent] device, by default auto: "
+        "CUDA when available, else the CPU); may change on --resume",
+    ),
     option("--sequential", action="store_true", help="run the seeds one after the other"),
     option("--no-progress", action="store_true", help="no progress bar"),
     option("--list-presets", action="store_true", help="list the presets and exit"),
@@ -58,6 +71,12 @@ _REPORT_OPTIONS = (
     option("run_dir", metavar="RUN_DIR"),
     json_option("print the summary as JSON"),
     option("--no-plots", action="store_true", help="skip the PNG files"),
+    which_option(),
+    option(
+        "--metric",
+        choices=("noisy", "mitigated", "noiseless"),
+        help="which error the learning curves plot (default: the run's [env] success_metric)",
+    ),
 )
 
 
@@ -72,7 +91,9 @@ def _train(args) -> int:
     Train the paper's agent (masked double DQN, n-step) or MaskablePPO on the
     quantum-architecture-search env with the curriculum, one process per seed. Writes a run
     directory (config.json, per seed: progress.csv, tb/, best/ circuits as OpenQASM + JSON,
-    checkpoints) and prints the best circuit found."""
+    checkpoints) and prints the run's circuit with its kind and episode: the greedy policy's
+    circuit when greedy evaluations built a chemically accurate one, else the shortest chemically
+    accurate circuit, else the lowest-energy one (what 'crlqas report' draws by default)."""
     from crlqas.qnoise.errors import ValidationError
 
     if args.list_presets:
@@ -94,11 +115,12 @@ def _train(args) -> int:
             or args.eval_every
             or args.stop_on_success
             or args.max_seconds is not None
+            or args.n_envs is not None
         ):
             raise ValidationError(
                 "--resume continues a run as configured: do not combine it with "
-                "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds "
-                "(use --episodes to extend it)"
+                "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds/--n-envs "
+                "(use --episodes to extend it, --device to move it)"
             )
         from crlqas.agents.train import resume
 
@@ -107,6 +129,8 @@ def _train(args) -> int:
             episodes=args.episodes,
             parallel=False if args.sequential else None,
             progress=not args.no_progress,
+            device=args.device,
+            header=True,
         )
         out = args.resume
     else:
@@ -123,6 +147,10 @@ def _train(args) -> int:
             cfg = cfg.with_profile(args.profile)
         if args.max_seconds is not None:
             cfg = cfg.with_run(max_seconds=args.max_seconds)
+        if args.n_envs is not None:
+            cfg = cfg.with_run(n_envs=args.n_envs)
+        if args.device is not None:
+            cfg = cfg.with_device(args.device)
         if args.eval_every or args.stop_on_success:
             cfg = cfg.with_run(
                 eval_every=args.eval_every or cfg.run.eval_every or 5,
@@ -137,6 +165,7 @@ def _train(args) -> int:
             episodes=args.episodes,
             parallel=False if args.sequential else None,
             progress=not args.no_progress,
+            header=True,
         )
     from crlqas.agents.report import print_best
 
@@ -152,11 +181,12 @@ def _default_out(name: str) -> str:
 
 
 def _report(args) -> int:
-    """summarise a training run: table, learning curves, best circuit
+    """summarise a training run: table, learning curves, the run's circuit
 
-    Per seed: best error vs E0, first episode reaching chemical accuracy, sizes of the best and
-    shortest accurate circuits. Writes PNG learning curves and a drawing of the best circuit into
-    RUN_DIR/report/."""
+    Per seed: best error vs E0, first episode reaching chemical accuracy, greedy evaluations, and
+    its best circuits by kind (greedy, shortest-accurate, first-accurate, lowest-energy) with the
+    episode each came from. Writes PNG learning curves and a drawing of the circuit chosen by
+    --which (default: the circuit 'crlqas train' printed) into RUN_DIR/report/."""
     from crlqas.agents.report import report
 
-    return report(args.run_dir, as_json=args.json, plots=not args.no_plots)
+    return report(args.run_dir, as_json=args.json, plots=not args.no_plots, which=args.which, metric=args.metric)
