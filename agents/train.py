@@ -19,7 +19,7 @@ and ``resume`` takes the newest valid one, reporting the damaged ones it skips; 
 whose ``config.json`` no longer matches the configuration its checkpoints were made with, and an
 ``episodes`` total below the episodes already done.
 The run's callback is :class:`crlqas.agents.callbacks.RunCallback`; checkpoints are written and
-restored by :mod:`crlqas.agents.checkpoint`.
+restored by :mod:`crlqas.agents.checkpoint`; a seed's envs are built by :mod:`crlqas.agents.vecenv`.
 
 Several envs per seed (``[run] n_envs = N > 1``, ``--n-envs N``): the seed's N envs step in N
 processes (``SubprocVecEnv``, start method ``forkserver``, else ``spawn``; one Numba and one torch
@@ -49,7 +49,6 @@ once K evaluations in a row were chemically accurate; ``[run] max_seconds`` ends
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import sys
@@ -59,6 +58,7 @@ from crlqas.qnoise.errors import InputFileError, OutputPathError, ValidationErro
 from crlqas.qnoise.fileio import check_output_dir, read_json_object
 
 from .runlog import atomic_write_json, episodes_done, find_checkpoint
+from .vecenv import close_vec_env, make_eval_env, make_vec_env, single_threaded, worker_init
 
 __all__ = ["load_run_config", "resume", "seed_dir", "train", "train_seed"]
 
@@ -69,95 +69,12 @@ def seed_dir(run_dir, seed: int) -> Path:
     return Path(run_dir) / f"seed_{seed}"
 
 
-def _worker_init() -> None:
-    """Initializer of each parallel seed's (spawned) process, before Numba or torch load: the seeds
-    are the parallel level, so each process runs one Numba and one OpenMP thread."""
-    os.environ["NUMBA_NUM_THREADS"] = "1"
-    os.environ["OMP_NUM_THREADS"] = "1"
-
-
-@contextlib.contextmanager
-def _single_threaded():
-    """One Numba and one torch thread while a seed trains; the caller's settings come back after.
-
-    Runtime settings only (``numba.set_num_threads``, ``torch.set_num_threads``): the process
-    environment is left alone, since Numba refuses a changed ``NUMBA_NUM_THREADS`` once its
-    threads run."""
-    import numba
-    import torch
-
-    numba_threads, torch_threads = numba.get_num_threads(), torch.get_num_threads()
-    numba.set_num_threads(1)
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(numba_threads)
-        torch.set_num_threads(torch_threads)
-
-
-def make_eval_env(env_config, seed: int):
-    """The greedy-evaluation env: same settings, its own RNG stream, the env's default threshold
-    (chemical accuracy), so an evaluation episode ends when the greedy circuit is accurate."""
-    from crlqas.envs.qas_env import QASEnv
-
-    env = QASEnv(env_config)
-    env.reset(seed=seed + 1_000_003)
-    return env
-
-
-def make_vec_env(env_config, n_envs: int = 1):
-    """The training envs of one seed: ``n_envs = 1``, a ``DummyVecEnv`` of one ``Monitor(QASEnv)``
-    in this process; ``n_envs > 1``, a ``SubprocVecEnv`` of ``n_envs`` envs, each
-    ``EnvStateWrapper(Monitor(QASEnv))`` (checkpointed through ``env_method("get_state")``) in its
-    own process (start method ``forkserver``, else ``spawn``; one Numba and one torch thread each:
-    :class:`SubprocEnvFactory`).  ``env_config``: a ``QASConfig`` or its dict."""
-    if n_envs == 1:
-        from stable_baselines3.common.monitor import Monitor
-        from stable_baselines3.common.vec_env import DummyVecEnv
-
-        from crlqas.envs.qas_env import QASEnv
-
-        return DummyVecEnv([lambda: Monitor(QASEnv(env_config))])
-    import multiprocessing as mp
-
-    from stable_baselines3.common.vec_env import SubprocVecEnv
-
-    config = env_config if isinstance(env_config, dict) else env_config.to_dict()
-    method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
-    return SubprocVecEnv([SubprocEnvFactory(config) for _ in range(n_envs)], start_method=method)
-
-
-class SubprocEnvFactory:
-    """Builds one training env in a ``SubprocVecEnv`` process: one Numba and one OpenMP/torch thread
-    there (``NUMBA_NUM_THREADS=1`` and ``OMP_NUM_THREADS=1`` are set before this process loads Numba,
-    which the env's config and this module do not import), then
-    ``EnvStateWrapper(Monitor(QASEnv(config)))``.  ``config``: the env's settings as a dict (plain
-    data: unpickling it loads nothing heavy)."""
-
-    def __init__(self, config: dict):
-        self.config = config
-
-    def __call__(self):
-        _worker_init()
-        import numba
-        import torch
-        from stable_baselines3.common.monitor import Monitor
-
-        from crlqas.envs.qas_env import QASEnv
-        from crlqas.envs.wrappers import EnvStateWrapper
-
-        numba.set_num_threads(1)  # (a no-op when the variable above took effect)
-        torch.set_num_threads(1)  # torch was loaded before this call (by stable-baselines3)
-        return EnvStateWrapper(Monitor(QASEnv(self.config)))
-
-
 # ---------------------------------------------------------------------------- one seed
 def train_seed(
     config_dict: dict, run_dir: str, seed: int, resume: bool = False, progress_queue=None, episodes: int | None = None
 ) -> dict:
     """Train (or resume) one seed in this process; returns its summary (also ``summary.json``)."""
-    with _single_threaded():
+    with single_threaded():
         return _train_seed(config_dict, run_dir, seed, resume, progress_queue, episodes)
 
 
@@ -171,19 +88,6 @@ def _train_seed(config_dict: dict, run_dir: str, seed: int, resume: bool, progre
         return _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress_queue, episodes)
     finally:
         close_vec_env(vec_env)  # (SubprocVecEnv: ends its processes, also when the run dies)
-
-
-def close_vec_env(vec_env) -> None:
-    """Close the training envs, also a ``SubprocVecEnv`` whose processes are gone (Ctrl-C reaches
-    them too: they end, and ``close()`` would fail waiting for them, hiding the interrupt)."""
-    try:
-        vec_env.close()
-    except (EOFError, OSError):  # (BrokenPipeError, ConnectionResetError: OSErrors)
-        for process in getattr(vec_env, "processes", ()):
-            if process.is_alive():
-                process.terminate()
-            process.join(timeout=10)
-        vec_env.closed = True
 
 
 def _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress_queue, episodes) -> dict:
@@ -435,7 +339,7 @@ def _train_parallel(cfg_dict, out: Path, seeds, resume_flag, bars) -> list[dict]
     with ctx.Manager() as manager:
         queue = manager.Queue()
         workers = min(len(seeds), os.cpu_count() or 1)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_worker_init) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=worker_init) as pool:
             futures = [pool.submit(train_seed, cfg_dict, str(out), s, resume_flag, queue) for s in seeds]
             while not all(f.done() for f in futures):
                 bars.drain(queue, timeout=0.2)

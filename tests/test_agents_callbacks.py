@@ -59,8 +59,8 @@ def test_run_callback_logs_episodes_and_stops_at_the_budget(tmp_path, agent):
 
 
 def test_run_callback_on_a_tiny_qas_env(tmp_path):
-    from crlqas.agents.train import make_eval_env
-    from crlqas.agents.train import make_vec_env as make_qas_vec_env
+    from crlqas.agents.vecenv import make_eval_env
+    from crlqas.agents.vecenv import make_vec_env as make_qas_vec_env
 
     env_cfg = {"problem": "h2-2q", "max_steps": 3, "optimizer": "cobyla", "optimizer_budget": 30}
     venv = make_qas_vec_env(env_cfg)

@@ -170,7 +170,7 @@ def test_report_drawing_names_kind_and_episode(tmp_path, capsys):
     assert report(tmp_path, which="lowest-energy", as_json=True) == 0
     chosen = json.loads(capsys.readouterr().out)["best_circuit"]
     assert chosen["drawing"].endswith("best_circuit.png") and chosen["kind"] == "lowest-energy"
-    from crlqas.agents.report import circuit_figure
+    from crlqas.agents.plots import circuit_figure
 
     rec = json.loads((tmp_path / "seed_100" / "best" / "best_energy.json").read_text())
     title = circuit_figure(rec).axes[0].get_title()  # kind and seed from the record itself

@@ -1,4 +1,4 @@
-"""Checkpoints that survive damage (agents/runlog.py, agents/checkpoint.py, agents/train.py): a
+"""Checkpoints that survive damage (agents/runlog/checkpoints.py, agents/checkpoint.py, agents/train.py): a
 manifest with a SHA-256 per file, the previous checkpoint kept until the new one is verified,
 ``--resume`` falling back to the newest valid checkpoint and saying why, a clear error when none is
 valid, a changed configuration refused, ``--episodes`` below the episodes done refused, and output
@@ -156,7 +156,7 @@ def test_the_previous_checkpoint_stays_until_the_new_one_is_verified(tmp_path, m
             raise CheckpointInvalid("model.zip checksum mismatch")
         return real(path)
 
-    monkeypatch.setattr(runlog, "verify_checkpoint", failing)
+    monkeypatch.setattr(runlog.checkpoints, "verify_checkpoint", failing)
     with pytest.raises(
         CrlqasError, match=r"failed verification right after it was written.*older checkpoints are kept"
     ):
@@ -164,7 +164,7 @@ def test_the_previous_checkpoint_stays_until_the_new_one_is_verified(tmp_path, m
     # nothing older was deleted, the pointer still names the last verified checkpoint
     assert {ep for ep, _ in checkpoint_dirs(tmp_path)} == {1, 2, 3}
     assert json.loads((tmp_path / "checkpoint.json").read_text())["episode"] == 2
-    monkeypatch.setattr(runlog, "verify_checkpoint", real)
+    monkeypatch.setattr(runlog.checkpoints, "verify_checkpoint", real)
     write_checkpoint(tmp_path, 4, _files(b"four"))
     # the previous complete checkpoint is kept, leftovers and later (abandoned) ones go
     assert sorted(p.name for p in (tmp_path / "checkpoints").iterdir()) == ["ep00000003", "ep00000004"]

@@ -237,7 +237,8 @@ def test_greedy_evaluation_accuracy_and_stop_follow_the_metric(tmp_path, metric)
 
 def test_a_tiny_noisy_run_logs_and_reports_the_three_errors(tmp_path, capsys):
     from crlqas.agents.config import TrainConfig
-    from crlqas.agents.report import curves_figure, format_table, print_best, report, summarize
+    from crlqas.agents.plots import curves_figure
+    from crlqas.agents.report import format_table, print_best, report, summarize
     from crlqas.agents.train import train
 
     data = {

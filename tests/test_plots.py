@@ -12,16 +12,8 @@ import pytest
 
 matplotlib = pytest.importorskip("matplotlib")
 
-from crlqas.agents.report import (
-    CIRCUIT_NAMES,
-    circuit_figure,
-    circuit_title,
-    curves_figure,
-    draw_circuit,
-    plot_curves,
-    report,
-    summarize,
-)
+from crlqas.agents.plots import circuit_figure, circuit_title, curves_figure, draw_circuit, plot_curves
+from crlqas.agents.report import CIRCUIT_NAMES, report, summarize
 from crlqas.qnoise.fileio import atomic_write_bytes, atomic_write_text
 
 PROGRESS = "episode,energy_error,best_error,threshold,success_rate,num_gates,episode_time\n"

@@ -19,7 +19,8 @@ from test_agents_train import _Crash, _rows, tiny_config
 
 from crlqas.agents.config import DEVICES, TrainConfig, resolve_device
 from crlqas.agents.runlog import RESUME_MAY_CHANGE, config_differences
-from crlqas.agents.train import make_vec_env, resume, train, train_seed
+from crlqas.agents.train import resume, train, train_seed
+from crlqas.agents.vecenv import make_vec_env
 from crlqas.cli import main
 from crlqas.qnoise.errors import ValidationError
 
