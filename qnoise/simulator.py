@@ -187,6 +187,16 @@ class Simulator:
             self._siblings[mitigation] = other
         return other
 
+    @property
+    def packed(self) -> tuple[np.ndarray, np.ndarray]:
+        """The compiled circuit and the observable (constant included) in two buffers, for compiled
+        loops: the PTM engine's ``(ibuf, fbuf)`` of :func:`qnoise.compiler.pack_program` (float64;
+        energies by ``qnoise._kernels.program.energies_packed``) or the statevector engine's
+        ``(ibuf, cbuf)`` of :func:`qnoise.statevector.pack_program` (complex128;
+        ``qnoise._kernels.statevector.energies_packed``; built on first use); both give
+        :meth:`energies` bit for bit."""
+        return self._packed if self.engine == "ptm" else self._sv.packed(self.observable)
+
     def mitigated_energy(self, params=None) -> float:
         """Exact readout-mitigated energy (one energy evaluation): ``with_mitigation("readout").energy``,
         the gate-noisy ``Tr(rho H)`` as recovered from the measured outcomes."""

@@ -132,6 +132,18 @@ def pauli_sum_data(indices, coeffs, num_qubits: int):
     return xg, zm, cw, gstart, diag
 
 
+def pack_program(prog, mats, num_qubits: int, ham_data, constant: float = 0.0):
+    """``(ibuf, cbuf)`` for :func:`qnoise._kernels.statevector.energies_packed`: a compiled circuit
+    and the :func:`pauli_sum_data` of an observable (plus its constant) in one int64 and one
+    complex128 buffer (layout in the kernel module)."""
+    xg, zm, cw, gstart, diag = ham_data
+    head = [num_qubits, prog.shape[0], xg.size, zm.size, mats.size, diag.shape[0]]
+    assert len(head) == _k.PACK_HEADER
+    ints = [np.asarray(a, dtype=np.int64).reshape(-1) for a in (head, prog, xg, zm, gstart)]
+    cplx = [np.asarray(a, dtype=np.complex128).reshape(-1) for a in (mats, cw, diag, [constant])]
+    return np.concatenate(ints), np.concatenate(cplx)
+
+
 class StatevectorEngine:
     """Exact noiseless simulation of a parameterised circuit on 2^n amplitudes."""
 
@@ -141,6 +153,7 @@ class StatevectorEngine:
         self._prog, self._mats, self._dags = compile_circuit(circuit, fuse)
         self._ham = None
         self._ham_data = None
+        self._packed = None
 
     @property
     def num_ops(self) -> int:
@@ -156,7 +169,22 @@ class StatevectorEngine:
             data = pauli_sum_data(hamiltonian.indices, hamiltonian.coeffs, self.num_qubits)
             self._ham_data = (data, float(hamiltonian.constant))
             self._ham = hamiltonian
+            self._packed = None
         return self._ham_data
+
+    def packed(self, hamiltonian) -> tuple[np.ndarray, np.ndarray]:
+        """``(ibuf, cbuf)`` of :func:`pack_program` for ``hamiltonian`` (built once per Hamiltonian):
+        :func:`qnoise._kernels.statevector.energies_packed` on it gives :meth:`energies`, bit for bit."""
+        data, const = self._hamiltonian(hamiltonian)
+        if self._packed is None:
+            self._packed = pack_program(self._prog, self._mats, self.num_qubits, data, const)
+        return self._packed
+
+    def parallel_batch(self, rows: int, hamiltonian) -> bool:
+        """Whether :meth:`energies` spreads a batch of ``rows`` over Numba threads."""
+        data, _ = self._hamiltonian(hamiltonian)
+        work = rows * (self.num_ops + 2 * data[0].size) << self.num_qubits
+        return work >= PARALLEL_WORK and numba.get_num_threads() > 1
 
     def state(self, params) -> np.ndarray:
         """The 2^n state vector ``U(params)|0...0>``."""
@@ -184,8 +212,7 @@ class StatevectorEngine:
         if not np.all(np.isfinite(p)):
             raise ParameterError("parameters must be finite")
         data, const = self._hamiltonian(hamiltonian)
-        work = p.shape[0] * (self.num_ops + 2 * data[0].size) << self.num_qubits
-        kern = _k.energies_parallel if work >= PARALLEL_WORK and numba.get_num_threads() > 1 else _k.energies
+        kern = _k.energies_parallel if self.parallel_batch(p.shape[0], hamiltonian) else _k.energies
         out = kern(self._prog, self._mats, np.ascontiguousarray(p), self.num_qubits, *data)
         return out + const
 

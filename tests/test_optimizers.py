@@ -124,9 +124,12 @@ def test_budget_never_exceeded(h2_fun, name, budget):
     assert np.isfinite(res.fun) or res.nfev == 0
 
 
-def test_compiled_loop_respects_budget_and_counts(noisy_fun):
+@pytest.mark.parametrize("engine", ["ptm", "statevector"])
+def test_compiled_loop_respects_budget_and_counts(noisy_fun, h2_fun, engine):
+    fun = noisy_fun if engine == "ptm" else h2_fun
+    assert fun.simulator.engine == engine
     for budget in (1, 2, 3, 99, 1667):
-        res = get_optimizer("spsa3").minimize(noisy_fun, np.zeros(noisy_fun.num_params), budget, seed=1)
+        res = get_optimizer("spsa3").minimize(fun, np.zeros(fun.num_params), budget, seed=1)
         assert res.info["compiled"] and 0 <= budget - res.nfev <= 1  # an odd evaluation may be left
         assert res.nfev == 2 * res.nit or (res.nit == 0 and res.nfev <= 1)
 
@@ -185,13 +188,14 @@ def test_spsa3_stages_and_like_with_like_best(noisy_fun):
     assert res.info["stage_shots"] == [1000, 10000, 100000]
     assert len(res.info["stage_best"]) == 3 and res.fun == res.info["stage_best"][-1]
     assert res.nfev == 1666 and seen == list(res.history_nfev)  # one odd evaluation left over
-    # exact energies: compiled and Python loops give the same trajectory
-    a = opt.minimize(noisy_fun, np.zeros(shots.num_params), 300, seed=4)
-    b = get_optimizer("spsa3", preset="lih-4q", use_kernel=False).minimize(
-        noisy_fun, np.zeros(shots.num_params), 300, seed=4
-    )
-    np.testing.assert_allclose(a.history, b.history, rtol=0, atol=1e-10)
-    np.testing.assert_allclose(a.x, b.x, atol=1e-10)
+    # compiled and Python loops give the same trajectory, bit for bit (tests/test_spsa_kernel.py)
+    for fun in (noisy_fun, shots):
+        a = opt.minimize(fun, np.zeros(shots.num_params), 300, seed=4)
+        b = get_optimizer("spsa3", preset="lih-4q", use_kernel=False).minimize(
+            fun, np.zeros(shots.num_params), 300, seed=4
+        )
+        np.testing.assert_array_equal(a.history, b.history)
+        np.testing.assert_array_equal(a.x, b.x)
 
 
 def test_energy_function_noise_is_the_paper_model(noisy_fun):

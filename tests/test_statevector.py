@@ -300,3 +300,45 @@ def test_parallel_batch_matches_serial(monkeypatch):
     data, const = eng._hamiltonian(h)
     direct = K.energies_parallel(eng._prog, eng._mats, batch, 4, *data) + const
     np.testing.assert_array_equal(direct, serial)
+
+
+# ---------------------------------------------------------------------------- packed program
+@pytest.mark.parametrize("lazy", [False, True])
+@pytest.mark.parametrize("n,seed", list(cases()))
+def test_packed_program_equals_energies(n, seed, lazy, monkeypatch):
+    """``energies_packed`` on ``packed(h)`` (two buffers, for compiled loops) is ``energies``, bit for bit."""
+    import crlqas.qnoise.statevector as sv
+
+    if lazy:
+        monkeypatch.setattr(sv, "MAX_DIAGONAL_ENTRIES", 0)
+    rng = np.random.default_rng(300 + 10 * n + seed)
+    c = random_circuit(n, 12 * n + 5, rng)
+    h = ham(n, rng, terms=int(rng.integers(1, 40)), constant=float(rng.normal()))
+    eng = StatevectorEngine(c)
+    ibuf, cbuf = eng.packed(h)
+    assert ibuf.dtype == np.int64 and cbuf.dtype == np.complex128
+    assert eng.packed(h)[0] is ibuf  # built once per Hamiltonian
+    data, const = eng._hamiltonian(h)
+    views = K.unpack(ibuf, cbuf)
+    assert views[0] == n and views[-1] == const and (views[-2].shape[0] == 0) == lazy
+    for view, array in zip(views[1:-1], (eng._prog, eng._mats, *data)):
+        np.testing.assert_array_equal(view, array)
+    batch = rng.uniform(-np.pi, np.pi, (5, c.num_parameters))
+    out = K.energies_packed(batch, ibuf, cbuf)
+    np.testing.assert_array_equal(out, eng.energies(batch, h))
+    assert abs(out[0] - dense_energy(h, dense_state(c, batch[0]))) < 1e-12
+
+
+def test_packed_program_follows_the_hamiltonian():
+    rng = np.random.default_rng(11)
+    c = random_circuit(3, 20, rng)
+    eng = StatevectorEngine(c)
+    h1, h2 = ham(3, rng, constant=0.5), ham(3, rng, constant=-1.0)
+    empty = SimpleNamespace(num_qubits=3, constant=2.5, coeffs=np.zeros(0), indices=np.zeros(0, np.int64))
+    batch = rng.uniform(-3, 3, (3, c.num_parameters))
+    for h in (h1, h2, empty, h1):
+        np.testing.assert_array_equal(K.energies_packed(batch, *eng.packed(h)), eng.energies(batch, h))
+    np.testing.assert_array_equal(K.energies_packed(batch, *eng.packed(empty)), [2.5] * 3)
+    no_params = StatevectorEngine(Circuit(2).h(0).cx(0, 1))
+    zz = SimpleNamespace(num_qubits=2, constant=0.0, coeffs=np.ones(1), indices=np.array([15]))
+    np.testing.assert_allclose(K.energies_packed(np.zeros((2, 0)), *no_params.packed(zz)), [1.0, 1.0], atol=1e-15)

@@ -11,6 +11,12 @@ sorted into groups of equal x-mask (X/Y bits; ``xg[g]``, terms ``gstart[g]:gstar
 ``P|psi>[b] = i^{#Y} (-1)^{|(b^x)&z|} psi[b^x]``.  So ``H|psi>[b^x_g] += f_g(b) psi[b]`` with the
 group diagonal ``f_g(b) = sum_k cw_k (-1)^{|b&z_k|}``; ``diag`` holds all ``f_g`` precomputed, or
 has zero rows when they are built per call (large states).  Kernels never validate.
+
+Packed form (``qnoise.statevector.pack_program``, for compiled loops that take one program
+argument): program and observable in two buffers, ``ibuf`` (int64: the header ``(n, rows of prog,
+groups, terms, entries of mats, rows of diag)``, then ``prog``, ``xg``, ``zm``, ``gstart``) and
+``cbuf`` (complex128: ``mats``, ``cw``, ``diag``, then the constant); :func:`unpack` gives back
+views of the arrays.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from numba import prange
 from ._jit import kernel
 
 OP_U1, OP_U2, OP_D1, OP_D2, OP_X, OP_CX, OP_CZ, OP_SWAP, OP_RX, OP_RY, OP_RZ = range(11)
+PACK_HEADER = 6  # int64 entries before the program in a packed ``ibuf``
 
 
 @kernel
@@ -274,6 +281,30 @@ def energies_parallel(prog, mats, params2d, num_qubits, xg, zm, cw, gstart, diag
     out = np.empty(params2d.shape[0])
     for r in prange(params2d.shape[0]):
         out[r] = energy(prog, mats, params2d[r], num_qubits, xg, zm, cw, gstart, diag)
+    return out
+
+
+@kernel
+def unpack(ibuf, cbuf):
+    """Views ``(num_qubits, prog, mats, xg, zm, cw, gstart, diag, constant)`` of a packed program."""
+    n, nops, ngroups, nterms, nmats, nrows = ibuf[0], ibuf[1], ibuf[2], ibuf[3], ibuf[4], ibuf[5]
+    a1 = PACK_HEADER + 4 * nops
+    a2 = a1 + ngroups
+    a3 = a2 + nterms
+    b1 = nmats
+    b2 = b1 + nterms
+    b3 = b2 + nrows * (1 << n)
+    prog = ibuf[PACK_HEADER:a1].reshape(nops, 4)
+    diag = cbuf[b2:b3].reshape(nrows, 1 << n)
+    return n, prog, cbuf[:b1], ibuf[a1:a2], ibuf[a2:a3], cbuf[b1:b2], ibuf[a3 : a3 + ngroups + 1], diag, cbuf[b3].real
+
+
+@kernel
+def energies_packed(params2d, ibuf, cbuf):
+    """:func:`energies` of a packed program, the observable's constant added to each row."""
+    n, prog, mats, xg, zm, cw, gstart, diag, const = unpack(ibuf, cbuf)
+    out = energies(prog, mats, params2d, n, xg, zm, cw, gstart, diag)
+    out += const
     return out
 
 

@@ -22,10 +22,16 @@ and the result is the best point of the *final* (``N``-shot) stage; the earlier 
 so a lucky low-shot value could win.)  With exact energies (``shots=None``) the stages differ only
 in budget.
 
-Speed: when the objective is a PTM-engine :class:`~qnoise.optimizers.energy.EnergyFunction`, whole
-stages run inside one compiled call (:mod:`qnoise.optimizers._spsa_kernel`); otherwise each
-iteration makes one batched call for its perturbation pair.  Directions are drawn per stage from
-the run's generator in both paths, so the two give the same trajectory for exact energies.
+Speed: when the objective is an :class:`~qnoise.optimizers.energy.EnergyFunction` (either engine:
+PTM for noisy models, statevector for noiseless ones), whole stages run inside one compiled call
+(:mod:`qnoise.optimizers._spsa_kernel`); otherwise (``use_kernel=False``, a plain callable, or an
+objective whose ``kernel_args()`` is ``None``) each iteration makes one batched call for its
+perturbation pair.  The two paths give the same results bit for bit, shot noise and callbacks
+included: directions are drawn per stage and shot noise per evaluation from the run's generator in
+the same order, the compiled loop computes the same energies and rounds as NumPy does, and with a
+callback the compiled loop runs chunks of :data:`CALLBACK_CHUNK` iterations whose bookkeeping
+(evaluations, best point, history, callback) is then replayed per iteration, so a callback that
+stops the run stops it at its own iteration.
 """
 
 from __future__ import annotations
@@ -150,7 +156,7 @@ class AdamSPSA(Optimizer):
             return None
         kargs = obj.fun.kernel_args()
         if kargs is None and self.use_kernel is True:
-            raise ValidationError("use_kernel=True needs the PTM engine (a noise model with gate noise)")
+            raise ValidationError("use_kernel=True, but the objective offers no packed program (kernel_args() is None)")
         return kargs
 
     def _hyper_array(self) -> np.ndarray:
@@ -158,12 +164,15 @@ class AdamSPSA(Optimizer):
         return np.array([h["a"], h["alpha"], h["c"], h["gamma"], h["lam"], h["beta1"], h["beta2"], self.eps])
 
     # ------------------------------------------------------------------ one stage
+    def _perturbation_gain(self, kp1: float) -> float:
+        return self.hyper["c"] / kp1 ** self.hyper["gamma"]
+
     def _stage_python(self, obj: Objective, st: _State, deltas: np.ndarray) -> None:
         h = self.hyper
         for d in deltas:
             kp1 = st.k + 1.0
-            ak, ck = h["a"] / kp1 ** h["alpha"], h["c"] / kp1 ** h["gamma"]
-            fp, fm = obj.batch(np.stack([st.x + ck * d, st.x - ck * d]))
+            ak, ck = h["a"] / kp1 ** h["alpha"], self._perturbation_gain(kp1)
+            fp, fm = obj.batch(_pair(st.x, ck, d))
             g = (fp - fm) / (2.0 * ck) / d
             b1k = h["beta1"] / kp1 ** h["lam"]
             st.m = b1k * st.m + (1.0 - b1k) * g
@@ -175,29 +184,49 @@ class AdamSPSA(Optimizer):
             self._x_last = st.x
             obj.record(st.x, 0.5 * (fp + fm))
 
-    def _stage_kernel(self, obj: Objective, st: _State, deltas: np.ndarray, rng, packed) -> None:
+    def _stage_kernel(self, obj: Objective, st: _State, deltas: np.ndarray, rng, kargs) -> None:
         from ._spsa_kernel import adam_spsa_iterations
 
         iters = deltas.shape[0]
+        # the Python loop's draws (EnergyFunction.evaluate): two normals per iteration with shots
         sigma = obj.fun.sigma(obj.shots)
-        noise = rng.standard_normal(2 * iters) if sigma > 0 else np.zeros(2 * iters)
+        noise = np.zeros(2 * iters) if obj.shots is None else sigma * rng.standard_normal(2 * iters)
         hyper = self._hyper_array()
         chunk = iters if obj.callback is None else CALLBACK_CHUNK
         best_x = np.empty_like(st.x)
         for start in range(0, iters, max(chunk, 1)):
-            stop = min(start + chunk, iters)
-            hist = np.empty(stop - start)
-            xs = np.empty((stop - start, st.x.size))
-            nfev0 = obj.nfev
-            chunk_deltas, chunk_noise = deltas[start:stop], noise[2 * start : 2 * stop]
+            n = min(start + chunk, iters) - start
+            vals, xs = np.empty((n, 2)), np.empty((n, st.x.size))
+            chunk_deltas, chunk_noise = deltas[start : start + n], noise[2 * start : 2 * (start + n)]
             best = adam_spsa_iterations(
-                st.x, st.m, st.v, st.k, chunk_deltas, chunk_noise, sigma, hyper, best_x, hist, xs, *packed
+                st.x, st.m, st.v, st.k, chunk_deltas, chunk_noise, hyper, best_x, vals, xs, *kargs
             )
-            st.k += stop - start
+            if not np.all(np.isfinite(vals)):
+                raise ValidationError("the objective returned a non-finite value")
+            if obj.callback is not None:
+                self._replay(obj, st, chunk_deltas, vals, xs)
+                continue
+            st.k += n
             self._x_last = st.x
-            obj.add_external(2 * (stop - start), best_x if math.isfinite(best) else None, best)
-            after = np.vstack([xs[1:], st.x[None, :]])
-            obj.extend_history(hist, nfev0 + 2 * np.arange(1, stop - start + 1), after)
+            nfev0 = obj.nfev
+            obj.add_external(2 * n, best_x if math.isfinite(best) else None, best)
+            obj.extend_history(0.5 * (vals[:, 0] + vals[:, 1]), nfev0 + 2 * np.arange(1, n + 1))
+
+    def _replay(self, obj: Objective, st: _State, deltas: np.ndarray, vals: np.ndarray, xs: np.ndarray) -> None:
+        """The Python loop's bookkeeping, iteration by iteration, of a chunk the kernel has run
+        (``st.x`` is already its last iterate): a stopping callback leaves the run as it was then."""
+        after = np.vstack([xs[1:], st.x[None, :]])
+        for i, d in enumerate(deltas):
+            obj.add_evaluated(_pair(xs[i], self._perturbation_gain(st.k + 1.0), d), vals[i])
+            st.k += 1
+            self._x_last = after[i]
+            obj.record(after[i], 0.5 * (vals[i, 0] + vals[i, 1]))
+        self._x_last = st.x
+
+
+def _pair(x: np.ndarray, ck: float, d: np.ndarray) -> np.ndarray:
+    """The perturbation pair ``x +- ck d`` (rows)."""
+    return np.stack([x + ck * d, x - ck * d])
 
 
 class SPSA3(AdamSPSA):

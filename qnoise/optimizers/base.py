@@ -199,20 +199,12 @@ class Objective:
             if self.callback(info):
                 raise StopRequested
 
-    def extend_history(self, values, nfevs, xs) -> None:
-        """Record many iterations at once (``xs[i]``: the iterate after iteration ``i``)."""
-        if self.callback is None:
-            self.nit += len(values)
-            self.history.extend(float(f) for f in values)
-            self.history_nfev.extend(int(e) for e in nfevs)
-            return
-        nfev = self.nfev
-        try:
-            for f, e, x in zip(values, nfevs, xs):
-                self.nfev = int(e)
-                self.record(x, f)
-        finally:
-            self.nfev = nfev
+    def extend_history(self, values, nfevs) -> None:
+        """Record many iterations at once (runs without a callback; with one, see :meth:`record`)."""
+        assert self.callback is None
+        self.nit += len(values)
+        self.history.extend(float(f) for f in values)
+        self.history_nfev.extend(int(e) for e in nfevs)
 
     def new_stage(self, shots) -> None:
         """Start a stage evaluated with ``shots``: the best point is tracked afresh (values from
@@ -221,6 +213,12 @@ class Objective:
             self.stage_bests.append((self.best_x, self.best_fun))
         self.best_x, self.best_fun = None, math.inf
         self.shots = shots
+
+    def add_evaluated(self, X: np.ndarray, values: np.ndarray) -> None:
+        """Account for the values at the rows of ``X`` computed outside (a compiled loop) as
+        :meth:`batch` accounts for its own: charges ``len(X)`` and tracks the best."""
+        self._charge(X.shape[0])
+        self._track(X, values)
 
     def add_external(self, nfev: int, best_x, best_fun: float) -> None:
         """Account for evaluations made outside Python (a compiled loop)."""

@@ -63,12 +63,14 @@ class EnergyFunction:
         return float(f), np.asarray(g, dtype=np.float64)
 
     def kernel_args(self):
-        """The packed program and observable ``(ibuf, fbuf)`` of :func:`qnoise.compiler.pack_program`
-        for in-kernel optimisation loops, or ``None`` when the simulator does not use the PTM engine."""
+        """The simulator's packed program and observable (:attr:`qnoise.simulator.Simulator.packed`,
+        either engine) for the in-kernel optimisation loops (:mod:`qnoise.optimizers._spsa_kernel`),
+        or ``None`` (the Python loop) when the statevector engine would spread a pair of evaluations
+        over threads (large states, where the Python loop's cost is negligible in comparison)."""
         sim = self.simulator
-        if sim.engine != "ptm":
+        if sim.engine == "statevector" and sim._sv.parallel_batch(2, sim.observable):
             return None
-        return sim._packed
+        return sim.packed
 
     def __repr__(self) -> str:
         return f"EnergyFunction({self.simulator.circuit!r}, shots={self.shots})"
