@@ -16,10 +16,39 @@ import numpy as np
 
 from crlqas.qnoise.errors import ValidationError
 
-from .report import problem_units, read_progress, with_unit
-from .runlog import CIRCUIT_KINDS, METRICS
+from .runlog import CIRCUIT_KINDS, METRICS, read_log
 
-__all__ = ["CURVE_PANELS", "circuit_figure", "circuit_title", "curves_figure", "draw_circuit", "plot_curves"]
+__all__ = [
+    "CURVE_PANELS",
+    "circuit_figure",
+    "circuit_title",
+    "curves_figure",
+    "draw_circuit",
+    "plot_curves",
+    "problem_units",
+    "with_unit",
+]
+
+
+def problem_units(problem) -> tuple[str, float, str]:
+    """``(energy unit, accuracy threshold, its name)`` of the run's problem: ``("Ha", 1.6e-3,
+    "chemical accuracy")`` for a molecule; no unit (``""``) for a spin model, whose energies are in
+    units of its couplings, and for a problem that cannot be loaded (a custom Hamiltonian)."""
+    from crlqas.qnoise.errors import CrlqasError
+    from crlqas.qnoise.problems import CHEMICAL_ACCURACY, get_problem
+
+    try:
+        p = get_problem(problem)
+    except CrlqasError:  # no problem id (custom Hamiltonian), a moved problem file: no unit known
+        return "", CHEMICAL_ACCURACY, "accuracy threshold"
+    if p.kind == "molecule":
+        return "Ha", p.chemical_accuracy, "chemical accuracy"
+    return "", p.chemical_accuracy, "accuracy threshold"
+
+
+def with_unit(label: str, unit: str) -> str:
+    """``"label (unit)"``, or ``label`` alone when there is no unit."""
+    return f"{label} ({unit})" if unit else label
 
 
 def _with_unit_value(value: float, unit: str) -> str:
@@ -78,7 +107,7 @@ def curves_figure(s: dict, metric: str | None = None):
         if column != key:
             ylabel = f"{ylabel} {metric}"
         for r in s["seeds"]:
-            xs, ys = _panel_points(read_progress(Path(r["dir"]) / f"{src}.csv"), column, running_min)
+            xs, ys = _panel_points(read_log(Path(r["dir"]) / f"{src}.csv"), column, running_min)
             if xs:
                 ax.plot(xs, ys, lw=1, marker="." if src == "eval" else None, label=f"seed {r['seed']}")
         if key in ("energy_error", "best_error", "error", "threshold"):

@@ -19,13 +19,22 @@ writes (learning curves, a drawing of the run's circuit) are drawn by :mod:`crlq
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 from crlqas.qnoise.errors import ValidationError
 
-from .runlog import CIRCUIT_KINDS, METRICS, best_from_run, circuit_kind, pick_circuit, read_circuits, run_problem
+from .plots import draw_circuit, plot_curves, problem_units, with_unit
+from .runlog import (
+    CIRCUIT_KINDS,
+    METRICS,
+    best_from_run,
+    circuit_kind,
+    pick_circuit,
+    read_circuits,
+    read_log,
+    run_problem,
+)
 
 __all__ = [
     "BEST_FIELDS",
@@ -34,11 +43,8 @@ __all__ = [
     "describe_circuit",
     "format_table",
     "print_best",
-    "problem_units",
-    "read_progress",
     "report",
     "summarize",
-    "with_unit",
 ]
 
 #: the fields of a best-circuit record (``best/<name>.json``) that the summary keeps
@@ -58,18 +64,6 @@ BEST_FIELDS = (
 )
 
 
-def read_progress(path: Path) -> list[dict]:
-    """A run's CSV log (``progress.csv``, ``eval.csv``) as rows of numbers (``None``: empty); ``[]`` if missing."""
-    if not path.exists():
-        return []
-    with open(path, newline="") as fh:
-        rows = list(csv.DictReader(fh))
-    out = []
-    for r in rows:
-        out.append({k: (float(v) if v not in ("", None) else None) for k, v in r.items()})
-    return out
-
-
 def summarize(run_dir) -> dict:
     """``{"run_dir", "config", "seeds": [per-seed dict]}`` from a run directory."""
     run = Path(run_dir)
@@ -79,8 +73,8 @@ def summarize(run_dir) -> dict:
     metric = _success_metric(config)
     seeds = []
     for sdir in sorted(run.glob("seed_*"), key=lambda p: int(p.name.split("_")[1])):
-        rows = read_progress(sdir / "progress.csv")
-        evals = read_progress(sdir / "eval.csv")
+        rows = read_log(sdir / "progress.csv")
+        evals = read_log(sdir / "eval.csv")
         first_greedy = next((e for e in evals if e.get("accurate")), None)
         best = {}  # kind name -> the record's fields, its kind and label, its file
         for found in sorted(read_circuits(sdir), key=lambda f: _KIND_ORDER.get(f.kind, len(_KIND_ORDER))):
@@ -271,27 +265,6 @@ def describe_circuit(record: dict, unit: str = "Ha", qasm=None) -> str:
     )
 
 
-def problem_units(problem) -> tuple[str, float, str]:
-    """``(energy unit, accuracy threshold, its name)`` of the run's problem: ``("Ha", 1.6e-3,
-    "chemical accuracy")`` for a molecule; no unit (``""``) for a spin model, whose energies are in
-    units of its couplings, and for a problem that cannot be loaded (a custom Hamiltonian)."""
-    from crlqas.qnoise.errors import CrlqasError
-    from crlqas.qnoise.problems import CHEMICAL_ACCURACY, get_problem
-
-    try:
-        p = get_problem(problem)
-    except CrlqasError:  # no problem id (custom Hamiltonian), a moved problem file: no unit known
-        return "", CHEMICAL_ACCURACY, "accuracy threshold"
-    if p.kind == "molecule":
-        return "Ha", p.chemical_accuracy, "chemical accuracy"
-    return "", p.chemical_accuracy, "accuracy threshold"
-
-
-def with_unit(label: str, unit: str) -> str:
-    """``"label (unit)"``, or ``label`` alone when there is no unit."""
-    return f"{label} ({unit})" if unit else label
-
-
 #: what each kind of best circuit (``best/<file>.json``, :data:`crlqas.agents.runlog.CIRCUIT_KINDS`)
 #: is, by kind name: the drawing's title and the printed lines say it
 CIRCUIT_NAMES = {k.name: k.label for k in CIRCUIT_KINDS}
@@ -330,8 +303,6 @@ def report(
     if chosen is not None:
         s["best_circuit"] = chosen
     if plots and s["seeds"]:
-        from .plots import draw_circuit, plot_curves  # (here: plots imports this module)
-
         out = Path(run_dir) / "report"
         s["plots"] = [str(plot_curves(s, out / "learning_curves.png", metric))]
         if chosen is not None:

@@ -109,6 +109,7 @@ from .logs import (
     logged_episodes,
     metric_error,
     plain_json,
+    read_log,
     step_energies,
     step_errors,
 )
@@ -147,6 +148,7 @@ __all__ = [
     "pick_circuit",
     "plain_json",
     "read_circuits",
+    "read_log",
     "read_manifest",
     "read_record",
     "record_circuit",

@@ -230,3 +230,15 @@ def metric_error(errors: dict | None, metric: str = "noisy") -> float:
     """``|error|`` of ``metric`` in ``errors`` (signed errors by metric); infinite when unknown."""
     err = None if not isinstance(errors, dict) else errors.get(metric)
     return math.inf if err is None else abs(float(err))
+
+
+def read_log(path: Path) -> list[dict]:
+    """A run's CSV log (``progress.csv``, ``eval.csv``) as rows of numbers (``None``: empty); ``[]`` if missing."""
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        out.append({k: (float(v) if v not in ("", None) else None) for k, v in r.items()})
+    return out
