@@ -159,8 +159,17 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def atomic_write_json(path, data, *, indent: int = 1, default=None) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically (NaN and inf are written as JSON extensions)."""
+def json_default(value):
+    """``json.dumps``' ``default`` for what results hold besides plain data: NumPy arrays and
+    scalars become lists and numbers; anything else is a ``TypeError`` naming its type."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def atomic_write_json(path, data, *, indent: int = 1, default=json_default) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (NumPy values as numbers, NaN and inf as JSON
+    extensions; ``default`` handles other types, see :func:`json_default`)."""
     return atomic_write_text(path, json.dumps(data, indent=indent, default=default) + "\n")
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from crlqas.qnoise.fileio import atomic_write_json as _atomic_write_json
-from crlqas.qnoise.fileio import atomic_write_text
+from crlqas.qnoise.fileio import atomic_write_text, json_default
 
 EPISODE_COLUMNS = (
     "episode",
@@ -114,22 +114,12 @@ def logged_episodes(seed_dir) -> int:
 
 
 def atomic_write_json(path, data) -> None:
-    _atomic_write_json(path, data, indent=2, default=_json_default)
+    _atomic_write_json(path, data, indent=2)
 
 
 def plain_json(data):
     """``data`` as it reads back from JSON (tuples as lists, NumPy values as numbers)."""
-    return json.loads(json.dumps(data, default=_json_default))
-
-
-def _json_default(x):
-    if isinstance(x, (np.floating, np.integer)):
-        return x.item()
-    if isinstance(x, np.ndarray):
-        return x.tolist()
-    if isinstance(x, (np.bool_,)):
-        return bool(x)
-    raise TypeError(f"not JSON serialisable: {type(x).__name__}")
+    return json.loads(json.dumps(data, default=json_default))
 
 
 class EpisodeLog:

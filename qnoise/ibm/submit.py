@@ -9,7 +9,7 @@ import datetime
 from pathlib import Path
 
 from ..errors import ValidationError, require
-from ..fileio import atomic_write_json
+from ..fileio import atomic_write_json, json_default
 from .isa import check_width, transpile_isa
 from .runtime import FORMAT, MODES, estimator_options, get_backend, is_fake, run_estimator
 
@@ -136,6 +136,5 @@ def write_record(record: dict, path) -> Path:
 
 
 def _default(x):
-    if hasattr(x, "tolist"):
-        return x.tolist()
-    return str(x)
+    """NumPy values as numbers (:func:`json_default`); anything else (timestamps, job ids, ...) as text."""
+    return json_default(x) if hasattr(x, "tolist") else str(x)
