@@ -55,6 +55,7 @@ __getattr__, __dir__, __all__ = attach(
         "qiskit_bridge",
         "ibm",
         "fileio",
+        "results",
         "lazy",
     },
 )
