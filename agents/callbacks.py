@@ -118,6 +118,7 @@ class RunCallback(BaseCallback):
         self.eval_streak = s.get("eval_streak", 0)  # consecutive chemically accurate greedy evals
         self.last_eval = s.get("last_eval")  # row of the latest greedy evaluation
         self.first_greedy = s.get("first_greedy")  # first chemically accurate greedy evaluation
+        self.evaluations = s.get("evaluations", 0)  # energy evaluations of training episodes
         # False, "success" (final) or "time" (a new invocation, --resume, continues)
         self.stopped_early = s.get("stopped_early", False) or False
         if self.stopped_early == "time":
@@ -162,6 +163,7 @@ class RunCallback(BaseCallback):
             "last_eval": self.last_eval,
             "stopped_early": self.stopped_early,
             "first_greedy": self.first_greedy,
+            "evaluations": self.evaluations,
         }
 
     def open(self) -> None:
@@ -284,6 +286,7 @@ class RunCallback(BaseCallback):
 
     def _episode_end(self, info) -> None:
         self.episodes += 1
+        self.evaluations += int(info.get("episode_nfev", 0))
         success = bool(info.get("success", False))
         self.successes = [*self.successes, success][-100:]
         ep, now = self._ep, time.perf_counter()

@@ -318,6 +318,10 @@ class TrainConfig:
         """The same config with agent profile ``profile`` (``"paper"`` or ``"cpu"``)."""
         return replace(self, agent=replace(self.agent, profile=profile))
 
+    def with_agent_params(self, **params) -> TrainConfig:
+        """The same config with ``[agent.params]`` updated by ``params``."""
+        return replace(self, agent=replace(self.agent, params={**self.agent.params, **params}))
+
     def with_device(self, device: str) -> TrainConfig:
         """The same config with ``[agent] device`` = ``device`` (``"auto"``, ``"cpu"`` or ``"cuda"``)."""
         return replace(self, agent=replace(self.agent, device=device))

@@ -127,6 +127,8 @@ class MaskedReplayBufferSamples(NamedTuple):
     rewards: th.Tensor
     discounts: th.Tensor | None
     next_action_masks: th.Tensor  # bool (batch, n_actions): legal actions in next_observations
+    weights: th.Tensor | None = None  # importance weights (batch, 1) of prioritised sampling
+    indices: np.ndarray | None = None  # the sampled transitions, for new priorities
 
 
 class MaskedNStepReplayBuffer(NStepReplayBuffer):
@@ -187,10 +189,11 @@ class MaskedNStepReplayBuffer(NStepReplayBuffer):
             self.next_action_masks[self.pos, i] = True if mask is None else np.asarray(mask, bool)
         super().add(obs, next_obs, action, reward, done, infos)
 
-    def _get_samples(self, batch_inds: np.ndarray, env: VecNormalize | None = None):
+    def _get_samples(self, batch_inds: np.ndarray, env: VecNormalize | None = None, env_indices=None):
         # Same computation as stable_baselines3's NStepReplayBuffer._get_samples (v2.9), plus the
-        # mask of the state the n-step return bootstraps from.
-        env_indices = np.random.randint(0, self.n_envs, size=batch_inds.shape)
+        # mask of the state the n-step return bootstraps from (and the envs' columns when given).
+        if env_indices is None:
+            env_indices = np.random.randint(0, self.n_envs, size=batch_inds.shape)
         last_valid_index = self.pos - 1
         original_timeout_values = self.timeouts[last_valid_index].copy()
         self.timeouts[last_valid_index] = np.logical_or(
@@ -234,6 +237,10 @@ class MaskedDQN(DQN):
     counts gradient updates.  The environment should expose ``action_masks()``; without it every
     action is legal.
 
+    ``prioritized_replay``: ``False`` (uniform replay), ``True`` or a dict of
+    :class:`~agents.prioritized.PrioritizedMaskedReplayBuffer` settings (``alpha``, ``beta0``,
+    ``beta_steps``, ``eps``): proportional prioritised replay with importance-weighted Huber loss.
+
     Several envs (a vector env of ``n_envs``): each acts on its own mask; one gradient step
     (``gradient_steps``) follows each vector step of ``n_envs`` transitions, and
     ``learning_starts`` counts transitions.  The masks of the envs' current states come from the
@@ -249,19 +256,27 @@ class MaskedDQN(DQN):
         exploration_decay: float = 0.99995,
         n_steps: int = 1,
         replay_buffer_kwargs: dict | None = None,
+        prioritized_replay: bool | dict = False,
         **kwargs,
     ):
         if not 0.0 < exploration_decay <= 1.0:
             raise ValueError(f"exploration_decay must be in (0, 1]; got {exploration_decay!r}")
+        if not isinstance(prioritized_replay, (bool, dict)):
+            raise ValueError(f"prioritized_replay must be true, false or a table; got {prioritized_replay!r}")
         gamma = kwargs.get("gamma", 0.99)
         rb_kwargs = {"n_steps": int(n_steps), "gamma": gamma, **(replay_buffer_kwargs or {})}
+        buffer_class = MaskedNStepReplayBuffer
+        if prioritized_replay is not False:
+            from .prioritized import PrioritizedMaskedReplayBuffer
+
+            buffer_class = PrioritizedMaskedReplayBuffer
+            rb_kwargs.update(prioritized_replay if isinstance(prioritized_replay, dict) else {})
+        self.prioritized_replay = prioritized_replay
         self.exploration_decay = float(exploration_decay)
         self._stop_requested = False
         self._mask_cache = None  # (num_timesteps, masks of the envs' current states), from the last step
         kwargs.setdefault("train_freq", 1)
-        super().__init__(
-            policy, env, replay_buffer_class=MaskedNStepReplayBuffer, replay_buffer_kwargs=rb_kwargs, **kwargs
-        )
+        super().__init__(policy, env, replay_buffer_class=buffer_class, replay_buffer_kwargs=rb_kwargs, **kwargs)
         self.exploration_rate = self.exploration_initial_eps
 
     # ----------------------------------------------------------------------------- acting
@@ -391,7 +406,11 @@ class MaskedDQN(DQN):
             data = self.replay_buffer.sample(batch_size, env=self.get_vec_normalize_env())
             target = self.td_target(data)
             current = th.gather(self.q_net(data.observations), 1, data.actions.long())
-            loss = F.smooth_l1_loss(current, target)
+            if data.weights is None:
+                loss = F.smooth_l1_loss(current, target)
+            else:  # prioritised replay: importance-weighted loss, new priorities from the TD errors
+                loss = (data.weights * F.smooth_l1_loss(current, target, reduction="none")).mean()
+                self.replay_buffer.update_priorities(data.indices, (target - current).detach().cpu().numpy())
             losses.append(loss.item())
             self.policy.optimizer.zero_grad()
             loss.backward()

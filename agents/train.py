@@ -57,7 +57,7 @@ from pathlib import Path
 from crlqas.qnoise.errors import InputFileError, OutputPathError, ValidationError
 from crlqas.qnoise.fileio import check_output_dir, read_json_object
 
-from .runlog import atomic_write_json, episodes_done, find_checkpoint
+from .runlog import RESULT_FILE, agent_method, atomic_write_json, episodes_done, find_checkpoint, seed_result
 from .vecenv import close_vec_env, make_eval_env, make_vec_env, single_threaded, worker_init
 
 __all__ = ["load_run_config", "resume", "seed_dir", "train", "train_seed"]
@@ -180,6 +180,22 @@ def _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress
     for name in ("best_energy", "first_accurate", "shortest_accurate", "greedy"):
         rec = run_cb.best.get(name)
         summary[name] = None if rec is None else {k: v for k, v in rec.items() if k not in ("circuit",)}
+    summary["evaluations"] = run_cb.evaluations
+    noise = cfg.env.noise
+    result = seed_result(
+        sdir,
+        method=agent_method(cfg.agent.name, cfg.agent.profile),
+        problem=str(vec_env.get_attr("problem_id", indices=0)[0]),
+        noise="none" if noise in (None, "noiseless") else getattr(noise, "name", noise),
+        seed=seed,
+        metric=cfg.env.success_metric,
+        e0=summary["e0"],
+        chemical_accuracy=summary["chemical_accuracy"],
+        evaluations=run_cb.evaluations,
+        wall_time=summary["wall_time"],
+        extra={"episodes": run_cb.episodes, "first_greedy_accurate": run_cb.first_greedy},
+    )
+    summary["result"] = None if result is None else RESULT_FILE
     atomic_write_json(sdir / "summary.json", summary)
     return summary
 

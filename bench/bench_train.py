@@ -40,6 +40,7 @@ from pathlib import Path
 def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
     from crlqas.agents.presets import load_preset
     from crlqas.agents.train import train
+    from crlqas.qnoise.results import METRICS
 
     cfg = load_preset(name)
     if args.profile:
@@ -50,6 +51,8 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
     if args.max_seconds:
         changes["max_seconds"] = args.max_seconds
     cfg = cfg.with_run(**changes)
+    if args.param:
+        cfg = cfg.with_agent_params(**dict(_param(p) for p in args.param))
     t0 = time.perf_counter()
     (r,) = train(cfg, out_dir, seeds=[seed], episodes=args.episodes, parallel=False, progress=False)
     total = time.perf_counter() - t0
@@ -69,10 +72,24 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
         "best_error": None if best is None else abs(best["error"]),
         "last_greedy_error": None if not r.get("last_eval") else r["last_eval"]["error"],
         "stopped": r.get("stopped_early") or None,
+        "params": dict(cfg.agent.params),
+        "greedy_errors": None if greedy is None else {m: greedy.get(f"error_{m}") for m in METRICS},
+        "wall_time": round(r["wall_time"], 1),
         "n_envs": n_envs,
         "episodes_per_second": round(r["episodes"] / r["wall_time"], 4),
         "steps_per_second": round(r["timesteps"] / r["wall_time"], 3),
     }
+
+
+def _param(text: str) -> tuple[str, object]:
+    """``KEY=VALUE`` of ``--param`` (the value as JSON when it parses, else the string)."""
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise SystemExit(f"bench_train: --param wants KEY=VALUE; got {text!r}")
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError:
+        return key, value
 
 
 def main(argv=None) -> int:
@@ -87,6 +104,9 @@ def main(argv=None) -> int:
     )
     p.add_argument("--max-seconds", type=float, default=0, help="stop each run after S seconds")
     p.add_argument("--n-envs", default="1", help="environments per seed, one run per value (e.g. 1,2)")
+    p.add_argument(
+        "--param", action="append", metavar="KEY=VALUE", help="an [agent.params] override (JSON value), repeatable"
+    )
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")
     args = p.parse_args(argv)

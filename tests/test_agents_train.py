@@ -151,6 +151,16 @@ def test_dqn_solves_h2_2q_noiseless(tmp_path):
 
     e = Simulator(Circuit.from_dict(rec["circuit"]), get_problem("h2-2q").hamiltonian).energy(rec["angles"])
     assert e == pytest.approx(rec["energy"], abs=1e-9)
+    # the run's entry in the common result table: the circuit crlqas train prints, the three errors
+    from crlqas.agents.runlog import best_from_run
+    from crlqas.qnoise.results import ResultRecord
+
+    result = ResultRecord.read_json(tmp_path / "run" / "seed_3" / "result.json")
+    best, _ = best_from_run(tmp_path / "run" / "seed_3")
+    assert (result.method, result.problem, result.noise, result.seed) == ("agent:dqn/paper", "h2-2q", "none", 3)
+    assert result.accurate and result.num_gates == best["num_gates"] and result.angles == best["angles"]
+    assert result.errors["noisy"] == pytest.approx(best["error"]) and result.evaluations > 1000
+    assert summary["result"] == "result.json" and summary["evaluations"] == result.evaluations
 
 
 # ---------------------------------------------------------------------------- agent profiles
@@ -237,12 +247,16 @@ class _Crash:
             raise KeyboardInterrupt  # the run dies here, some episodes after its last checkpoint
 
 
-@pytest.mark.parametrize("agent", ["dqn", "maskable-ppo"])
+@pytest.mark.parametrize("agent", ["dqn", "dqn-prioritized", "maskable-ppo"])
 def test_resume_reproduces_an_uninterrupted_run(tmp_path, agent):
     # random halting redrawn every episode: a spurious env reset on resume would shift the env RNG
+    prioritized = agent == "dqn-prioritized"  # the priorities (sum tree) are in the checkpoint too
+    agent = "dqn" if prioritized else agent
     data = tiny_config(
         episodes=24, checkpoint_every=8, agent=agent, halting="negative-binomial", halting_n=8.0, halting_p=0.6
     )
+    if prioritized:
+        data["agent"]["params"]["prioritized_replay"] = {"alpha": 0.6, "beta_steps": 1000}
     data["run"]["eval_every"] = 4  # the greedy-evaluation env is checkpointed too
     cfg = TrainConfig.from_dict(data)
     train(cfg, tmp_path / "a", progress=False)

@@ -17,6 +17,7 @@ Layout of one seed's directory (``RUN/seed_<S>/``)::
                             checkpoint.json, the manifest: episode, SHA-256 and size of each file,
                             the run's configuration (the newest two checkpoints are kept)
     summary.json            written at the end of the run
+    result.json             the run's ResultRecord (crlqas.qnoise.results), written with it
 
 and the run directory ``RUN/`` holds ``config.json`` (the run's configuration; ``env.problem`` names
 the problem) next to the ``seed_<S>/`` directories.
@@ -56,7 +57,9 @@ This package owns the run-directory format, one concept per module:
   ``verify/submit --run``;
 * :mod:`.checkpoints`: the checkpoint directory format (:func:`write_checkpoint`,
   :func:`verify_checkpoint`, :func:`find_checkpoint`, manifests, :func:`config_differences` and
-  :data:`RESUME_MAY_CHANGE`, :func:`episodes_done`).
+  :data:`RESUME_MAY_CHANGE`, :func:`episodes_done`);
+* :mod:`.result`: the seed's entry in the common result table (``result.json``, a
+  :class:`crlqas.qnoise.results.ResultRecord`: :func:`seed_result`).
 
 Every public name is importable from ``crlqas.agents.runlog``.  It needs numpy and crlqas.qnoise
 only (torch is imported by :class:`EpisodeLog` when it is created), so reading a run stays light.
@@ -113,6 +116,7 @@ from .logs import (
     step_energies,
     step_errors,
 )
+from .result import RESULT_FILE, agent_method, seed_result
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -123,12 +127,14 @@ __all__ = [
     "KIND_NAMES",
     "MANIFEST",
     "METRICS",
+    "RESULT_FILE",
     "RESUME_MAY_CHANGE",
     "CheckpointInvalid",
     "CircuitKind",
     "EpisodeLog",
     "EvalLog",
     "FoundCircuit",
+    "agent_method",
     "atomic_write_json",
     "best_circuit_records",
     "best_from_run",
@@ -154,6 +160,7 @@ __all__ = [
     "record_circuit",
     "run_problem",
     "seed_of",
+    "seed_result",
     "step_energies",
     "step_errors",
     "verify_checkpoint",
