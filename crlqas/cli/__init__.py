@@ -10,6 +10,7 @@ in :data:`COMMANDS`:
 * :mod:`crlqas.cli.ibm`: ``verify``, ``submit``;
 * :mod:`crlqas.cli.vqe`: ``vqe``, ``optimizers``;
 * :mod:`crlqas.cli.train`: ``train``, ``report``;
+* :mod:`crlqas.cli.classify`: ``classify``;
 
 and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf command is declared
 by :func:`~crlqas.cli.args.add_command`: its handler ``function(args) -> int``, whose docstring is
@@ -28,7 +29,7 @@ import importlib
 import sys
 
 #: modules of this package with a ``register(subparsers)`` function, in help order
-COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train")
+COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train", "classify")
 
 
 def build_parser() -> argparse.ArgumentParser:
