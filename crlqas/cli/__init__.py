@@ -11,6 +11,7 @@ in :data:`COMMANDS`:
 * :mod:`crlqas.cli.vqe`: ``vqe``, ``optimizers``;
 * :mod:`crlqas.cli.train`: ``train``, ``report``;
 * :mod:`crlqas.cli.classify`: ``classify``;
+* :mod:`crlqas.cli.baseline`: ``baseline adapt|hea|random|floor``;
 
 and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf command is declared
 by :func:`~crlqas.cli.args.add_command`: its handler ``function(args) -> int``, whose docstring is
@@ -29,7 +30,7 @@ import importlib
 import sys
 
 #: modules of this package with a ``register(subparsers)`` function, in help order
-COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train", "classify")
+COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train", "classify", "baseline")
 
 
 def build_parser() -> argparse.ArgumentParser:
