@@ -81,10 +81,17 @@ class QASEnv(gym.Env):
     success check compares with ``threshold``), ``reference_energy``, ``e0``,
     ``threshold``, ``success``/``is_success``, ``num_gates``, ``num_cnots``, ``num_rotations``,
     ``depth``, ``circuit`` (a :class:`qnoise.Circuit`; its rotation ``i`` uses ``angles[i]``),
-    ``angles``, ``nfev`` (optimizer evaluations this step), ``episode_nfev``, ``step``,
-    ``halting_step``, ``episode_best_energy`` (lowest ``E_t``), ``episode_best_offset`` (lowest
-    ``E_metric - E_ref`` of the episode: the curriculum's best offset) and ``action_mask``.
+    ``angles`` (a tuple of floats), ``nfev`` (optimizer evaluations this step), ``episode_nfev``,
+    ``step``, ``halting_step``, ``episode_best_energy`` (lowest ``E_t``), ``episode_best_offset``
+    (lowest ``E_metric - E_ref`` of the episode: the curriculum's best offset) and ``action_mask``.
     ``reset`` reports the three energies and errors of ``|0...0>``.
+    Vector envs (``gymnasium.make_vec(..., vectorization_mode="sync"|"async")``): Gymnasium stacks
+    each info key over the envs into an array shaped by the first env's value (NumPy arrays:
+    their shape; numbers: a 1-d array; other objects: an object array). ``angles`` changes length
+    from step to step, so it is a tuple, which lands in an object array (one tuple per env), like
+    ``circuit``; every array-valued key (``action_mask``) has a fixed shape. A key that is a number
+    in one env and ``None`` in another (``energy_noiseless`` with ``compute_noiseless=False``)
+    reads as ``nan`` in a float array, or ``None`` in an object array when the first env's is.
     The best circuit of the episode and of all episodes (lowest ``E_t``) are kept in
     ``episode_best_record`` / ``best_record`` (energies, errors, circuit, angles, episode, step) and
     exported as JSON-ready dicts by :meth:`export_circuit` (``"episode_best"``, ``"best"``).
@@ -389,7 +396,7 @@ class QASEnv(gym.Env):
             "num_rotations": self.circuit.num_rotations,
             "depth": self.encoder.depth,
             "circuit": self.circuit.copy(),
-            "angles": self.angles.copy(),
+            "angles": tuple(float(a) for a in self.angles),  # a tuple: see "Info" (vector envs)
             "nfev": nfev,
             "episode_nfev": self.episode_nfev,
             "step": self.steps,

@@ -57,5 +57,6 @@ __getattr__, __dir__, __all__ = attach(
         "fileio",
         "results",
         "lazy",
+        "primitives",
     },
 )
