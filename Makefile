@@ -19,7 +19,7 @@ $(BIN)/python:
 
 # Stamps: reinstall only when pyproject.toml changes.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(PIP) install -e '.[test,qiskit,bench,rl,chem,ml]' '$(TORCH)'
+	$(PIP) install -e '.[test,qiskit,bench,rl,chem,ml,scale]' '$(TORCH)'
 	touch $@
 
 $(VENV)/.installed-demo-rl: pyproject.toml | $(BIN)/python

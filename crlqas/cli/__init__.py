@@ -11,6 +11,7 @@ in :data:`COMMANDS`:
 * :mod:`crlqas.cli.vqe`: ``vqe``, ``optimizers``;
 * :mod:`crlqas.cli.train`: ``train``, ``report``;
 * :mod:`crlqas.cli.classify`: ``classify``;
+* :mod:`crlqas.cli.experiment`: ``experiment run|table|status|suites``;
 * :mod:`crlqas.cli.baseline`: ``baseline adapt|hea|random|floor``;
 
 and :mod:`crlqas.cli.args`, the argument types and helpers they share.  A leaf command is declared
@@ -30,7 +31,7 @@ import importlib
 import sys
 
 #: modules of this package with a ``register(subparsers)`` function, in help order
-COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train", "classify", "baseline")
+COMMANDS = ("bench", "problems", "noise", "ibm", "vqe", "train", "classify", "experiment", "baseline")
 
 
 def build_parser() -> argparse.ArgumentParser:
