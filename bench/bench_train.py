@@ -31,6 +31,7 @@ episodes per second of n_envs = 1 (LiH-4q, two free cores).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import tempfile
 import time
@@ -53,6 +54,11 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
     cfg = cfg.with_run(**changes)
     if args.param:
         cfg = cfg.with_agent_params(**dict(_param(p) for p in args.param))
+    if getattr(args, "curriculum", None):
+        cur = {**cfg.curriculum, **dict(_param(p) for p in args.curriculum)}
+        if "shift_threshold_time" in cur:
+            cur.pop("shift_threshold_fraction", None)
+        cfg = dataclasses.replace(cfg, curriculum=cur)
     t0 = time.perf_counter()
     (r,) = train(cfg, out_dir, seeds=[seed], episodes=args.episodes, parallel=False, progress=False)
     total = time.perf_counter() - t0
@@ -73,6 +79,7 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
         "last_greedy_error": None if not r.get("last_eval") else r["last_eval"]["error"],
         "stopped": r.get("stopped_early") or None,
         "params": dict(cfg.agent.params),
+        "curriculum": dict(cfg.curriculum),
         "greedy_errors": None if greedy is None else {m: greedy.get(f"error_{m}") for m in METRICS},
         "wall_time": round(r["wall_time"], 1),
         "n_envs": n_envs,
@@ -106,6 +113,9 @@ def main(argv=None) -> int:
     p.add_argument("--n-envs", default="1", help="environments per seed, one run per value (e.g. 1,2)")
     p.add_argument(
         "--param", action="append", metavar="KEY=VALUE", help="an [agent.params] override (JSON value), repeatable"
+    )
+    p.add_argument(
+        "--curriculum", action="append", metavar="KEY=VALUE", help="a [curriculum] override (JSON value), repeatable"
     )
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")

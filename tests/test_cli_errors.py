@@ -166,3 +166,15 @@ def test_no_traceback_in_a_real_process(tmp_path):
     )
     assert proc.returncode == 2
     assert proc.stderr.startswith("crlqas: error:") and "Traceback" not in proc.stderr
+
+
+def test_output_piped_into_a_closed_reader_is_not_an_error():
+    """``crlqas problems list | head -1``: the reader closes the pipe; no error, no traceback."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "crlqas", "problems", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # what `head` does once it has read enough (here: before the first write)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 0
+    assert "error" not in err and "Traceback" not in err

@@ -72,16 +72,25 @@ def main(argv=None) -> int:
     except CrlqasError as exc:
         print(f"crlqas: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like (before OSError, its base)
+        _silence_stdout()
+        return 0
     except OSError as exc:  # the machine, not the input: a full disk, a vanished file, ...
         where = f": {exc.filename}" if exc.filename else ""
         print(f"crlqas: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # output piped into `head` and the like
-        sys.stderr.close()
-        return 0
     except KeyboardInterrupt:
         print("crlqas: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_stdout() -> None:
+    """Point stdout at devnull, so the interpreter's final flush of the closed pipe is silent."""
+    import contextlib
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover
