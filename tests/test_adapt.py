@@ -232,5 +232,5 @@ def test_adapt_errors():
         run_adapt("h2-2q", pool=["YXZ"])
     with pytest.raises(ValidationError, match="unknown optimizer"):
         run_adapt("h2-2q", optimizer="newton")
-    with pytest.raises(ValidationError, match="unknown option.*layers"):
+    with pytest.raises(ValidationError, match=r"unknown option.*layers"):
         run_adapt("h2-2q", layers=2)
