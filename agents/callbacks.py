@@ -29,6 +29,7 @@ import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
 
 from .checkpoint import save_checkpoint
+from .evaluator import Evaluator, GreedyPolicy
 from .runlog import (
     METRICS,
     EpisodeLog,
@@ -100,6 +101,7 @@ class RunCallback(BaseCallback):
         max_seconds: float = 0.0,
         checkpoint_seconds: float = 0.0,
         config: dict | None = None,
+        eval_workers: int = 0,
     ):
         super().__init__(0)
         self.dir, self.target, self.every = Path(seed_path), episodes, checkpoint_every
@@ -118,6 +120,9 @@ class RunCallback(BaseCallback):
         self.eval_streak = s.get("eval_streak", 0)  # consecutive chemically accurate greedy evals
         self.last_eval = s.get("last_eval")  # row of the latest greedy evaluation
         self.first_greedy = s.get("first_greedy")  # first chemically accurate greedy evaluation
+        # greedy evaluations: submitted at an evaluation point, acted on at the next one (evaluator.py)
+        self.evaluator = Evaluator(eval_workers)
+        self._submitted = s.get("pending_eval")  # {"meta": ..., "result": finished result or None}
         self.evaluations = s.get("evaluations", 0)  # energy evaluations of training episodes
         # False, "success" (final) or "time" (a new invocation, --resume, continues)
         self.stopped_early = s.get("stopped_early", False) or False
@@ -164,6 +169,7 @@ class RunCallback(BaseCallback):
             "stopped_early": self.stopped_early,
             "first_greedy": self.first_greedy,
             "evaluations": self.evaluations,
+            "pending_eval": self._submitted,
         }
 
     def open(self) -> None:
@@ -185,7 +191,8 @@ class RunCallback(BaseCallback):
                 write_circuit(best_dir, name, rec)
 
     def close(self) -> None:
-        """Close the logs (idempotent)."""
+        """Close the logs and the evaluation worker (idempotent)."""
+        self.evaluator.close()
         if self.log is not None:
             self.log.close()
         if self.eval_log is not None:
@@ -193,6 +200,7 @@ class RunCallback(BaseCallback):
 
     def checkpoint(self) -> None:
         t = time.perf_counter()
+        self._finish_evaluation()  # (kept pending: acted on at the next evaluation point, as without it)
         save_checkpoint(self.dir, self.model, self.curriculum_cb, self.state(), self.eval_env, self.config)
         self.last_ckpt = self.episodes
         self._ckpt_time = time.perf_counter()
@@ -248,6 +256,7 @@ class RunCallback(BaseCallback):
                 self._episode_end(info)
                 self._eps[i] = self._ep  # the env's next episode
         if (self.episodes >= self.target or self.stopped_early) and not self.finished:
+            self._act_on_evaluation()  # the last one submitted (it may be the last in a row)
             self.finished = True
             request_stop = getattr(self.model, "request_stop", None)
             if request_stop is not None:  # MaskedDQN: stop cleanly between steps
@@ -314,7 +323,9 @@ class RunCallback(BaseCallback):
         if self.episodes % self.log_every == 0 or self.episodes == self.target:
             self.log.write(row)
         if self.eval_every and self.episodes % self.eval_every == 0 and self.learning():
-            self.evaluate()
+            self._act_on_evaluation()
+            if not self.stopped_early:
+                self._submit_evaluation()
         self._ep = self._new_episode()  # after the evaluation: episode_time is training only
         if self.last_eval is not None:  # under the success metric (the noisy error for older rows)
             row["greedy_error"] = self.last_eval.get("metric_error", self.last_eval["error"])
@@ -328,41 +339,49 @@ class RunCallback(BaseCallback):
             return float(self.curriculum_cb.curriculum.threshold)
         return info.get("threshold")
 
-    def evaluate(self) -> dict:
-        """One greedy episode (deterministic, masked policy) on the evaluation env."""
+    def _submit_evaluation(self) -> None:
+        """Start a greedy evaluation of the current policy (on a snapshot of it)."""
+        meta = {"episode": self.episodes, "timesteps": self.num_timesteps, "wall_time": self.elapsed()}
+        self.evaluator.submit(GreedyPolicy(self.model), self.eval_env)
+        self._submitted = {"meta": meta, "result": None}
+
+    def _finish_evaluation(self) -> None:
+        """Wait for the submitted evaluation's result (kept, not acted on) and the env after it."""
+        if self._submitted is not None and self._submitted["result"] is None and self.evaluator.pending:
+            result, self.eval_env = self.evaluator.wait()
+            self._submitted = {**self._submitted, "result": result}
+
+    def _act_on_evaluation(self) -> dict | None:
+        """Log the submitted evaluation and act on it: streak, greedy record, stop on success."""
+        self._finish_evaluation()
+        submitted, self._submitted = self._submitted, None
+        if submitted is None or submitted["result"] is None:
+            return None
+        return self._record_evaluation(submitted["meta"], submitted["result"])
+
+    def _record_evaluation(self, meta: dict, result: dict) -> dict:
+        """The evaluation row of a greedy episode's ``result`` (:func:`~agents.evaluator.greedy_episode`)
+        made at ``meta`` (episode, timesteps, training time of the policy snapshot)."""
         env = self.eval_env
         e0, chem = env.e0, env.chemical_accuracy
-        t = time.perf_counter()
-        obs, _ = env.reset()
-        masked = accepts_masks(self.model)
-        best, done, length, reward = None, False, 0, 0.0
-        while not done:
-            kw = {"action_masks": env.action_masks()} if masked else {}
-            action, _ = self.model.predict(obs, deterministic=True, **kw)
-            obs, r, term, trunc, info = env.step(int(np.asarray(action).item()))
-            done, length, reward = term or trunc, length + 1, reward + float(r)
-            errors = step_errors(info, e0)
-            err = metric_error(errors, info.get("success_metric", "noisy"))  # the success metric's
-            if best is None or err < best[0]:
-                best = (err, info, errors)
-        err, info, errors = best
+        err, info, errors = result["error"], result["info"], result["errors"]
         accurate = bool(err <= chem)
         self.eval_streak = self.eval_streak + 1 if accurate else 0
         circ = info["circuit"]
         row = {
-            "episode": self.episodes,
-            "timesteps": self.num_timesteps,
+            "episode": meta["episode"],
+            "timesteps": meta["timesteps"],
             "error": np.inf if e0 is None else abs(float(info["energy_exact"]) - e0),  # noisy, as always
             "energy": float(info["energy_exact"]),
             "accurate": accurate,
-            "length": length,
-            "reward": reward,
+            "length": result["length"],
+            "reward": result["reward"],
             "num_gates": len(circ),
             "num_cnots": int(circ.num_two_qubit_gates),
             "depth": int(circ.depth()),
             "streak": self.eval_streak,
-            "eval_time": time.perf_counter() - t,
-            "wall_time": self.elapsed(),
+            "eval_time": result["eval_time"],
+            "wall_time": meta["wall_time"],
             **_abs_errors(errors),
             "success_metric": info.get("success_metric", "noisy"),
             "metric_error": err,
@@ -372,12 +391,12 @@ class RunCallback(BaseCallback):
             self.first_greedy = row
         self.eval_log.write(row)
         scalars = {"greedy/error": row["error"], "greedy/num_gates": len(circ), "greedy/accurate": float(accurate)}
-        self.log.scalars({**scalars, **{f"greedy/{k}": v for k, v in _abs_errors(errors).items()}}, self.episodes)
+        self.log.scalars({**scalars, **{f"greedy/{k}": v for k, v in _abs_errors(errors).items()}}, meta["episode"])
         old = self.best.get("greedy")
         metric = row["success_metric"]
         if accurate and (old is None or (len(circ), err) < (old["num_gates"], _record_error(old, metric))):
             # the shortest chemically accurate circuit a greedy evaluation has built
-            rec = circuit_record(info, e0, self.episodes, self.num_timesteps, self.elapsed(), chem)
+            rec = circuit_record(info, e0, meta["episode"], meta["timesteps"], meta["wall_time"], chem)
             rec["greedy_streak"] = self.eval_streak
             rec = self.best["greedy"] = with_kind(rec, "greedy", seed_of(self.dir))
             write_circuit(self.dir / "best", "greedy", rec)

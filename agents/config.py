@@ -112,8 +112,13 @@ class RunConfig:
     max_seconds: float = 0  # stop (cleanly, checkpointed) after this much training time per seed (0: none)
     checkpoint_seconds: float = 10  # also checkpoint after this much training time (0: episodes only)
     n_envs: int = 1  # environments per seed (> 1: parallel processes, SubprocVecEnv)
+    # greedy evaluations in a worker process beside training (1), in the trainer (0), or "auto"
+    # (1 with at least two cores); the run is the same either way (agents/evaluator.py)
+    eval_workers: int | str = "auto"
 
     def __post_init__(self):
+        if self.eval_workers not in (0, 1, "auto") or isinstance(self.eval_workers, bool):
+            raise ValidationError(f'[run] eval_workers must be 0, 1 or "auto"; got {self.eval_workers!r}')
         for name in ("episodes", "checkpoint_every", "log_every"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
@@ -305,6 +310,7 @@ class TrainConfig:
                 "stop_after_success": self.run.stop_after_success,
                 "max_seconds": self.run.max_seconds,
                 "n_envs": self.run.n_envs,
+                "eval_workers": self.run.eval_workers,
             },
         }
 

@@ -145,6 +145,7 @@ def _train_on(cfg, config_dict, vec_env, device, run_dir, seed, resume, progress
         max_seconds=cfg.run.max_seconds,
         checkpoint_seconds=cfg.run.checkpoint_seconds,
         config=config_dict,
+        eval_workers=eval_workers(cfg.run.eval_workers) if eval_env is not None else 0,
     )
     if run_cb.episodes < target and not run_cb.stopped_early:
         callbacks = CallbackList([cb for cb in (cur_cb, run_cb) if cb is not None])
@@ -254,6 +255,13 @@ def train(
         return results
     finally:
         bars.close()
+
+
+def eval_workers(setting) -> int:
+    """``[run] eval_workers`` resolved: ``"auto"`` is 1 (a worker process) with at least two cores."""
+    import os
+
+    return (1 if (os.cpu_count() or 1) >= 2 else 0) if setting == "auto" else int(setting)
 
 
 def header_line(config, out, device: str, resumed: bool = False) -> str:

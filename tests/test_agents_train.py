@@ -209,7 +209,10 @@ def test_stop_after_consecutive_accurate_greedy_evaluations(tmp_path, capsys):
     sdir = tmp_path / "run" / "seed_3"
     with open(sdir / "eval.csv", newline="") as fh:
         evals = list(csv.DictReader(fh))
-    assert [int(r["episode"]) for r in evals] == list(range(int(evals[0]["episode"]), s["episodes"] + 1, 2))
+    # an evaluation is acted on at the next evaluation point: the run stops there, one period after
+    # the policy snapshot of the last accurate evaluation in a row
+    assert [int(r["episode"]) for r in evals] == list(range(int(evals[0]["episode"]), s["episodes"] - 1, 2))
+    assert int(evals[-1]["episode"]) == s["episodes"] - 2
     rec = json.loads((sdir / "best" / "greedy.json").read_text())
     assert abs(rec["error"]) <= 1.6e-3 and rec["greedy_streak"] >= 1
     accurate = [r for r in evals if r["accurate"] == "1"]
@@ -316,3 +319,22 @@ def test_curriculum_shift_period_follows_run_length():
     bad = dict(cfg.curriculum, shift_threshold_time=5)
     with pytest.raises(ValidationError, match="not both"):
         type(cfg)(env=cfg.env, agent=cfg.agent, curriculum=bad, run=cfg.run).make_curriculum()
+
+
+def test_greedy_evaluations_in_a_worker_process_give_the_same_run(tmp_path):
+    """``[run] eval_workers = 1`` (a worker process evaluates beside training) and ``0`` (the trainer
+    evaluates) make the same run: evaluations act at the next evaluation point either way."""
+    runs = []
+    for workers in (0, 1):
+        data = tiny_config(episodes=40, seeds=(7,), checkpoint_every=100)
+        data["run"].update(eval_every=4, eval_workers=workers)
+        (s,) = train(TrainConfig.from_dict(data), tmp_path / f"w{workers}", progress=False)
+        sdir = tmp_path / f"w{workers}" / "seed_7"
+        evals = [{k: v for k, v in r.items() if k != "eval_time"} for r in _rows(sdir / "eval.csv")]
+        runs.append((_rows(sdir / "progress.csv"), evals, s["episodes"], s["last_eval"]["episode"]))
+    assert runs[0] == runs[1] and len(runs[0][1]) >= 5
+
+
+def test_eval_workers_is_checked():
+    with pytest.raises(ValidationError, match="eval_workers must be 0, 1 or"):
+        TrainConfig.from_dict({**tiny_config(), "run": {**tiny_config()["run"], "eval_workers": 2}})

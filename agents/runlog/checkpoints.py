@@ -33,6 +33,7 @@ RESUME_MAY_CHANGE = (
     "run.max_seconds",
     "run.checkpoint_every",
     "run.checkpoint_seconds",
+    "run.eval_workers",  # where greedy evaluations run (the run is the same)
     "agent.device",  # where the networks run (checkpoints load on either device)
 )
 
