@@ -179,7 +179,11 @@ class RunCallback(BaseCallback):
         if self.log is not None:
             return
         self.log = EpisodeLog(self.dir, resume_episodes=self.episodes)
-        self.eval_log = EvalLog(self.dir, resume_episodes=self.episodes) if self.eval_every else None
+        # evaluation rows are written when acted on, after their episode: rows of a checkpoint's still
+        # pending evaluation (and later) were written after the checkpoint
+        pending = self._submitted
+        kept = self.episodes if pending is None else min(self.episodes, pending["meta"]["episode"] - 1)
+        self.eval_log = EvalLog(self.dir, resume_episodes=kept) if self.eval_every else None
         if self.resumed:
             best_dir = self.dir / "best"
             for f in best_dir.glob("*.*") if best_dir.exists() else []:
@@ -338,6 +342,13 @@ class RunCallback(BaseCallback):
         if self.curriculum_cb is not None:
             return float(self.curriculum_cb.curriculum.threshold)
         return info.get("threshold")
+
+    def evaluate(self) -> dict | None:
+        """One greedy evaluation of the current policy now, waited for and acted on at once (a
+        pending one is acted on first); training's own evaluations follow ``eval_every``."""
+        self._act_on_evaluation()
+        self._submit_evaluation()
+        return self._act_on_evaluation()
 
     def _submit_evaluation(self) -> None:
         """Start a greedy evaluation of the current policy (on a snapshot of it)."""

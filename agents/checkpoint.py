@@ -107,14 +107,27 @@ def _env_states(vec_env) -> dict:
 UNRECORDED_DEFAULTS = {("run", "n_envs"): 1, ("env", "success_metric"): "noisy"}
 
 
-def _with_defaults(config: dict) -> dict:
-    """A checkpoint's configuration with :data:`UNRECORDED_DEFAULTS` filled in where missing, so
-    that it compares equal to the same run's ``config.json`` of today."""
+#: DQN settings older crlqas did not record among the run's (resolved) agent parameters, with the
+#: value they had then
+UNRECORDED_DQN_PARAMS = {"prioritized_replay": False}
+
+
+def with_unrecorded_defaults(config: dict) -> dict:
+    """A recorded run configuration (a run's ``config.json`` or a checkpoint's) with the settings
+    older crlqas did not record filled in with their values of then (:data:`UNRECORDED_DEFAULTS`,
+    and :data:`UNRECORDED_DQN_PARAMS` where the built-in DQN's parameters were recorded), so that a
+    run made before a setting existed resumes as it was made and compares equal to today's."""
     config = dict(config)
     for (section, key), value in UNRECORDED_DEFAULTS.items():
         part = config.get(section)
         if isinstance(part, dict) and key not in part:
             config[section] = {**part, key: value}
+    agent = config.get("agent")
+    if isinstance(agent, dict) and agent.get("name", "dqn") == "dqn" and isinstance(agent.get("params"), dict):
+        params = agent["params"]
+        if params and "buffer_size" in params:  # resolved parameters (every crlqas run records them)
+            missing = {k: v for k, v in UNRECORDED_DQN_PARAMS.items() if k not in params}
+            config["agent"] = {**agent, "params": {**params, **missing}}
     return config
 
 
@@ -128,7 +141,7 @@ def check_config(manifest: dict, config: dict, config_path=None) -> None:
     made_with = manifest.get("config")
     if made_with is None:
         return
-    diff = config_differences(_with_defaults(made_with), config)
+    diff = config_differences(with_unrecorded_defaults(made_with), config)
     if diff:
         where = config_path or "the run's configuration"
         raise ValidationError(

@@ -32,20 +32,23 @@ __all__ = ["Evaluator", "GreedyPolicy", "greedy_episode"]
 class GreedyPolicy:
     """A picklable copy of a model's greedy, masked policy: ``policy(obs, mask) -> action``.
 
-    :class:`~agents.dqn.MaskedDQN`: argmax of the Q-network over the legal actions; models with
-    ``predict(..., action_masks=)`` (MaskablePPO): their deterministic prediction; others: their
-    deterministic prediction without masks."""
+    :class:`~agents.dqn.MaskedDQN`: argmax of the Q-network over the legal actions; other SB3
+    models: their policy's deterministic prediction (with the masks where ``predict`` takes
+    ``action_masks``, as MaskablePPO's does); any other object with ``predict``: a copy of it."""
 
     def __init__(self, model):
         from .callbacks import accepts_masks
         from .dqn import MaskedDQN
 
+        self.masked = accepts_masks(model)
         if isinstance(model, MaskedDQN):
             self.kind, self.net = "q", copy.deepcopy(model.q_net).to("cpu")
-        else:
+            self.net.set_training_mode(False)
+        elif hasattr(model, "policy"):
             self.kind, self.net = "policy", copy.deepcopy(model.policy).to("cpu")
-            self.masked = accepts_masks(model)
-        self.net.set_training_mode(False)
+            self.net.set_training_mode(False)
+        else:
+            self.kind, self.net = "model", copy.deepcopy(model)
 
     def __call__(self, obs, mask) -> int:
         import torch as th

@@ -283,6 +283,7 @@ def _warn(message: str) -> None:
 def load_run_config(run_dir):
     """``(TrainConfig, path)`` of the run in ``run_dir`` (its ``config.json``); a missing
     directory, a file, or a damaged or invalid ``config.json`` raise errors naming the path."""
+    from .checkpoint import with_unrecorded_defaults
     from .config import TrainConfig
 
     run_dir = Path(run_dir)
@@ -293,7 +294,7 @@ def load_run_config(run_dir):
     path = run_dir / "config.json"
     if not path.exists():
         raise InputFileError(f"{str(run_dir)!r} is not a run directory (no config.json)")
-    data = read_json_object(path, "run configuration")
+    data = with_unrecorded_defaults(read_json_object(path, "run configuration"))
     try:
         return TrainConfig.from_dict(data), path
     except ValidationError as exc:

@@ -392,3 +392,27 @@ def test_resume_of_a_file_or_a_missing_directory(tmp_path, capsys):
         resume(tmp_path / "missing", progress=False)
     with pytest.raises(InputFileError, match=r"not a run directory \(no config\.json\)"):
         resume(tmp_path, progress=False)
+
+
+def test_a_run_made_before_prioritized_replay_existed_resumes_as_it_was_made(run):
+    """Runs of older crlqas recorded no ``prioritized_replay``: they resume with uniform replay (the
+    setting's value then), not with today's default, and compare equal to their checkpoints."""
+    from crlqas.agents.runlog import config_sha256
+    from crlqas.agents.train import load_run_config
+
+    def strip(config):  # a cpu-profile run (today's default there: prioritised replay) of older crlqas
+        config["agent"]["params"].pop("prioritized_replay", None)
+        config["agent"]["profile"] = "cpu"
+        return config
+
+    cfg_path = run / "config.json"
+    cfg_path.write_text(json.dumps(strip(json.loads(cfg_path.read_text()))))
+    for manifest_path in (sdir(run) / "checkpoints").glob("*/checkpoint.json"):
+        manifest = json.loads(manifest_path.read_text())
+        manifest["config"] = strip(manifest["config"])
+        manifest["config_sha256"] = config_sha256(manifest["config"])
+        manifest_path.write_text(json.dumps(manifest))
+    cfg, _ = load_run_config(run)
+    assert cfg.agent_params()["prioritized_replay"] is False
+    (summary,) = resume(run, episodes=8, progress=False)
+    assert summary["episodes"] == 8 and summary["resumed_from"] == 6
