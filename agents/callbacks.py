@@ -260,7 +260,10 @@ class RunCallback(BaseCallback):
                 self._episode_end(info)
                 self._eps[i] = self._ep  # the env's next episode
         if (self.episodes >= self.target or self.stopped_early) and not self.finished:
-            self._act_on_evaluation()  # the last one submitted (it may be the last in a row)
+            if self.stopped_early == "time":  # to be continued: its result stays pending (checkpointed)
+                self._finish_evaluation()
+            else:  # the run's end: act on the last one submitted (it may complete the streak)
+                self._act_on_evaluation()
             self.finished = True
             request_stop = getattr(self.model, "request_stop", None)
             if request_stop is not None:  # MaskedDQN: stop cleanly between steps

@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 
+from crlqas.qnoise.errors import CrlqasError
+
 from .runlog import METRICS, metric_error, step_errors
 
 __all__ = ["Evaluator", "GreedyPolicy", "greedy_episode"]
@@ -87,9 +89,12 @@ def greedy_episode(env, policy: GreedyPolicy) -> dict:
 
 def _serve(conn) -> None:
     """The worker: answer ``(policy, env)`` requests with ``(result, env)`` until an empty one."""
+    import signal
+
     from .vecenv import single_threaded, worker_init
 
-    worker_init()  # one Numba and one OpenMP thread here (before the first request loads Numba)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the trainer's to handle: it closes us
+    worker_init()  # one Numba thread here (set before the first request's env loads Numba)
 
     with single_threaded():
         while True:
@@ -102,6 +107,14 @@ def _serve(conn) -> None:
             except Exception as exc:  # reported to the trainer, which raises it
                 reply = exc
             conn.send_bytes(pickle.dumps(reply))
+
+
+def _died() -> CrlqasError:
+    return CrlqasError(
+        "the greedy-evaluation worker process died (a script that trains must start from "
+        '`if __name__ == "__main__":`, as with every multiprocessing program; or set '
+        "[run] eval_workers = 0 to evaluate in the training process)"
+    )
 
 
 class Evaluator:
@@ -121,17 +134,10 @@ class Evaluator:
     def _start(self) -> None:
         method = "forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn"
         ctx = mp.get_context(method)
-        conn, child = ctx.Pipe()
-        proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="crlqas-greedy-eval")
-        try:
-            proc.start()
-        except RuntimeError:  # a script without `if __name__ == "__main__":`: evaluate here instead
-            conn.close()
-            self.workers = 0
-            return
-        finally:
-            child.close()
-        self._conn, self._proc = conn, proc
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(child,), daemon=True, name="crlqas-greedy-eval")
+        self._proc.start()
+        child.close()
 
     def submit(self, policy: GreedyPolicy, env) -> None:
         if self._pending is not None:
@@ -141,9 +147,10 @@ class Evaluator:
             return
         if self._proc is None:
             self._start()
-            if self.workers == 0:
-                return self.submit(policy, env)
-        self._conn.send_bytes(pickle.dumps((policy, env)))
+        try:
+            self._conn.send_bytes(pickle.dumps((policy, env)))
+        except OSError:  # (BrokenPipeError: the worker is gone)
+            raise _died() from None
         self._pending = True
 
     @property
@@ -156,8 +163,8 @@ class Evaluator:
             return pending
         try:
             reply = pickle.loads(self._conn.recv_bytes())
-        except EOFError:
-            raise RuntimeError("the greedy-evaluation worker process died") from None
+        except (EOFError, OSError):
+            raise _died() from None
         if isinstance(reply, Exception):
             raise reply
         return reply
@@ -165,12 +172,11 @@ class Evaluator:
     def close(self) -> None:
         if self._proc is not None:
             try:
-                if self._pending is not None:
-                    self._conn.recv_bytes()
-                self._conn.send_bytes(b"")
+                if self._pending is None:  # idle: ask it to end; busy: its result is not wanted
+                    self._conn.send_bytes(b"")
             except (OSError, EOFError):
                 pass
-            self._proc.join(timeout=5)
+            self._proc.join(timeout=5 if self._pending is None else 0)
             if self._proc.is_alive():
                 self._proc.kill()
             self._conn.close()

@@ -99,10 +99,11 @@ class PrioritizedMaskedReplayBuffer(MaskedNStepReplayBuffer):
         total = self.tree.total
         bounds = np.linspace(0.0, total, batch_size + 1)
         mass = np.random.uniform(bounds[:-1], bounds[1:])
-        leaves = self.tree.find(np.minimum(mass, np.nextafter(total, 0.0)))
+        filled = (self.buffer_size if self.full else self.pos) * self.n_envs
+        # (rounding could land past the last filled leaf, on a zero priority: clamp into the filled ones)
+        leaves = np.minimum(self.tree.find(np.minimum(mass, np.nextafter(total, 0.0))), filled - 1)
         slots, env_indices = np.divmod(leaves, self.n_envs)
         probs = self.tree.get(leaves) / total
-        filled = (self.buffer_size if self.full else self.pos) * self.n_envs
         weights = (filled * probs) ** (-self.beta)
         weights /= weights.max()
         self.samples_drawn += batch_size

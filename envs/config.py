@@ -20,6 +20,7 @@ import numpy as np
 
 from crlqas.qnoise.errors import ValidationError
 from crlqas.qnoise.fileio import plain_fields
+from crlqas.qnoise.results import METRICS  # the three errors the env reports; the success_metric choices
 
 CHOICES = {
     "reference": ("lower_bound", "e0"),
@@ -29,11 +30,8 @@ CHOICES = {
     "halting": ("off", "negative-binomial"),
     "halting_redraw": ("episode", "once"),
     "illegal_action": ("allow", "error"),
-    "success_metric": ("noisy", "mitigated", "noiseless"),
+    "success_metric": METRICS,
 }
-#: the three errors against E0 that the env reports (``info["errors"]``), in this order; the
-#: ``success_metric`` choices
-METRICS = CHOICES["success_metric"]
 DEFAULT_PROBLEM = "h2-2q"
 
 

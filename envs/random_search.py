@@ -78,7 +78,7 @@ def random_search(
                 finished = terminated or truncated
                 steps += 1
                 evaluations += int(info["nfev"])
-                error = info[f"error_{metric}"]
+                error = None if info[f"error_{metric}"] is None else abs(info[f"error_{metric}"])
                 key = (math.inf if error is None else error, info["num_cnots"], info["num_gates"])
                 if key < best_key:
                     best, best_key = _snapshot(info), key

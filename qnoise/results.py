@@ -62,7 +62,7 @@ class ResultRecord:
     ``method`` names the method and its variant (``"agent:dqn/cpu"``, ``"adapt:minimal"``,
     ``"random"``, ``"hea:ry-cx-2"``); ``noise`` is the noise model's name (``"none"`` without noise);
     ``energies``/``errors`` map each of :data:`METRICS` to the energy and ``energy - e0`` (``None``
-    where not defined); ``accurate`` is ``errors[metric] <= chemical_accuracy``.  Sizes count the
+    where not defined); ``accurate`` is ``|errors[metric]| <= chemical_accuracy``.  Sizes count the
     circuit's gates, two-qubit gates (CNOTs), parameterised rotations and ASAP depth;
     ``evaluations`` counts energy evaluations spent, ``wall_time`` seconds.  ``qasm`` is the circuit
     with its angles bound (OpenQASM 2); ``circuit`` is its :meth:`qnoise.Circuit.to_dict`;
@@ -135,7 +135,7 @@ class ResultRecord:
             e0=e0,
             energies={m: (None if energies[m] is None else float(energies[m])) for m in METRICS},
             errors=errors,
-            accurate=bool(err is not None and err <= problem.chemical_accuracy),
+            accurate=bool(err is not None and abs(err) <= problem.chemical_accuracy),
             chemical_accuracy=float(problem.chemical_accuracy),
             num_gates=len(circuit),
             num_cnots=int(circuit.num_two_qubit_gates),
@@ -203,14 +203,14 @@ class ResultRecord:
 
 
 def best_record(records, metric: str | None = None) -> ResultRecord:
-    """The record with the lowest error by ``metric`` (default: each record's own), ties broken by
-    fewer CNOTs, then fewer gates; records without that error come last."""
+    """The record with the lowest ``|error|`` by ``metric`` (default: each record's own), ties broken
+    by fewer CNOTs, then fewer gates; records without that error come last."""
     records = list(records)
     if not records:
         raise ValidationError("best_record needs at least one record")
 
     def key(r: ResultRecord):
         err = r.errors[metric or r.metric]
-        return (err is None, math.inf if err is None else err, r.num_cnots, r.num_gates)
+        return (err is None, math.inf if err is None else abs(err), r.num_cnots, r.num_gates)
 
     return min(records, key=key)

@@ -17,6 +17,7 @@ import numpy as np
 
 from crlqas.qnoise.fileio import atomic_write_json as _atomic_write_json
 from crlqas.qnoise.fileio import atomic_write_text, json_default
+from crlqas.qnoise.results import METRICS  # the three errors against E0 (noisy, mitigated, noiseless)
 
 EPISODE_COLUMNS = (
     "episode",
@@ -57,9 +58,6 @@ EVAL_COLUMNS = (
     "error_mitigated",
     "error_noiseless",
 )
-#: the three errors against E0 of every circuit (noisy as measured, readout-mitigated, noiseless):
-#: ``success_metric`` names one (:data:`crlqas.envs.config.METRICS`, not imported: no gymnasium here)
-METRICS = ("noisy", "mitigated", "noiseless")
 
 
 def _int(text):

@@ -209,11 +209,12 @@ def start(problem, noise, *, seed, metric, budget, **inner) -> Run:
 
 
 def metric_error(energies: dict, e0: float | None, metric: str) -> float:
-    """``energies[metric] - e0`` (the energy itself without ``e0``; ``inf`` when undefined)."""
+    """``|energies[metric] - e0|`` (the energy itself without ``e0``; ``inf`` when undefined): the
+    distance to the ground energy, as the env and the agents judge chemical accuracy."""
     e = energies.get(metric)
     if e is None:
         return math.inf
-    return float(e) - (e0 if e0 is not None else 0.0)
+    return float(e) if e0 is None else abs(float(e) - e0)
 
 
 __all__ = [
