@@ -135,6 +135,11 @@ def one_of(*options: Option, required: bool = False) -> OneOf:
     return OneOf(options, required)
 
 
+def optimizer_options(help: str) -> Option:
+    """``--option KEY=VALUE`` (repeatable): optimizer options, collected as ``(key, value)`` pairs."""
+    return option("--option", action="append", type=key_value, default=[], metavar="KEY=VALUE", help=help)
+
+
 def json_option(help: str = "print JSON") -> Option:
     """``--json``: print the command's result as JSON instead of text."""
     return option("--json", action="store_true", help=help)

@@ -19,6 +19,7 @@ from .args import (
     json_option,
     key_value,
     nonnegative_int,
+    optimizer_options,
     option,
     output_file,
     positive_float,
@@ -49,14 +50,7 @@ _INNER = (
     option("--budget", type=positive_int, help="energy evaluations in all (default: no limit but the method's own)"),
     option("--optimizer", help="inner optimizer (see 'crlqas optimizers'; default cobyla, or the --preset's)"),
     option("--optimizer-budget", type=positive_int, help="evaluations per optimisation (default: the optimizer's)"),
-    option(
-        "--option",
-        action="append",
-        type=key_value,
-        default=[],
-        metavar="KEY=VALUE",
-        help="inner optimizer option (repeatable), e.g. --option preset=lih-4q",
-    ),
+    optimizer_options("inner optimizer option (repeatable), e.g. --option preset=lih-4q"),
     option("--shots", type=positive_int, help="Gaussian shot noise on what the optimizer sees (default: exact)"),
 )
 

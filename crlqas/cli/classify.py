@@ -9,8 +9,8 @@ import sys
 from .args import (
     add_command,
     json_option,
-    key_value,
     nonnegative_int,
+    optimizer_options,
     option,
     positive_float,
     positive_int,
@@ -19,7 +19,6 @@ from .args import (
 
 #: the options that are :func:`crlqas.qnoise.classifier.classify`'s arguments of the same name
 _SETTINGS = ("dataset", "features", "optimizer", "epochs", "noise", "seed", "reps", "shots", "test_fraction")
-_OPTION_HELP = "optimizer option (repeatable), e.g. --option eta=0.5"
 #: the files ``--out DIR`` receives
 RESULT_FILE, CURVE_FILE = "result.json", "training_curve.png"
 
@@ -38,7 +37,7 @@ _OPTIONS = (
     option("--reps", type=nonnegative_int, default=2, help="EfficientSU2-like ansatz repetitions (default 2)"),
     option("--shots", type=positive_int, help="train on class frequencies of this many shots (default: exact)"),
     option("--test-fraction", type=positive_float, default=0.2, help="held-out fraction, stratified (default 0.2)"),
-    option("--option", action="append", type=key_value, default=[], metavar="KEY=VALUE", help=_OPTION_HELP),
+    optimizer_options("optimizer option (repeatable), e.g. --option eta=0.5"),
     option("--out", metavar="DIR", help=f"write {RESULT_FILE} and {CURVE_FILE} (matplotlib) to DIR"),
     json_option("print the result as JSON (no progress bar)"),
 )

@@ -9,9 +9,9 @@ import sys
 from .args import (
     add_command,
     json_option,
-    key_value,
     nonnegative_int,
     one_of,
+    optimizer_options,
     option,
     output_file,
     positive_int,
@@ -28,14 +28,7 @@ _VQE_OPTIONS = (
     ),
     option("--optimizer", default="adam-spsa", help="optimizer name (see 'crlqas optimizers')"),
     option("--preset", help="named hyper-parameters (adam-spsa/spsa3: lih-4q, lih-6q, h2-2q, h2-3q)"),
-    option(
-        "--option",
-        action="append",
-        type=key_value,
-        default=[],
-        metavar="KEY=VALUE",
-        help="optimizer option (repeatable), e.g. --option c=0.1",
-    ),
+    optimizer_options("optimizer option (repeatable), e.g. --option c=0.1"),
     option(
         "--budget",
         type=positive_int,
