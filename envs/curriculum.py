@@ -71,7 +71,13 @@ class MovingThresholdCurriculum(Curriculum):
     * ``succ_radius_shift`` (K): at most K reductions of ``delta / K`` between greedy shifts.
     * ``succes_switch``: reductions only while the best offset is below this value.
     * ``warmup_episodes`` (10 in the paper): no greedy shift during the first episodes.
-    * ``min_threshold``: optional floor (``None``, as in the paper: no floor).
+    * ``min_threshold``: optional floor (``None``, as in the paper: no floor). ``TrainConfig`` sets it
+      from ``[curriculum] min_error`` (an error against E0 on the success metric).
+    * ``shift_after_successes`` (0 in the paper: off): also make a greedy shift once this many
+      episodes have succeeded since the last shift, so that the threshold follows the agent's
+      progress at the agent's pace instead of once per ``shift_threshold_time`` episodes. When it
+      is on, the periodic shift comes ``shift_threshold_time`` episodes after the *last* shift
+      (periodic or not), so it only acts when successes are rare (and may then raise xi).
 
     At every episode end (``on_episode_end``), in this order:
 
@@ -81,7 +87,9 @@ class MovingThresholdCurriculum(Curriculum):
        ``reductions += 1``;
     3. ``episodes += 1``; if ``episodes > warmup_episodes`` and ``episodes % shift_threshold_time ==
        0``: greedy shift ``xi = |lowest offset| + delta`` (xi may go up) and, when S > 0, both
-       counters are reset.
+       counters are reset. With ``shift_after_successes = N > 0`` the greedy shift comes instead
+       after the warm-up once N episodes have succeeded since the last shift, or once
+       ``shift_threshold_time`` episodes have passed since it.
 
     The lowest offset starts at ``accept_err`` (the paper's ``lowest_energy = E_ref + accept_err``).
     """
@@ -96,6 +104,7 @@ class MovingThresholdCurriculum(Curriculum):
         succes_switch: float,
         warmup_episodes: int = 10,
         min_threshold: float | None = None,
+        shift_after_successes: int = 0,
     ):
         self.accept_err = _pos("accept_err", accept_err)
         self.shift_threshold_ball = _pos("shift_threshold_ball", shift_threshold_ball, allow_zero=True)
@@ -105,11 +114,14 @@ class MovingThresholdCurriculum(Curriculum):
         self.succes_switch = _pos("succes_switch", succes_switch, allow_zero=True)
         self.warmup_episodes = _count("warmup_episodes", warmup_episodes)
         self.min_threshold = None if min_threshold is None else _pos("min_threshold", min_threshold)
-        self.threshold = self.accept_err
+        self.shift_after_successes = _count("shift_after_successes", shift_after_successes)
+        self.threshold = self.accept_err if self.min_threshold is None else max(self.accept_err, self.min_threshold)
         self.lowest_offset = self.accept_err
         self.successes = 0
         self.reductions = 0
         self.episodes = 0
+        self.since_shift = 0  # episodes since the last greedy shift (shift_after_successes > 0)
+        self.shift_successes = 0  # successes since the last greedy shift (shift_after_successes > 0)
 
     @classmethod
     def paper(cls, problem: str, accept_err: float | None = None) -> MovingThresholdCurriculum:
@@ -151,7 +163,16 @@ class MovingThresholdCurriculum(Curriculum):
                 self.successes = 0
                 self.reductions += 1
         self.episodes += 1
-        if self.episodes > self.warmup_episodes and self.episodes % self.shift_threshold_time == 0:
+        if self.shift_after_successes:
+            self.since_shift += 1
+            self.shift_successes += bool(success)
+            due = self.episodes > self.warmup_episodes and (
+                self.shift_successes >= self.shift_after_successes or self.since_shift >= self.shift_threshold_time
+            )
+        else:
+            due = self.episodes > self.warmup_episodes and self.episodes % self.shift_threshold_time == 0
+        if due:
+            self.since_shift = self.shift_successes = 0
             self._set(abs(self.lowest_offset) + delta)
             if delta and self.success_thresh:
                 self.reductions = 0
@@ -162,6 +183,65 @@ class MovingThresholdCurriculum(Curriculum):
         if self.min_threshold is not None:
             x = max(x, self.min_threshold)
         self.threshold = x
+
+
+class RankedThresholdCurriculum(Curriculum):
+    """A threshold that keeps the agent's success rate near ``quantile``: after each episode, ``xi``
+    is the best offset ``|E - E_ref|`` of rank ``floor(quantile * n)`` (0-based, ascending) among the
+    last ``n <= window`` episodes (the
+    ranked reward of Laterre et al., 2018, arXiv 1807.01672, on the CRLQAS success threshold).
+
+    * ``accept_err``: ``xi`` until ``warmup_episodes`` episodes have ended (default: ``window``).
+    * ``window``, ``quantile``: the episodes ranked and the rank that succeeds.
+    * ``margin`` (Ha): subtracted from the ranked offset, so that success means beating it by
+      ``margin``. Many episodes often end on the same plateau (one energy a whole family of
+      circuits reaches); with ``margin = 0`` the rank then sits on the plateau and episodes
+      "succeed" by rounding noise; with a margin only a real improvement on it succeeds.
+    * ``min_threshold``: floor (``TrainConfig`` sets it from ``[curriculum] min_error``, an error
+      against E0): once the agent's circuits beat it, every such episode succeeds.
+
+    A successful episode ends as soon as its offset falls below ``xi``, so when more than
+    ``quantile`` of the window succeeds the rank falls below ``xi`` and ``xi`` follows the agent
+    down; when fewer do, ``xi`` rises again. Unlike :class:`MovingThresholdCurriculum` it does not
+    jump to the lowest offset ever seen (one lucky circuit), nor wait a fixed number of episodes.
+
+    >>> c = RankedThresholdCurriculum(accept_err=1.0, window=4, quantile=0.5)
+    >>> [round(c.on_episode_end(True, x), 3) for x in (0.9, 0.5, 0.7, 0.3, 0.2)]
+    [1.0, 1.0, 1.0, 0.7, 0.5]
+    """
+
+    def __init__(
+        self,
+        accept_err: float,
+        window: int = 100,
+        quantile: float = 0.3,
+        warmup_episodes: int | None = None,
+        min_threshold: float | None = None,
+        margin: float = 0.0,
+    ):
+        self.accept_err = _pos("accept_err", accept_err)
+        self.window = _count("window", window, allow_zero=False)
+        self.margin = _pos("margin", margin, allow_zero=True)
+        q = _pos("quantile", quantile)
+        if q >= 1:
+            raise ValidationError(f"quantile must be in (0, 1); got {quantile!r}")
+        self.quantile = q
+        self.warmup_episodes = self.window if warmup_episodes is None else _count("warmup_episodes", warmup_episodes)
+        self.min_threshold = None if min_threshold is None else _pos("min_threshold", min_threshold)
+        self.threshold = self.accept_err if self.min_threshold is None else max(self.accept_err, self.min_threshold)
+        self.offsets: list[float] = []  # |best offset| of the last `window` episodes
+        self.episodes = 0
+
+    def on_episode_end(self, success: bool, best_offset: float | None = None, **info) -> float:
+        self.episodes += 1
+        if best_offset is not None and math.isfinite(best_offset):
+            self.offsets = [*self.offsets, abs(float(best_offset))][-self.window :]
+        if self.episodes >= self.warmup_episodes and self.offsets:
+            ranked = sorted(self.offsets)
+            x = ranked[min(len(ranked) - 1, int(self.quantile * len(ranked)))]
+            x = x - self.margin if x > self.margin else x
+            self.threshold = x if self.min_threshold is None else max(x, self.min_threshold)
+        return self.threshold
 
 
 class FixedScheduleCurriculum(Curriculum):
@@ -194,16 +274,17 @@ class FixedScheduleCurriculum(Curriculum):
 
 
 def make_curriculum(kind: str, **options) -> Curriculum:
-    """``"moving-threshold"``, ``"fixed-schedule"`` (or ``"vanilla"``) with their options."""
+    """``"moving-threshold"``, ``"ranked"``, ``"fixed-schedule"`` (or ``"vanilla"``) with their options."""
     table = {
         "moving-threshold": MovingThresholdCurriculum,
         "movingthreshold": MovingThresholdCurriculum,
         "fixed-schedule": FixedScheduleCurriculum,
         "vanilla": FixedScheduleCurriculum,
+        "ranked": RankedThresholdCurriculum,
     }
     cls = table.get(str(kind).lower().replace("_", "-"))
     if cls is None:
-        raise ValidationError(f"unknown curriculum {kind!r}; allowed: moving-threshold, fixed-schedule")
+        raise ValidationError(f"unknown curriculum {kind!r}; allowed: moving-threshold, ranked, fixed-schedule")
     try:
         return cls(**options)
     except TypeError as exc:

@@ -6,7 +6,12 @@ import pytest
 
 pytest.importorskip("gymnasium")
 
-from crlqas.envs.curriculum import FixedScheduleCurriculum, MovingThresholdCurriculum, make_curriculum
+from crlqas.envs.curriculum import (
+    FixedScheduleCurriculum,
+    MovingThresholdCurriculum,
+    RankedThresholdCurriculum,
+    make_curriculum,
+)
 from crlqas.envs.wrappers import CurriculumWrapper, SharedCurriculumDriver, episode_ends, gymnasium_infos_to_list
 from crlqas.qnoise.errors import ValidationError
 
@@ -89,6 +94,103 @@ def test_state_dict_round_trip():
     assert d.threshold == c.threshold
     with pytest.raises(ValidationError, match="unknown key"):
         d.load_state_dict({"nonsense": 1})
+
+
+def test_success_driven_shift_follows_the_agent():
+    c = moving(shift_threshold_time=6, success_thresh=0, warmup_episodes=2, shift_after_successes=3)
+    c.on_episode_end(True, 0.7)
+    c.on_episode_end(True, 0.6)
+    assert c.threshold == 1.0  # two successes, and inside the warm-up
+    c.on_episode_end(True, 0.5)  # third success after the warm-up: greedy shift to 0.5 + 0.1
+    assert c.threshold == pytest.approx(0.6) and (c.shift_successes, c.since_shift) == (0, 0)
+    for _ in range(5):
+        c.on_episode_end(False, 0.9)
+    assert c.threshold == pytest.approx(0.6)  # 5 episodes since the shift, period 6: not yet
+    c.on_episode_end(False, 0.9)  # 6 since the last shift (not a multiple of 6 episodes in all)
+    assert c.episodes == 9 and c.threshold == pytest.approx(0.6) and c.since_shift == 0
+    c.on_episode_end(True, 0.2)
+    c.on_episode_end(False, 0.9)
+    c.on_episode_end(True, 0.3)
+    assert c.threshold == pytest.approx(0.6) and c.shift_successes == 2  # failures do not count
+    c.on_episode_end(True, 0.4)
+    assert c.threshold == pytest.approx(0.3)  # lowest offset 0.2 + delta
+
+
+def test_success_driven_shift_respects_the_floor_and_resumes():
+    opts = dict(shift_threshold_time=100, success_thresh=0, warmup_episodes=0, shift_after_successes=2)
+    c = moving(min_threshold=0.4, **opts)
+    assert c.threshold == 1.0
+    for _ in range(2):
+        c.on_episode_end(True, 0.05)
+    assert c.threshold == 0.4  # 0.05 + 0.1 floored at min_threshold
+    assert moving(accept_err=0.1, min_threshold=0.4).threshold == 0.4  # the floor holds from the start
+    state = c.state_dict()
+    d = moving(min_threshold=0.4, **opts)
+    d.load_state_dict(state)
+    assert d.state_dict() == state
+    old = {k: v for k, v in state.items() if k not in ("since_shift", "shift_successes", "shift_after_successes")}
+    e = moving()
+    e.load_state_dict(old)  # a checkpoint written before success-driven shifts loads (counters 0)
+    assert e.since_shift == 0 and e.shift_successes == 0
+    with pytest.raises(ValidationError, match="shift_after_successes must be an integer"):
+        moving(shift_after_successes=-1)
+
+
+def test_ranked_threshold_keeps_the_success_rate_near_its_quantile():
+    c = RankedThresholdCurriculum(accept_err=1.0, window=10, quantile=0.3, warmup_episodes=3)
+    c.on_episode_end(False, 0.8)
+    c.on_episode_end(False, float("nan"))  # an episode without an energy is not ranked
+    assert c.threshold == 1.0 and c.offsets == [0.8]
+    c.on_episode_end(False, -0.6)  # signed offsets are ranked by their size
+    assert c.threshold == 0.6  # ranks [0.6, 0.8]: floor(0.3 * 2) = 0
+    c.on_episode_end(False, 0.6)
+    assert c.threshold == 0.6
+    # a simulated agent whose best offsets are uniform in [a, a + 1] while a falls: the threshold
+    # follows it, and about `quantile` of the episodes succeed
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    d = RankedThresholdCurriculum(accept_err=5.0, window=50, quantile=0.3)
+    wins = []
+    for t in range(600):
+        a = 2.0 - t / 400
+        x = a + rng.random()
+        wins.append(x < d.threshold)
+        d.on_episode_end(x < d.threshold, x)
+    assert 0.2 < np.mean(wins[100:]) < 0.4
+    assert 2.0 - 599 / 400 < d.threshold < 2.0 - 599 / 400 + 0.5
+    # a floor: never below it; a checkpoint round trip
+    e = RankedThresholdCurriculum(accept_err=1.0, window=5, quantile=0.5, warmup_episodes=1, min_threshold=0.5)
+    for x in (0.1, 0.2, 0.3):
+        e.on_episode_end(True, x)
+    assert e.threshold == 0.5
+    f = RankedThresholdCurriculum(accept_err=1.0, window=5, quantile=0.5, warmup_episodes=1, min_threshold=0.5)
+    f.load_state_dict(e.state_dict())
+    assert f.state_dict() == e.state_dict()
+    for bad, match in (
+        (dict(quantile=1.0), "quantile must be in"),
+        (dict(quantile=0), "quantile must be > 0"),
+        (dict(window=0), "window must be an integer >= 1"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            RankedThresholdCurriculum(accept_err=1.0, **bad)
+    assert isinstance(make_curriculum("ranked", accept_err=1.0), RankedThresholdCurriculum)
+
+
+def test_ranked_threshold_margin_asks_for_a_real_improvement_on_a_plateau():
+    plateau = [0.5 + 1e-9 * k for k in range(8)] + [0.3, 0.4]  # 80% of the episodes on one plateau
+    bare = RankedThresholdCurriculum(accept_err=1.0, window=10, quantile=0.3, warmup_episodes=1)
+    kept = RankedThresholdCurriculum(accept_err=1.0, window=10, quantile=0.3, warmup_episodes=1, margin=0.01)
+    for x in plateau:
+        bare.on_episode_end(False, x)
+        kept.on_episode_end(False, x)
+    assert bare.threshold == pytest.approx(0.5, abs=1e-8)  # on the plateau: rounding noise succeeds
+    assert kept.threshold == pytest.approx(0.49, abs=1e-8)  # beat it by the margin
+    small = RankedThresholdCurriculum(accept_err=1.0, window=2, quantile=0.5, warmup_episodes=1, margin=0.5)
+    small.on_episode_end(False, 0.2)
+    assert small.threshold == 0.2  # a margin larger than the rank is not applied (xi stays > 0)
+    with pytest.raises(ValidationError, match="margin must be >= 0"):
+        RankedThresholdCurriculum(accept_err=1.0, margin=-1)
 
 
 def test_paper_presets():
