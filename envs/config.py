@@ -66,6 +66,9 @@ class QASConfig:
     ``[-angle_init_scale, angle_init_scale]`` (drawn from the env's ``np_random``; gradient
     optimizers such as ``l-bfgs-b`` need ``"uniform"``, since a new rotation at angle 0 often sits on
     a stationary point; earlier angles are never overwritten, unlike the published code).
+    ``monotone``: keep the warm start (the previous angles with the new gate) when the optimiser's
+    answer is worse, compared on the energies the agent observes (one more evaluation per step; off
+    in the paper, where a step's optimisation can lose what earlier steps found).
     Reward: ``reward`` (``"incremental"``: the paper's incremental with fixed ends; ``"sparse"``:
     only the fixed ends), ``success_reward``,
     ``failure_reward``, ``reference`` (E_ref: ``"lower_bound"`` as in the paper, or ``"e0"``),
@@ -122,6 +125,7 @@ class QASConfig:
     optimizer_options: dict = field(default_factory=dict)
     angle_init: str = "zero"
     angle_init_scale: float = 0.1
+    monotone: bool = False
     reward: str = "incremental"
     success_reward: float = 5.0
     failure_reward: float = -5.0
@@ -202,7 +206,8 @@ class QASConfig:
                 "success_metric='noiseless' needs compute_noiseless=True (the noiseless energy of every "
                 "step decides success)"
             )
-        for name in ("coupling_symmetric", "obs_energy", "obs_threshold", "obs_angles", "compute_noiseless"):
+        flags = ("coupling_symmetric", "obs_energy", "obs_threshold", "obs_angles", "compute_noiseless", "monotone")
+        for name in flags:
             if not isinstance(getattr(self, name), (bool, np.bool_)):
                 raise ValidationError(f"{name} must be True or False; got {getattr(self, name)!r}")
         if isinstance(self.coupling_map, list):

@@ -341,17 +341,25 @@ class QASEnv(gym.Env):
         self.steps += 1
 
         sim = self._simulator()
-        nfev = 0
+        nfev, start = 0, None
         if self.circuit.num_parameters:
             from crlqas.qnoise.optimizers import EnergyFunction
 
             seed = int(self.np_random.integers(0, 2**63 - 1))
+            start = self.angles
             res = self.optimizer.minimize(EnergyFunction(sim, cfg.shots), self.angles, cfg.optimizer_budget, seed=seed)
             self.angles, nfev = np.array(res.x, dtype=np.float64), int(res.nfev)
-        self.episode_nfev += nfev
         exact = float(sim.energy(self.angles))
+        energy = self._estimate(exact)
+        if cfg.monotone and start is not None:  # keep the warm start when the optimiser ended above it
+            start_exact = float(sim.energy(start))
+            start_energy = self._estimate(start_exact)
+            nfev += 1
+            if start_energy < energy:
+                self.angles, exact, energy = start, start_exact, start_energy
+        self.episode_nfev += nfev
         energies = self._energies(sim, exact, noiseless=cfg.compute_noiseless)
-        prev, energy = self.energy, self._estimate(exact)
+        prev = self.energy
         self.energy = energy
 
         e_ref = self.reference_energy

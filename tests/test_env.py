@@ -169,6 +169,42 @@ def test_new_gate_is_optimised_and_cnot_direction_matches_simulator():
     assert info["circuit"].instructions[-1].qubits == (0, 1)
 
 
+@pytest.mark.parametrize("estimate", ["exact", "sampled"])
+def test_monotone_steps_keep_the_warm_start_when_the_optimiser_ends_above_it(estimate):
+    """``monotone=True``: with exact energies a rotation (added at angle 0, so the warm start's
+    energy is the previous step's) never raises the observed energy; without it, a wild optimiser
+    does (the check can fail); the comparison costs one evaluation per step."""
+    kw = dict(
+        problem="h2-3q",
+        max_steps=12,
+        optimizer="spsa",
+        optimizer_budget=4,
+        optimizer_options={"a": 3.0, "c": 1.0},  # big steps: often worse than where it started
+        threshold=1e-9,
+        shots=1000 if estimate == "sampled" else None,
+        energy_estimate=estimate,
+    )
+    rises = {}
+    for monotone in (False, True):
+        env = QASEnv(monotone=monotone, **kw)
+        env.reset(seed=3)
+        rng = np.random.default_rng(0)
+        rises[monotone] = 0
+        for _ in range(40):
+            mask = env.action_masks()
+            legal = [a for a in np.flatnonzero(mask) if env.actions[a].kind != "cx"]
+            before = env.energy
+            _, _, term, trunc, info = env.step(int(rng.choice(legal)))
+            assert info["nfev"] == 4 + monotone
+            rises[monotone] += info["energy"] > before + 1e-12
+            if term or trunc:
+                env.reset()
+    if estimate == "exact":
+        assert rises[True] == 0 and rises[False] > 0
+    else:  # compared on fresh shot-noise samples: rarer rises, not none
+        assert rises[True] < rises[False]
+
+
 def test_rewards_scripted_episode():
     env = h2(max_steps=4, threshold=1e-9)  # unreachable threshold: no success
     _obs, info = env.reset(seed=0)
