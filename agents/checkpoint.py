@@ -109,7 +109,7 @@ UNRECORDED_DEFAULTS = {("run", "n_envs"): 1, ("env", "success_metric"): "noisy"}
 
 #: DQN settings older crlqas did not record among the run's (resolved) agent parameters, with the
 #: value they had then
-UNRECORDED_DQN_PARAMS = {"prioritized_replay": False}
+UNRECORDED_DQN_PARAMS = {"prioritized_replay": False, "overlap_training": False}
 
 
 def with_unrecorded_defaults(config: dict) -> dict:

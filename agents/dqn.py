@@ -70,6 +70,9 @@ PROFILE_PARAMS = {
     # proportional prioritised replay (agents/prioritized.py): not in the paper's agent (section 7 of
     # the method spec); the cpu profile's default (measured: bench/README.md, bench_goals.py)
     "prioritized_replay": (False, True),
+    # with envs in other processes, the learner's gradient steps overlap the envs' next step (an
+    # implementation choice, not in the method; see MaskedDQN)
+    "overlap_training": (True, True),
 }
 
 
@@ -248,7 +251,12 @@ class MaskedDQN(DQN):
 
     Several envs (a vector env of ``n_envs``): each acts on its own mask; one gradient step
     (``gradient_steps``) follows each vector step of ``n_envs`` transitions, and
-    ``learning_starts`` counts transitions.  The masks of the envs' current states come from the
+    ``learning_starts`` counts transitions.  ``overlap_training`` (default ``True``; it acts only
+    with envs in other processes, a ``SubprocVecEnv``): a vector step's gradient steps run while the
+    env processes compute the next step (after its actions are sent), instead of between the
+    steps, so the learner uses the time the envs take and the core the faster env leaves idle. The
+    next actions are then chosen before that update (a one-step lag); the pending steps are saved
+    with the model, so a resumed run stays exact.  The masks of the envs' current states come from the
     step's infos (``info["action_mask"]``, after an auto-reset the reset info's), so a step costs no
     extra ``env_method`` round trip to the env processes; without them, from ``action_masks()``.
     """
@@ -262,6 +270,7 @@ class MaskedDQN(DQN):
         n_steps: int = 1,
         replay_buffer_kwargs: dict | None = None,
         prioritized_replay: bool | dict = False,
+        overlap_training: bool = True,
         **kwargs,
     ):
         if not 0.0 < exploration_decay <= 1.0:
@@ -276,7 +285,11 @@ class MaskedDQN(DQN):
 
             buffer_class = PrioritizedMaskedReplayBuffer
             rb_kwargs.update(prioritized_replay if isinstance(prioritized_replay, dict) else {})
+        if not isinstance(overlap_training, bool):
+            raise ValueError(f"overlap_training must be true or false; got {overlap_training!r}")
         self.prioritized_replay = prioritized_replay
+        self.overlap_training = overlap_training
+        self._pending_train = (0, 0)  # (gradient steps, batch size) deferred to the next env step
         self.exploration_decay = float(exploration_decay)
         self._stop_requested = False
         self._mask_cache = None  # (num_timesteps, masks of the envs' current states), from the last step
@@ -373,12 +386,24 @@ class MaskedDQN(DQN):
         self._mask_cache = None
         return super().learn(*args, **kwargs)
 
-    def collect_rollouts(self, *args, **kwargs):
+    def collect_rollouts(self, env, *args, **kwargs):
         if self._stop_requested:  # set by request_stop() between steps: stop before acting again
             from stable_baselines3.common.type_aliases import RolloutReturn
 
             return RolloutReturn(0, 0, continue_training=False)
-        return super().collect_rollouts(*args, **kwargs)
+        if not self._pending_train[0]:
+            return super().collect_rollouts(env, *args, **kwargs)
+
+        def step(actions):  # the deferred gradient steps run while the env processes step
+            env.step_async(actions)
+            self._run_pending_train()
+            return env.step_wait()
+
+        env.step = step  # (an instance attribute, for this call only)
+        try:
+            return super().collect_rollouts(env, *args, **kwargs)
+        finally:
+            del env.step
 
     # ----------------------------------------------------------------------------- schedules
     def _update_exploration(self) -> None:
@@ -403,7 +428,28 @@ class MaskedDQN(DQN):
             q_next = th.where(legal.any(dim=1, keepdim=True), q_next, th.zeros_like(q_next))
             return data.rewards + (1.0 - data.dones) * discounts * q_next
 
+    def _overlaps(self) -> bool:
+        from stable_baselines3.common.vec_env import SubprocVecEnv
+
+        return self.overlap_training and isinstance(self.env, SubprocVecEnv)
+
+    def _run_pending_train(self) -> None:
+        (steps, batch_size), self._pending_train = self._pending_train, (0, 0)
+        if steps:
+            self._train_now(steps, batch_size)
+
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
+        if self._overlaps():  # run them with the next env step (collect_rollouts)
+            pending, size = self._pending_train
+            if pending and size != batch_size:
+                self._run_pending_train()
+                pending = 0
+            self._pending_train = (pending + gradient_steps, batch_size)
+            return
+        self._run_pending_train()  # (pending from a run with envs in processes)
+        self._train_now(gradient_steps, batch_size)
+
+    def _train_now(self, gradient_steps: int, batch_size: int) -> None:
         self.policy.set_training_mode(True)
         self._update_learning_rate(self.policy.optimizer)
         losses = []

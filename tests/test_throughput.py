@@ -219,6 +219,44 @@ def test_masks_come_from_the_step_infos_without_env_calls():
     assert model.replay_buffer.next_action_masks.shape == (250, 2, 8)
 
 
+@pytest.mark.parametrize("overlap", [True, False])
+def test_gradient_steps_overlap_the_env_processes_step(overlap):
+    """With envs in processes, a vector step's gradient steps run between sending the next actions
+    and receiving the results (``overlap_training``); off, between the steps as in SB3."""
+    from stable_baselines3.common.env_util import make_vec_env as sb3_vec_env
+    from stable_baselines3.common.vec_env import SubprocVecEnv
+
+    from crlqas.agents.dqn import MaskedDQN
+    from crlqas.agents.toy import MaskedCueEnv
+
+    env = sb3_vec_env(lambda: MaskedCueEnv(n_actions=8, num_illegal=5), n_envs=2, seed=4, vec_env_cls=SubprocVecEnv)
+    try:
+        model = MaskedDQN(
+            "MlpPolicy",
+            env,
+            learning_starts=20,
+            batch_size=8,
+            buffer_size=500,
+            seed=4,
+            device="cpu",
+            overlap_training=overlap,
+        )
+        log = []
+        step_async, step_wait, train_now = env.step_async, env.step_wait, model._train_now
+        env.step_async = lambda actions: (log.append("async"), step_async(actions))[1]
+        env.step_wait = lambda: (log.append("wait"), step_wait())[1]
+        model._train_now = lambda steps, size: (log.append("train"), train_now(steps, size))[1]
+        model.learn(60)  # 30 vector steps; learning from transition 21 on (the 11th vector step)
+        if overlap:
+            assert log[-3:] == ["async", "train", "wait"] and model._pending_train == (1, 8)
+            assert model._n_updates == log.count("train") == 30 - 10 - 1  # the last one is pending
+        else:
+            assert log[-3:] == ["async", "wait", "train"] and model._pending_train == (0, 0)
+            assert model._n_updates == log.count("train") == 30 - 10
+    finally:
+        env.close()
+
+
 @pytest.mark.parametrize("fill", [37, 250 + 13])
 def test_a_replay_buffer_pickles_its_filled_part(fill):
     from stable_baselines3.common.env_util import make_vec_env as sb3_vec_env
