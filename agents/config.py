@@ -18,7 +18,10 @@ A config file has four sections::
 
     [curriculum]
     kind = "paper"                   # "paper" (MovingThresholdCurriculum.paper), "moving-threshold",
-                                     # "fixed-schedule" or "none"; other keys are its options
+                                     # "ranked" (RankedThresholdCurriculum: the presets'),
+                                     # "fixed-schedule" or "none"; other keys are its options, and
+    min_error = 0.0008               # (moving-threshold, ranked) a floor on the threshold as an
+                                     # error against E0 on the success metric, in hartree
 
     [run]
     episodes = 300                   # episodes per seed
@@ -59,7 +62,7 @@ __all__ = [
 ]
 
 SECTIONS = ("env", "agent", "curriculum", "run")
-CURRICULUM_KINDS = ("paper", "moving-threshold", "fixed-schedule", "vanilla", "none")
+CURRICULUM_KINDS = ("paper", "moving-threshold", "ranked", "fixed-schedule", "vanilla", "none")
 _RESERVED_AGENT = ("env", "seed", "device", "tensorboard_log", "replay_buffer_class", "_init_setup_model")
 #: values of ``[agent] device``
 DEVICES = ("auto", "cpu", "cuda")
@@ -274,6 +277,8 @@ class TrainConfig:
             opts["shift_threshold_time"] = max(1, round(frac * (episodes or self.run.episodes)))
         if kind not in CURRICULUM_KINDS:
             raise ValidationError(f"[curriculum] kind must be one of {', '.join(CURRICULUM_KINDS)}; got {kind!r}")
+        if "min_error" in opts:
+            opts["min_threshold"] = self._min_threshold(kind, opts)
         try:
             if kind == "none":
                 if opts:
@@ -287,6 +292,23 @@ class TrainConfig:
         except ValidationError as exc:
             msg = str(exc)
             raise ValidationError(msg if msg.startswith("[curriculum]") else f"[curriculum] {msg}") from None
+
+    def _min_threshold(self, kind: str, opts: dict) -> float:
+        """``[curriculum] min_error = e`` (Ha, on the success metric, against E0) as the moving
+        threshold's floor on the offset: ``min_threshold = (E0 - E_ref) + e``."""
+        err = opts.pop("min_error")
+        if kind not in ("moving-threshold", "ranked"):
+            raise ValidationError(
+                f"[curriculum] min_error needs kind 'moving-threshold' or 'ranked'; got kind {kind!r}"
+            )
+        if "min_threshold" in opts:
+            raise ValidationError("[curriculum] give min_error or min_threshold, not both")
+        if isinstance(err, bool) or not isinstance(err, (int, float)) or not 0 < err < float("inf"):
+            raise ValidationError(f"[curriculum] min_error must be a positive number of hartree; got {err!r}")
+        r = self.env.resolve()
+        if r.e0 is None:
+            raise ValidationError(f"[curriculum] min_error needs the exact ground energy, which {r.problem_id} lacks")
+        return (r.e0 - r.e_ref) + float(err)
 
     def to_dict(self, resolved: bool = True) -> dict:
         return {
@@ -323,6 +345,17 @@ class TrainConfig:
     def with_profile(self, profile: str) -> TrainConfig:
         """The same config with agent profile ``profile`` (``"paper"`` or ``"cpu"``)."""
         return replace(self, agent=replace(self.agent, profile=profile))
+
+    def with_paper_curriculum(self) -> TrainConfig:
+        """The same config with the paper's moving threshold for its problem
+        (:meth:`~crlqas.envs.curriculum.MovingThresholdCurriculum.paper`: a greedy shift every 500
+        episodes, 2000 from 6 qubits) from the config's ``accept_err`` (the paper's by default)."""
+        cur = {"kind": "paper"}
+        if "accept_err" in self.curriculum:
+            cur["accept_err"] = self.curriculum["accept_err"]
+        if self.env.problem is None:
+            cur["problem"] = "custom"
+        return replace(self, curriculum=cur)
 
     def with_agent_params(self, **params) -> TrainConfig:
         """The same config with ``[agent.params]`` updated by ``params``."""

@@ -54,8 +54,12 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
     cfg = cfg.with_run(**changes)
     if args.param:
         cfg = cfg.with_agent_params(**dict(_param(p) for p in args.param))
+    if getattr(args, "env", None):
+        cfg = dataclasses.replace(cfg, env=dataclasses.replace(cfg.env, **dict(_param(p) for p in args.env)))
     if getattr(args, "curriculum", None):
-        cur = {**cfg.curriculum, **dict(_param(p) for p in args.curriculum)}
+        given = dict(_param(p) for p in args.curriculum)
+        same_kind = given.get("kind", cfg.curriculum.get("kind")) == cfg.curriculum.get("kind")
+        cur = {**(cfg.curriculum if same_kind else {}), **given}  # another kind: a new table
         if "shift_threshold_time" in cur:
             cur.pop("shift_threshold_fraction", None)
         cfg = dataclasses.replace(cfg, curriculum=cur)
@@ -80,6 +84,7 @@ def run_one(name: str, seed: int, args, out_dir: Path, n_envs: int = 1) -> dict:
         "stopped": r.get("stopped_early") or None,
         "params": dict(cfg.agent.params),
         "curriculum": dict(cfg.curriculum),
+        "env": dict(_param(p) for p in getattr(args, "env", None) or ()),
         "greedy_errors": None if greedy is None else {m: greedy.get(f"error_{m}") for m in METRICS},
         "wall_time": round(r["wall_time"], 1),
         "n_envs": n_envs,
@@ -111,11 +116,15 @@ def main(argv=None) -> int:
     )
     p.add_argument("--max-seconds", type=float, default=0, help="stop each run after S seconds")
     p.add_argument("--n-envs", default="1", help="environments per seed, one run per value (e.g. 1,2)")
+    p.add_argument("--env", action="append", metavar="KEY=VALUE", help="an [env] override (JSON value), repeatable")
     p.add_argument(
         "--param", action="append", metavar="KEY=VALUE", help="an [agent.params] override (JSON value), repeatable"
     )
     p.add_argument(
-        "--curriculum", action="append", metavar="KEY=VALUE", help="a [curriculum] override (JSON value), repeatable"
+        "--curriculum",
+        action="append",
+        metavar="KEY=VALUE",
+        help="a [curriculum] override (JSON value), repeatable; another kind: a new table",
     )
     p.add_argument("--keep", metavar="DIR", help="keep the run directories under DIR")
     p.add_argument("--json", metavar="OUT")

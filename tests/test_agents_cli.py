@@ -73,6 +73,8 @@ def test_train_profile_and_stop_flags(tmp_path, capsys):
                 "--no-progress",
                 "--profile",
                 "cpu",
+                "--curriculum",
+                "paper",
                 "--stop-on-success",
                 "3",
                 "--max-seconds",
@@ -84,6 +86,7 @@ def test_train_profile_and_stop_flags(tmp_path, capsys):
     saved = json.loads((out / "config.json").read_text())
     assert saved["agent"]["profile"] == "cpu" and saved["agent"]["params"]["batch_size"] == 8  # file wins
     assert saved["agent"]["params"]["exploration_decay"] == 0.999
+    assert saved["curriculum"] == {"kind": "paper"}  # the problem's paper settings
     assert (saved["run"]["eval_every"], saved["run"]["stop_after_success"], saved["run"]["max_seconds"]) == (
         5,
         3,
@@ -92,6 +95,8 @@ def test_train_profile_and_stop_flags(tmp_path, capsys):
     capsys.readouterr()
     assert main(["train", "--resume", str(out), "--profile", "cpu"]) == 2
     assert "do not combine it" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--curriculum", "paper"]) == 2
+    assert "--curriculum" in capsys.readouterr().err
 
 
 def test_train_errors(tmp_path, capsys):

@@ -83,7 +83,7 @@ def test_presets_load_with_paper_settings():
             if "noise preset" in str(exc):
                 continue
             raise
-        p = cfg.agent_params()
+        p = cfg.with_profile("paper").agent_params()  # the paper's agent, one switch away
         assert cfg.env.max_steps == 40 and p["gamma"] == 0.88
         assert (p["learning_rate"], p["buffer_size"], p["batch_size"], p["learning_starts"]) == (
             3e-4,
@@ -166,8 +166,10 @@ def test_dqn_solves_h2_2q_noiseless(tmp_path):
 # ---------------------------------------------------------------------------- agent profiles
 def test_cpu_profile(tmp_path):
     cfg = load_preset("h2-2q")
-    assert cfg.agent.profile == "paper"
-    fast = cfg.with_profile("cpu")
+    assert cfg.agent.profile == "cpu"  # the presets are sized for this machine class
+    paper = cfg.with_profile("paper")
+    assert paper.agent_params()["policy_kwargs"]["net_arch"] == [1000] * 5
+    fast = paper.with_profile("cpu")
     p = fast.agent_params()
     assert p["policy_kwargs"] == {"net_arch": [256, 256], "activation": "leaky_relu"}
     assert (p["batch_size"], p["learning_starts"], p["target_update_interval"], p["exploration_decay"]) == (
@@ -309,16 +311,60 @@ def test_checkpoint_contents_and_rotation(tmp_path):
 
 
 def test_curriculum_shift_period_follows_run_length():
+    import dataclasses
+
     from crlqas.agents.presets import load_preset
     from crlqas.qnoise.errors import ValidationError
 
-    cfg = load_preset("lih-4q-depol")
+    moving = {
+        "kind": "moving-threshold",
+        "accept_err": 2.45,
+        "shift_threshold_ball": 0.5e-3,
+        "shift_threshold_fraction": 1 / 30,
+        "success_thresh": 25,
+        "succ_radius_shift": 10,
+        "succes_switch": 2.45,
+    }
+    cfg = dataclasses.replace(load_preset("lih-4q-depol"), curriculum=moving)
     assert cfg.make_curriculum().shift_threshold_time == 10  # 300 episodes, paper ratio 1/30
     assert cfg.make_curriculum(15000).shift_threshold_time == 500  # the paper's run
-    assert load_preset("lih-6q").make_curriculum(40000).shift_threshold_time == 2000
     bad = dict(cfg.curriculum, shift_threshold_time=5)
     with pytest.raises(ValidationError, match="not both"):
         type(cfg)(env=cfg.env, agent=cfg.agent, curriculum=bad, run=cfg.run).make_curriculum()
+
+
+def test_presets_use_the_ranked_curriculum_and_the_paper_one_is_a_switch_away():
+    from crlqas.agents.presets import list_presets
+    from crlqas.envs.curriculum import MovingThresholdCurriculum, RankedThresholdCurriculum
+
+    for name in list_presets():
+        cfg = load_preset(name)
+        cur = cfg.make_curriculum()
+        assert isinstance(cur, RankedThresholdCurriculum) and cur.threshold == cfg.curriculum["accept_err"]
+        r = cfg.env.resolve()
+        assert cur.min_threshold == pytest.approx(r.e0 - r.e_ref + 0.8e-3)
+        paper = cfg.with_paper_curriculum().make_curriculum()
+        assert isinstance(paper, MovingThresholdCurriculum) and paper.accept_err == cfg.curriculum["accept_err"]
+        assert paper.shift_threshold_time == (500 if r.num_qubits <= 4 else 2000)
+
+
+def test_min_error_floors_the_threshold_at_an_error_against_e0():
+    from crlqas.agents.presets import load_preset
+    from crlqas.qnoise.errors import ValidationError
+
+    cfg = load_preset("lih-4q")
+    r = cfg.env.resolve()
+    cur = dict(cfg.curriculum, min_error=0.8e-3)
+    c = type(cfg)(env=cfg.env, agent=cfg.agent, curriculum=cur, run=cfg.run).make_curriculum()
+    assert c.min_threshold == pytest.approx(r.e0 - r.e_ref + 0.8e-3, abs=1e-12)
+    for bad, match in (
+        (dict(cur, min_error=0), "min_error must be a positive number"),
+        (dict(cur, min_error="1e-3"), "min_error must be a positive number"),
+        (dict(cur, min_threshold=2.0), "not both"),
+        ({"kind": "paper", "min_error": 1e-3}, "needs kind 'moving-threshold' or 'ranked'"),
+    ):
+        with pytest.raises(ValidationError, match=match):
+            type(cfg)(env=cfg.env, agent=cfg.agent, curriculum=bad, run=cfg.run).make_curriculum()
 
 
 def test_greedy_evaluations_in_a_worker_process_give_the_same_run(tmp_path):

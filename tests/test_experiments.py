@@ -89,6 +89,10 @@ def test_shipped_suites_load_and_expand():
     assert trials[2].config == {}
     scaled = smoke.with_overrides([("run.episodes", 500), ("hea.budget", 10)]).trials()
     assert scaled[0].config["run"]["episodes"] == 500 and scaled[2].options["budget"] == 10
+    # another curriculum kind replaces the preset's table (its options would not fit the new kind)
+    paper = load_suite("paper-noiseless").with_overrides([("curriculum.kind", "paper")]).trials()
+    agent = next(t for t in paper if t.method == "agent")
+    assert agent.config["curriculum"] == {"kind": "paper"}
     noisy = load_suite("paper-noisy").trials()
     assert {(t.problem, t.noise) for t in noisy} >= {("h2-2q", "mumbai-10max"), ("lih-4q-3.4", "depol-1e-3")}
     assert len(load_suite("paper-noiseless").trials()) > 0

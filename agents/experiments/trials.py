@@ -134,7 +134,12 @@ def _load_preset(suite, gi: int, preset: str):
 def _agent_config(suite, base, settings, problem, noise, where: str):
     from crlqas.agents.config import TrainConfig
 
-    data = deep_merge(base.to_dict(resolved=False), *({k: s[k] for k in AGENT_SECTIONS if k in s} for s in settings))
+    data = base.to_dict(resolved=False)
+    for s in settings:
+        cur = s.get("curriculum")
+        if isinstance(cur, dict) and "kind" in cur and cur["kind"] != data["curriculum"].get("kind"):
+            data["curriculum"] = {}  # another curriculum kind: its own options, not the preset's
+        data = deep_merge(data, {k: s[k] for k in AGENT_SECTIONS if k in s})
     env = data["env"]
     if problem is not None:
         env["problem"] = problem

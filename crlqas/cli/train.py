@@ -11,7 +11,8 @@ _TRAIN_OPTIONS = (
         option(
             "--preset",
             metavar="NAME",
-            help="a preset with the paper's settings (h2-2q, h2-3q, h2-2q-mumbai-median, "
+            help="a preset: the paper's problem and noise settings with this machine class's agent and "
+            "curriculum (h2-2q, h2-3q, h2-2q-mumbai-median, "
             "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)",
         ),
         option("--resume", metavar="DIR", help="continue the interrupted run in DIR"),
@@ -25,9 +26,17 @@ _TRAIN_OPTIONS = (
     option(
         "--profile",
         choices=("paper", "cpu"),
-        help="agent profile: 'paper' (the presets' default: MLP 5 x 1000, batch 1000, learning "
-        "starts 1000; about a second per gradient step on a CPU) or 'cpu' (MLP 2 x 256, "
-        "batch 64, learning starts 200, epsilon x0.999 per update: minutes on a laptop)",
+        help="agent profile: 'cpu' (the presets' default: MLP 2 x 256, batch 64, learning starts "
+        "200, epsilon x0.999 per update, prioritised replay: minutes on a laptop) or 'paper' (the "
+        "paper's agent: MLP 5 x 1000, batch 1000, learning starts 1000; about a second per "
+        "gradient step on a CPU)",
+    ),
+    option(
+        "--curriculum",
+        choices=("config", "paper"),
+        help="'config' (default): the config's [curriculum] (the presets': a ranked threshold); "
+        "'paper': the paper's moving threshold (a greedy shift every 500 episodes, 2000 from 6 "
+        "qubits) from the config's accept_err",
     ),
     option(
         "--eval-every",
@@ -112,6 +121,7 @@ def _train(args) -> int:
             or args.seeds
             or args.out
             or args.profile
+            or args.curriculum
             or args.eval_every
             or args.stop_on_success
             or args.max_seconds is not None
@@ -119,7 +129,7 @@ def _train(args) -> int:
         ):
             raise ValidationError(
                 "--resume continues a run as configured: do not combine it with "
-                "--seed/--seeds/--out/--profile/--eval-every/--stop-on-success/--max-seconds/--n-envs "
+                "--seed/--seeds/--out/--profile/--curriculum/--eval-every/--stop-on-success/--max-seconds/--n-envs "
                 "(use --episodes to extend it, --device to move it)"
             )
         from crlqas.agents.train import resume
@@ -145,6 +155,8 @@ def _train(args) -> int:
         cfg = load_config(args.config) if args.config else load_preset(args.preset)
         if args.profile:
             cfg = cfg.with_profile(args.profile)
+        if args.curriculum == "paper":
+            cfg = cfg.with_paper_curriculum()
         if args.max_seconds is not None:
             cfg = cfg.with_run(max_seconds=args.max_seconds)
         if args.n_envs is not None:
