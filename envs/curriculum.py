@@ -73,11 +73,6 @@ class MovingThresholdCurriculum(Curriculum):
     * ``warmup_episodes`` (10 in the paper): no greedy shift during the first episodes.
     * ``min_threshold``: optional floor (``None``, as in the paper: no floor). ``TrainConfig`` sets it
       from ``[curriculum] min_error`` (an error against E0 on the success metric).
-    * ``shift_after_successes`` (0 in the paper: off): also make a greedy shift once this many
-      episodes have succeeded since the last shift, so that the threshold follows the agent's
-      progress at the agent's pace instead of once per ``shift_threshold_time`` episodes. When it
-      is on, the periodic shift comes ``shift_threshold_time`` episodes after the *last* shift
-      (periodic or not), so it only acts when successes are rare (and may then raise xi).
 
     At every episode end (``on_episode_end``), in this order:
 
@@ -87,9 +82,7 @@ class MovingThresholdCurriculum(Curriculum):
        ``reductions += 1``;
     3. ``episodes += 1``; if ``episodes > warmup_episodes`` and ``episodes % shift_threshold_time ==
        0``: greedy shift ``xi = |lowest offset| + delta`` (xi may go up) and, when S > 0, both
-       counters are reset. With ``shift_after_successes = N > 0`` the greedy shift comes instead
-       after the warm-up once N episodes have succeeded since the last shift, or once
-       ``shift_threshold_time`` episodes have passed since it.
+       counters are reset.
 
     The lowest offset starts at ``accept_err`` (the paper's ``lowest_energy = E_ref + accept_err``).
     """
@@ -104,7 +97,6 @@ class MovingThresholdCurriculum(Curriculum):
         succes_switch: float,
         warmup_episodes: int = 10,
         min_threshold: float | None = None,
-        shift_after_successes: int = 0,
     ):
         self.accept_err = _pos("accept_err", accept_err)
         self.shift_threshold_ball = _pos("shift_threshold_ball", shift_threshold_ball, allow_zero=True)
@@ -114,14 +106,11 @@ class MovingThresholdCurriculum(Curriculum):
         self.succes_switch = _pos("succes_switch", succes_switch, allow_zero=True)
         self.warmup_episodes = _count("warmup_episodes", warmup_episodes)
         self.min_threshold = None if min_threshold is None else _pos("min_threshold", min_threshold)
-        self.shift_after_successes = _count("shift_after_successes", shift_after_successes)
         self.threshold = self.accept_err if self.min_threshold is None else max(self.accept_err, self.min_threshold)
         self.lowest_offset = self.accept_err
         self.successes = 0
         self.reductions = 0
         self.episodes = 0
-        self.since_shift = 0  # episodes since the last greedy shift (shift_after_successes > 0)
-        self.shift_successes = 0  # successes since the last greedy shift (shift_after_successes > 0)
 
     @classmethod
     def paper(cls, problem: str, accept_err: float | None = None) -> MovingThresholdCurriculum:
@@ -163,16 +152,7 @@ class MovingThresholdCurriculum(Curriculum):
                 self.successes = 0
                 self.reductions += 1
         self.episodes += 1
-        if self.shift_after_successes:
-            self.since_shift += 1
-            self.shift_successes += bool(success)
-            due = self.episodes > self.warmup_episodes and (
-                self.shift_successes >= self.shift_after_successes or self.since_shift >= self.shift_threshold_time
-            )
-        else:
-            due = self.episodes > self.warmup_episodes and self.episodes % self.shift_threshold_time == 0
-        if due:
-            self.since_shift = self.shift_successes = 0
+        if self.episodes > self.warmup_episodes and self.episodes % self.shift_threshold_time == 0:
             self._set(abs(self.lowest_offset) + delta)
             if delta and self.success_thresh:
                 self.reductions = 0
@@ -188,8 +168,8 @@ class MovingThresholdCurriculum(Curriculum):
 class RankedThresholdCurriculum(Curriculum):
     """A threshold that keeps the agent's success rate near ``quantile``: after each episode, ``xi``
     is the best offset ``|E - E_ref|`` of rank ``floor(quantile * n)`` (0-based, ascending) among the
-    last ``n <= window`` episodes (the
-    ranked reward of Laterre et al., 2018, arXiv 1807.01672, on the CRLQAS success threshold).
+    last ``n <= window`` episodes, less ``margin`` (the ranked reward of Laterre et al., 2018,
+    arXiv 1807.01672, applied to the CRLQAS success threshold).
 
     * ``accept_err``: ``xi`` until ``warmup_episodes`` episodes have ended (default: ``window``).
     * ``window``, ``quantile``: the episodes ranked and the rank that succeeds.

@@ -96,44 +96,12 @@ def test_state_dict_round_trip():
         d.load_state_dict({"nonsense": 1})
 
 
-def test_success_driven_shift_follows_the_agent():
-    c = moving(shift_threshold_time=6, success_thresh=0, warmup_episodes=2, shift_after_successes=3)
-    c.on_episode_end(True, 0.7)
-    c.on_episode_end(True, 0.6)
-    assert c.threshold == 1.0  # two successes, and inside the warm-up
-    c.on_episode_end(True, 0.5)  # third success after the warm-up: greedy shift to 0.5 + 0.1
-    assert c.threshold == pytest.approx(0.6) and (c.shift_successes, c.since_shift) == (0, 0)
-    for _ in range(5):
-        c.on_episode_end(False, 0.9)
-    assert c.threshold == pytest.approx(0.6)  # 5 episodes since the shift, period 6: not yet
-    c.on_episode_end(False, 0.9)  # 6 since the last shift (not a multiple of 6 episodes in all)
-    assert c.episodes == 9 and c.threshold == pytest.approx(0.6) and c.since_shift == 0
-    c.on_episode_end(True, 0.2)
-    c.on_episode_end(False, 0.9)
-    c.on_episode_end(True, 0.3)
-    assert c.threshold == pytest.approx(0.6) and c.shift_successes == 2  # failures do not count
-    c.on_episode_end(True, 0.4)
-    assert c.threshold == pytest.approx(0.3)  # lowest offset 0.2 + delta
-
-
-def test_success_driven_shift_respects_the_floor_and_resumes():
-    opts = dict(shift_threshold_time=100, success_thresh=0, warmup_episodes=0, shift_after_successes=2)
-    c = moving(min_threshold=0.4, **opts)
-    assert c.threshold == 1.0
-    for _ in range(2):
+def test_the_floor_holds_from_the_start():
+    assert moving(accept_err=0.1, min_threshold=0.4).threshold == 0.4
+    c = moving(shift_threshold_time=11, success_thresh=0, min_threshold=0.4)
+    for _ in range(11):
         c.on_episode_end(True, 0.05)
     assert c.threshold == 0.4  # 0.05 + 0.1 floored at min_threshold
-    assert moving(accept_err=0.1, min_threshold=0.4).threshold == 0.4  # the floor holds from the start
-    state = c.state_dict()
-    d = moving(min_threshold=0.4, **opts)
-    d.load_state_dict(state)
-    assert d.state_dict() == state
-    old = {k: v for k, v in state.items() if k not in ("since_shift", "shift_successes", "shift_after_successes")}
-    e = moving()
-    e.load_state_dict(old)  # a checkpoint written before success-driven shifts loads (counters 0)
-    assert e.since_shift == 0 and e.shift_successes == 0
-    with pytest.raises(ValidationError, match="shift_after_successes must be an integer"):
-        moving(shift_after_successes=-1)
 
 
 def test_ranked_threshold_keeps_the_success_rate_near_its_quantile():
