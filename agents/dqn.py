@@ -289,7 +289,7 @@ class MaskedDQN(DQN):
             raise ValueError(f"overlap_training must be true or false; got {overlap_training!r}")
         self.prioritized_replay = prioritized_replay
         self.overlap_training = overlap_training
-        self._pending_train = (0, 0)  # (gradient steps, batch size) deferred to the next env step
+        self._pending_train = 0  # gradient steps deferred to the next env step (overlap_training)
         self.exploration_decay = float(exploration_decay)
         self._stop_requested = False
         self._mask_cache = None  # (num_timesteps, masks of the envs' current states), from the last step
@@ -391,7 +391,7 @@ class MaskedDQN(DQN):
             from stable_baselines3.common.type_aliases import RolloutReturn
 
             return RolloutReturn(0, 0, continue_training=False)
-        if not self._pending_train[0]:
+        if not self._pending_train:
             return super().collect_rollouts(env, *args, **kwargs)
 
         def step(actions):  # the deferred gradient steps run while the env processes step
@@ -434,17 +434,13 @@ class MaskedDQN(DQN):
         return self.overlap_training and isinstance(self.env, SubprocVecEnv)
 
     def _run_pending_train(self) -> None:
-        (steps, batch_size), self._pending_train = self._pending_train, (0, 0)
+        steps, self._pending_train = self._pending_train, 0
         if steps:
-            self._train_now(steps, batch_size)
+            self._train_now(steps, self.batch_size)
 
     def train(self, gradient_steps: int, batch_size: int = 100) -> None:
-        if self._overlaps():  # run them with the next env step (collect_rollouts)
-            pending, size = self._pending_train
-            if pending and size != batch_size:
-                self._run_pending_train()
-                pending = 0
-            self._pending_train = (pending + gradient_steps, batch_size)
+        if self._overlaps() and batch_size == self.batch_size:  # with the next env step (collect_rollouts)
+            self._pending_train += gradient_steps
             return
         self._run_pending_train()  # (pending from a run with envs in processes)
         self._train_now(gradient_steps, batch_size)

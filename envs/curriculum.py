@@ -50,6 +50,11 @@ class Curriculum:
     def on_episode_end(self, success: bool, best_offset: float | None = None, **info) -> float:
         raise NotImplementedError
 
+    def _set(self, x: float) -> None:
+        """``threshold = x``, not below ``min_threshold`` when the curriculum has one."""
+        floor = getattr(self, "min_threshold", None)
+        self.threshold = x if floor is None else max(x, floor)
+
     def state_dict(self) -> dict:
         return {k: v for k, v in vars(self).items()}
 
@@ -106,7 +111,7 @@ class MovingThresholdCurriculum(Curriculum):
         self.succes_switch = _pos("succes_switch", succes_switch, allow_zero=True)
         self.warmup_episodes = _count("warmup_episodes", warmup_episodes)
         self.min_threshold = None if min_threshold is None else _pos("min_threshold", min_threshold)
-        self.threshold = self.accept_err if self.min_threshold is None else max(self.accept_err, self.min_threshold)
+        self._set(self.accept_err)
         self.lowest_offset = self.accept_err
         self.successes = 0
         self.reductions = 0
@@ -159,11 +164,6 @@ class MovingThresholdCurriculum(Curriculum):
                 self.successes = 0
         return self.threshold
 
-    def _set(self, x: float) -> None:
-        if self.min_threshold is not None:
-            x = max(x, self.min_threshold)
-        self.threshold = x
-
 
 class RankedThresholdCurriculum(Curriculum):
     """A threshold that keeps the agent's success rate near ``quantile``: after each episode, ``xi``
@@ -208,7 +208,7 @@ class RankedThresholdCurriculum(Curriculum):
         self.quantile = q
         self.warmup_episodes = self.window if warmup_episodes is None else _count("warmup_episodes", warmup_episodes)
         self.min_threshold = None if min_threshold is None else _pos("min_threshold", min_threshold)
-        self.threshold = self.accept_err if self.min_threshold is None else max(self.accept_err, self.min_threshold)
+        self._set(self.accept_err)
         self.offsets: list[float] = []  # |best offset| of the last `window` episodes
         self.episodes = 0
 
@@ -220,7 +220,7 @@ class RankedThresholdCurriculum(Curriculum):
             ranked = sorted(self.offsets)
             x = ranked[min(len(ranked) - 1, int(self.quantile * len(ranked)))]
             x = x - self.margin if x > self.margin else x
-            self.threshold = x if self.min_threshold is None else max(x, self.min_threshold)
+            self._set(x)
         return self.threshold
 
 

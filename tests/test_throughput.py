@@ -248,10 +248,10 @@ def test_gradient_steps_overlap_the_env_processes_step(overlap):
         model._train_now = lambda steps, size: (log.append("train"), train_now(steps, size))[1]
         model.learn(60)  # 30 vector steps; learning from transition 21 on (the 11th vector step)
         if overlap:
-            assert log[-3:] == ["async", "train", "wait"] and model._pending_train == (1, 8)
+            assert log[-3:] == ["async", "train", "wait"] and model._pending_train == 1
             assert model._n_updates == log.count("train") == 30 - 10 - 1  # the last one is pending
         else:
-            assert log[-3:] == ["async", "wait", "train"] and model._pending_train == (0, 0)
+            assert log[-3:] == ["async", "wait", "train"] and model._pending_train == 0
             assert model._n_updates == log.count("train") == 30 - 10
     finally:
         env.close()
