@@ -223,6 +223,22 @@ def test_rotosolve_is_exact_on_a_sinusoid():
     assert res.x[0] == pytest.approx(1.1 - math.pi, abs=1e-9)
 
 
+def test_rotosolve_kicks_leave_a_coordinatewise_minimum():
+    """f = -cos x cos y + 2 sin x sin y = cos(x - y) / 2 - 3 cos(x + y) / 2: (0, 0) is a minimum along
+    each angle (f = -1) but a saddle; the global minimum is -2. Plain sweeps stay, kicks leave."""
+    f = Counting(lambda x: -math.cos(x[0]) * math.cos(x[1]) + 2 * math.sin(x[0]) * math.sin(x[1]))
+    plain = get_optimizer("rotosolve", tol=1e-9).minimize(f, [0.0, 0.0], 200, seed=0)
+    assert plain.fun == pytest.approx(-1.0, abs=1e-12) and plain.nfev < 20  # converged at once
+    kicked = get_optimizer("rotosolve", tol=1e-9, kick=0.5).minimize(f, [0.0, 0.0], 200, seed=0)
+    assert kicked.fun == pytest.approx(-2.0, abs=1e-9) and kicked.nfev == 200  # the whole budget
+    assert "kick" in kicked.message
+    again = get_optimizer("rotosolve", tol=1e-9, kick=0.5).minimize(f, [0.0, 0.0], 200, seed=0)
+    np.testing.assert_array_equal(again.x, kicked.x)  # the seed decides the kicks
+    for bad in (-0.1, float("nan"), "0.5", True):
+        with pytest.raises(ValidationError, match="kick must be a non-negative number"):
+            get_optimizer("rotosolve", kick=bad)
+
+
 # ---------------------------------------------------------------------------- qiskit-algorithms
 def _shared_directions(monkeypatch, spsa_qiskit, dim, count, seed=11):
     pool = 1 - 2 * np.random.default_rng(seed).integers(0, 2, size=(count, dim))

@@ -13,6 +13,13 @@ exact energies; an estimate under shot noise).  A parameter shared by several ro
 single sinusoid; there the update is a heuristic.  Each sweep over the parameters costs
 ``2 * num_params`` evaluations; one evaluation is kept for the final iterate, which is then among the
 points evaluated (the answer is the best point evaluated).
+
+Coordinate-wise minimisation stops at any point that is a minimum along every single angle, saddles
+included (a product state after a CNOT is often one; SPSA's simultaneous steps leave them).  With
+``kick > 0`` a converged descent that leaves budget for another sweep restarts from the best point
+evaluated plus Gaussian noise of standard deviation ``kick`` on every angle (randomness from the
+run's generator), until the budget is spent; the answer is still the best point evaluated, so a kick
+that leads nowhere costs evaluations, not energy.
 """
 
 from __future__ import annotations
@@ -26,17 +33,27 @@ from .base import Objective, Optimizer
 
 
 class Rotosolve(Optimizer):
-    """Sweeps until the budget is spent or a sweep improves the estimate by less than ``tol``."""
+    """Sweeps until the budget is spent or a sweep improves the estimate by less than ``tol``; with
+    ``kick > 0``, restarts from the best point plus ``N(0, kick^2)`` angle noise until the budget is spent."""
 
     name = "rotosolve"
 
-    def __init__(self, tol: float = 1e-12):
-        if not isinstance(tol, (int, float)) or tol < 0:
-            raise ValidationError(f"tol must be a non-negative number; got {tol!r}")
-        self.tol = float(tol)
-        self.options = dict(tol=tol)
+    def __init__(self, tol: float = 1e-12, kick: float = 0.0):
+        for label, v in (("tol", tol), ("kick", kick)):
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+                raise ValidationError(f"{label} must be a non-negative number; got {v!r}")
+        self.tol, self.kick = float(tol), float(kick)
+        self.options = dict(tol=tol, kick=kick)
 
     def _run(self, obj: Objective, x: np.ndarray, rng):
+        x, message = self._descend(obj, x)
+        while self.kick > 0 and obj.remaining >= 2 * x.size + 2:
+            x = obj.best_x + rng.normal(0.0, self.kick, x.size)
+            x, message = self._descend(obj, x)
+            message = f"kicks until the budget was spent (kick={self.kick:g})"
+        return x, message
+
+    def _descend(self, obj: Objective, x: np.ndarray):
         f0 = obj(x)
         self._x_last = x
         message = "evaluation budget reached"
