@@ -357,6 +357,16 @@ class TrainConfig:
             cur["problem"] = "custom"
         return replace(self, curriculum=cur)
 
+    def with_paper_optimizer(self) -> TrainConfig:
+        """The same config with the paper's inner optimiser for its problem and noise
+        (:meth:`~crlqas.envs.config.QASConfig.with_paper_optimizer`)."""
+        return replace(self, env=self.env.with_paper_optimizer())
+
+    def with_paper_method(self) -> TrainConfig:
+        """The paper's method on this config's problem: its agent (profile ``"paper"``), its
+        moving-threshold curriculum and its inner optimiser."""
+        return self.with_profile("paper").with_paper_curriculum().with_paper_optimizer()
+
     def with_agent_params(self, **params) -> TrainConfig:
         """The same config with ``[agent.params]`` updated by ``params``."""
         return replace(self, agent=replace(self.agent, params={**self.agent.params, **params}))

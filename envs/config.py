@@ -34,6 +34,29 @@ CHOICES = {
 }
 DEFAULT_PROBLEM = "h2-2q"
 
+#: The paper's inner optimiser per problem family (``problem`` id prefix), noiseless and noisy:
+#: three-stage Adam-SPSA (1191/357/119 evaluations) with the problem's tuned values for LiH; COBYLA
+#: (300 evaluations) for noiseless H2 and Adam-SPSA with the tuned values (500 evaluations) for noisy
+#: H2 (Patel et al., ICLR 2024; ``../shared/spec``, section 8).  See :meth:`QASConfig.with_paper_optimizer`.
+PAPER_OPTIMIZERS = {
+    "lih-4q": {
+        False: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}),
+        True: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}),
+    },
+    "lih-6q": {
+        False: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-6q"}),
+        True: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-6q"}),
+    },
+    "h2-2q": {
+        False: dict(optimizer="cobyla", optimizer_budget=300, optimizer_options={}),
+        True: dict(optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-2q"}),
+    },
+    "h2-3q": {
+        False: dict(optimizer="cobyla", optimizer_budget=300, optimizer_options={}),
+        True: dict(optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-3q"}),
+    },
+}
+
 
 def _is_int(x) -> bool:
     return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
@@ -318,6 +341,22 @@ class QASConfig:
         if isinstance(data.get("noise"), dict):
             raise ValidationError("noise models cannot be read from dicts; use a preset name")
         return cls(**data)
+
+    def with_paper_optimizer(self) -> QASConfig:
+        """The same config with the paper's inner optimiser for its problem and noise
+        (:data:`PAPER_OPTIMIZERS`: optimizer, budget and options; everything else kept)."""
+        pid = self.problem if isinstance(self.problem, str) else None
+        family = next((k for k in PAPER_OPTIMIZERS if pid and pid.lower().startswith(k)), None)
+        if family is None:
+            raise ValidationError(
+                f"the paper gives no inner optimiser for problem {pid or 'custom'!r} "
+                f"(known: {', '.join(PAPER_OPTIMIZERS)}); set [env] optimizer, optimizer_budget and optimizer_options"
+            )
+        from crlqas.qnoise.vqe import resolve_noise
+
+        model, _ = resolve_noise(self.noise)
+        noisy = model is not None and not model.is_ideal()
+        return self.replace(**PAPER_OPTIMIZERS[family][noisy])
 
     def replace(self, **changes) -> QASConfig:
         from dataclasses import replace

@@ -97,6 +97,26 @@ def test_train_profile_and_stop_flags(tmp_path, capsys):
     assert "do not combine it" in capsys.readouterr().err
     assert main(["train", "--resume", str(out), "--curriculum", "paper"]) == 2
     assert "--curriculum" in capsys.readouterr().err
+    assert main(["train", "--resume", str(out), "--paper"]) == 2
+    assert "--paper" in capsys.readouterr().err
+
+
+def test_train_paper_switches(tmp_path, capsys):
+    """--paper is the paper's agent, curriculum and inner optimiser; --inner-optimizer paper alone
+    changes only the optimiser."""
+    out = tmp_path / "run"
+    args = ["train", "--preset", "h2-2q", "--episodes", "1", "--no-progress", "--seed", "3"]
+    assert main([*args, "--out", str(out), "--paper"]) == 0
+    saved = json.loads((out / "config.json").read_text())
+    assert saved["agent"]["profile"] == "paper" and saved["curriculum"]["kind"] == "paper"
+    assert (saved["env"]["optimizer"], saved["env"]["optimizer_budget"]) == ("cobyla", 300)
+    assert main([*args, "--out", str(tmp_path / "inner"), "--inner-optimizer", "paper"]) == 0
+    saved = json.loads((tmp_path / "inner" / "config.json").read_text())
+    assert saved["env"]["optimizer"] == "cobyla" and saved["agent"]["profile"] == "cpu"
+    assert saved["curriculum"]["kind"] == "ranked"
+    capsys.readouterr()
+    assert main([*args, "--out", str(tmp_path / "x"), "--paper", "--profile", "cpu"]) == 2
+    assert "--paper means" in capsys.readouterr().err
 
 
 def test_train_errors(tmp_path, capsys):

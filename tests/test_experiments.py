@@ -78,12 +78,12 @@ def test_shipped_suites_load_and_expand():
     agent = trials[0]
     assert agent.config["run"]["seeds"] == [100] and agent.config["env"]["max_steps"] == 8
     assert agent.config["env"]["success_metric"] == "noiseless" and agent.config["agent"]["profile"] == "cpu"
-    # the baseline optimises like the agent's env of the setting (COBYLA, 60 evaluations per optimisation)
+    # the baseline optimises like the agent's env of the setting (Rotosolve, 60 evaluations per optimisation)
     assert trials[2].options == {
         "budget": 300,
-        "optimizer": "cobyla",
+        "optimizer": "rotosolve",
         "optimizer_budget": 60,
-        "optimizer_options": {},
+        "optimizer_options": {"tol": 1e-5},
         "shots": None,
     }
     assert trials[2].config == {}
@@ -93,6 +93,13 @@ def test_shipped_suites_load_and_expand():
     paper = load_suite("paper-noiseless").with_overrides([("curriculum.kind", "paper")]).trials()
     agent = next(t for t in paper if t.method == "agent")
     assert agent.config["curriculum"] == {"kind": "paper"}
+    # env.optimizer=paper: each problem's own (three-stage SPSA with LiH-4q's values, COBYLA for H2)
+    inner = load_suite("paper-noiseless").with_overrides([("env.optimizer", "paper")]).trials()
+    envs = {t.problem: t.config["env"] for t in inner if t.method == "agent"}
+    assert (envs["lih-4q-3.4"]["optimizer"], envs["lih-4q-3.4"]["optimizer_options"]) == ("spsa3", {"preset": "lih-4q"})
+    assert (envs["h2-2q"]["optimizer"], envs["h2-2q"]["optimizer_budget"]) == ("cobyla", 300)
+    hea = next(t for t in inner if t.method == "hea" and t.problem == "lih-6q-2.2")
+    assert (hea.options["optimizer"], hea.options["optimizer_options"]) == ("spsa3", {"preset": "lih-6q"})
     noisy = load_suite("paper-noisy").trials()
     assert {(t.problem, t.noise) for t in noisy} >= {("h2-2q", "mumbai-10max"), ("lih-4q-3.4", "depol-1e-3")}
     assert len(load_suite("paper-noiseless").trials()) > 0

@@ -146,8 +146,13 @@ def _agent_config(suite, base, settings, problem, noise, where: str):
     if noise is not None:
         env["noise"] = noise
     env["success_metric"] = suite.metric
+    paper_inner = env.get("optimizer") == "paper"  # the paper's inner optimiser for each problem
+    if paper_inner:
+        for key in ("optimizer", "optimizer_budget", "optimizer_options"):
+            env.pop(key, None)
     try:
-        return TrainConfig.from_dict(data, name=base.name)
+        cfg = TrainConfig.from_dict(data, name=base.name)
+        return cfg.with_paper_optimizer() if paper_inner else cfg
     except ValidationError as exc:
         raise ValidationError(f"{where}: {exc}") from None
 

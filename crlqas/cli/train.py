@@ -11,8 +11,8 @@ _TRAIN_OPTIONS = (
         option(
             "--preset",
             metavar="NAME",
-            help="a preset: the paper's problem and noise settings with this machine class's agent and "
-            "curriculum (h2-2q, h2-3q, h2-2q-mumbai-median, "
+            help="a preset: the paper's problem and noise settings with this machine class's inner optimiser, "
+            "agent and curriculum (h2-2q, h2-3q, h2-2q-mumbai-median, "
             "h2-2q-mumbai-max, h2-3q-mumbai-median, lih-4q, lih-4q-depol, lih-6q)",
         ),
         option("--resume", metavar="DIR", help="continue the interrupted run in DIR"),
@@ -37,6 +37,18 @@ _TRAIN_OPTIONS = (
         help="'config' (default): the config's [curriculum] (the presets': a ranked threshold); "
         "'paper': the paper's moving threshold (a greedy shift every 500 episodes, 2000 from 6 "
         "qubits) from the config's accept_err",
+    ),
+    option(
+        "--inner-optimizer",
+        choices=("config", "paper"),
+        help="'config' (default): the config's [env] optimizer (the LiH presets': Rotosolve); "
+        "'paper': the paper's for the problem (three-stage Adam-SPSA for LiH, COBYLA for noiseless "
+        "H2, Adam-SPSA for noisy H2)",
+    ),
+    option(
+        "--paper",
+        action="store_true",
+        help="the paper's method: the same as --profile paper --curriculum paper --inner-optimizer paper",
     ),
     option(
         "--eval-every",
@@ -122,6 +134,8 @@ def _train(args) -> int:
             or args.out
             or args.profile
             or args.curriculum
+            or args.inner_optimizer
+            or args.paper
             or args.eval_every
             or args.stop_on_success
             or args.max_seconds is not None
@@ -129,7 +143,8 @@ def _train(args) -> int:
         ):
             raise ValidationError(
                 "--resume continues a run as configured: do not combine it with "
-                "--seed/--seeds/--out/--profile/--curriculum/--eval-every/--stop-on-success/--max-seconds/--n-envs "
+                "--seed/--seeds/--out/--profile/--curriculum/--inner-optimizer/--paper/--eval-every/--stop-on-success/"
+                "--max-seconds/--n-envs "
                 "(use --episodes to extend it, --device to move it)"
             )
         from crlqas.agents.train import resume
@@ -153,10 +168,19 @@ def _train(args) -> int:
         from crlqas.agents.train import train
 
         cfg = load_config(args.config) if args.config else load_preset(args.preset)
+        if args.paper:
+            if args.profile == "cpu" or args.curriculum == "config" or args.inner_optimizer == "config":
+                raise ValidationError(
+                    "--paper means --profile paper --curriculum paper --inner-optimizer paper; "
+                    "do not combine it with other values of those options"
+                )
+            cfg = cfg.with_paper_method()
         if args.profile:
             cfg = cfg.with_profile(args.profile)
         if args.curriculum == "paper":
             cfg = cfg.with_paper_curriculum()
+        if args.inner_optimizer == "paper":
+            cfg = cfg.with_paper_optimizer()
         if args.max_seconds is not None:
             cfg = cfg.with_run(max_seconds=args.max_seconds)
         if args.n_envs is not None:
