@@ -27,7 +27,7 @@ DESCRIPTIONS = {
     "powell": "scipy Powell (conjugate directions)",
     "l-bfgs-b": "scipy L-BFGS-B with exact simulator gradients",
     "bfgs": "scipy BFGS with exact simulator gradients",
-    "rotosolve": "closed-form sinusoid minimisation, one angle at a time",
+    "rotosolve": "closed-form sinusoid minimisation, one angle at a time (kick: random restarts)",
     "aqgd": "analytic (parameter-shift) gradient descent with momentum (Qiskit's AQGD)",
 }
 
