@@ -41,7 +41,7 @@ _TRAIN_OPTIONS = (
     option(
         "--inner-optimizer",
         choices=("config", "paper"),
-        help="'config' (default): the config's [env] optimizer (the LiH presets': Rotosolve); "
+        help="'config' (default): the config's [env] optimizer (the presets': Rotosolve); "
         "'paper': the paper's for the problem (three-stage Adam-SPSA for LiH, COBYLA for noiseless "
         "H2, Adam-SPSA for noisy H2)",
     ),
