@@ -34,26 +34,24 @@ CHOICES = {
 }
 DEFAULT_PROBLEM = "h2-2q"
 
-#: The paper's inner optimiser per problem family (``problem`` id prefix), noiseless and noisy:
+
+def _spsa3(preset: str) -> dict:
+    return dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": preset})
+
+
+#: The paper's inner optimiser per problem family (``problem`` id prefix), ``(noiseless, noisy)``:
 #: three-stage Adam-SPSA (1191/357/119 evaluations) with the problem's tuned values for LiH; COBYLA
 #: (300 evaluations) for noiseless H2 and Adam-SPSA with the tuned values (500 evaluations) for noisy
 #: H2 (Patel et al., ICLR 2024; ``../shared/spec``, section 8).  See :meth:`QASConfig.with_paper_optimizer`.
 PAPER_OPTIMIZERS = {
-    "lih-4q": {
-        False: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}),
-        True: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-4q"}),
-    },
-    "lih-6q": {
-        False: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-6q"}),
-        True: dict(optimizer="spsa3", optimizer_budget=1667, optimizer_options={"preset": "lih-6q"}),
-    },
-    "h2-2q": {
-        False: dict(optimizer="cobyla", optimizer_budget=300, optimizer_options={}),
-        True: dict(optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-2q"}),
-    },
-    "h2-3q": {
-        False: dict(optimizer="cobyla", optimizer_budget=300, optimizer_options={}),
-        True: dict(optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": "h2-3q"}),
+    "lih-4q": (_spsa3("lih-4q"), _spsa3("lih-4q")),
+    "lih-6q": (_spsa3("lih-6q"), _spsa3("lih-6q")),
+    **{
+        h2: (
+            dict(optimizer="cobyla", optimizer_budget=300, optimizer_options={}),
+            dict(optimizer="adam-spsa", optimizer_budget=500, optimizer_options={"preset": h2}),
+        )
+        for h2 in ("h2-2q", "h2-3q")
     },
 }
 
@@ -356,7 +354,8 @@ class QASConfig:
 
         model, _ = resolve_noise(self.noise)
         noisy = model is not None and not model.is_ideal()
-        return self.replace(**PAPER_OPTIMIZERS[family][noisy])
+        settings = PAPER_OPTIMIZERS[family][noisy]
+        return self.replace(**{**settings, "optimizer_options": dict(settings["optimizer_options"])})
 
     def replace(self, **changes) -> QASConfig:
         from dataclasses import replace

@@ -48,8 +48,7 @@ class Rotosolve(Optimizer):
     def _run(self, obj: Objective, x: np.ndarray, rng):
         x, message = self._descend(obj, x)
         while self.kick > 0 and obj.remaining >= 2 * x.size + 2:
-            x = obj.best_x + rng.normal(0.0, self.kick, x.size)
-            x, message = self._descend(obj, x)
+            x, _ = self._descend(obj, obj.best_x + rng.normal(0.0, self.kick, x.size))
             message = f"kicks until the budget was spent (kick={self.kick:g})"
         return x, message
 
