@@ -39,7 +39,8 @@ _RUN_OPTIONS = (
         default=[],
         metavar="SECTION.KEY=VALUE",
         help="change a setting of every trial, over the suite's (repeatable; VALUE as JSON when it is JSON): "
-        "run.episodes=10000, agent.profile=paper, hea.budget=20000, env.shots=1000",
+        "run.episodes=10000, agent.profile=paper, env.optimizer=paper (each problem's), hea.budget=20000, "
+        "env.shots=1000",
     ),
     option("--no-progress", action="store_true", help="no progress lines on stderr"),
 )
