@@ -43,9 +43,8 @@ class SumTree:
         """Set leaves (an index array; the last value wins for repeats) and their ancestors."""
         nodes = self.size - 1 + np.asarray(leaves, dtype=np.int64).ravel()
         self.tree[nodes] = np.asarray(values, dtype=np.float64).ravel()
-        nodes = np.unique(nodes)
-        while nodes[0] > 0:
-            nodes = np.unique((nodes - 1) // 2)
+        while nodes[0] > 0:  # all nodes are on the same level; a repeated node gets the same sum twice
+            nodes = (nodes - 1) // 2
             self.tree[nodes] = self.tree[2 * nodes + 1] + self.tree[2 * nodes + 2]
 
     def find(self, mass) -> np.ndarray:

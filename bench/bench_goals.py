@@ -5,7 +5,7 @@ met and missed.
     python bench/bench_goals.py                                   # every goal, its default seeds
     python bench/bench_goals.py --goals h2-2q --seeds 100,101,102
     python bench/bench_goals.py --goals lih-4q,lih-4q-depol --keep runs/goals --json goals.json
-    python bench/bench_goals.py --goals throughput                # n_envs 2 vs 1 on LiH-4q
+    python bench/bench_goals.py --goals throughput                # n_envs 2 vs 1 on LiH-4q, 3 seeds
 
 Goals (all on the greedy policy: ``--stop-on-success 3`` greedy evaluations in a row chemically
 accurate by the preset's success metric, evaluated every ``eval_every`` episodes):
@@ -20,7 +20,8 @@ lih-4q-depol    LiH-4q under depol-1e-3, noiseless metric; noisy error and the  
 h2-3q-mumbai    H2 (3 qubits) under mumbai-median, noiseless metric; mitigated   600 s
                 error of the greedy circuit
 lih-6q          LiH (6 qubits, 2.2 A) noiseless, greedy accurate                  3600 s
-throughput      LiH-4q episodes per second (90 s of training), n_envs 2 over 1  >= 1.7 x
+throughput      LiH-4q episodes per second (90 s of training), n_envs 2 over     >= 1.7 x
+                1, the mean rates of seeds 100, 101, 102
 =============== ================================================================ ==============
 
 Times are training wall time (the run's ``wall_time``: process start-up excluded) on this machine
@@ -90,29 +91,53 @@ def noise_floor(preset: str, noise: str) -> dict | None:
     return {"method": best.method, "error_noisy": best.errors["noisy"], "num_cnots": best.num_cnots}
 
 
-def throughput(keep: str | None, seconds: float = 90) -> dict:
-    """LiH-4q trained for ``seconds`` of training time with 1 and with 2 envs (no evaluations): the
-    episodes and env steps per second of each, and their ratios. A fixed time, not a few episodes:
-    the first episodes (one or two gates under the warm-up threshold, no learning before 200
-    transitions) would measure start-up and per-episode overheads, not training."""
+def throughput(keep: str | None, seeds=(100, 101, 102), seconds: float = 90) -> dict:
+    """LiH-4q trained for ``seconds`` of training time with 1 and with 2 envs (no evaluations), per
+    seed: the episodes and env steps per second of each run, and over the seeds the ratio of the
+    mean rates. A fixed time, not a few episodes: the first episodes (one or two gates under the
+    warm-up threshold, no learning before 200 transitions) would measure start-up and per-episode
+    overheads, not training. Several seeds: an episode's length depends on the policy a run learns
+    (the curriculum ends an episode when it beats the threshold), so one pair of runs can differ by
+    their episode lengths more than by their speed."""
     args = SimpleNamespace(
         profile="cpu", eval_every=0, stop_on_success=0, max_seconds=seconds, episodes=100_000, param=[]
     )
-    rates, steps = {}, {}
-    for n in (1, 2):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = Path(keep) / f"throughput-{n}" if keep else Path(tmp) / "run"
-            r = run_one("lih-4q", 100, args, out, n_envs=n)
-            rates[n], steps[n] = r["episodes_per_second"], r["steps_per_second"]
+    per_seed = []
+    for seed in seeds:
+        rates, steps = {}, {}
+        for n in (1, 2):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(keep) / f"throughput-{n}-{seed}" if keep else Path(tmp) / "run"
+                r = run_one("lih-4q", seed, args, out, n_envs=n)
+                rates[n], steps[n] = r["episodes_per_second"], r["steps_per_second"]
+        per_seed.append(
+            {
+                "seed": seed,
+                "eps_1": rates[1],
+                "eps_2": rates[2],
+                "speedup": round(rates[2] / rates[1], 3),
+                "steps_1": steps[1],
+                "steps_2": steps[2],
+                "steps_speedup": round(steps[2] / steps[1], 3),
+                "steps_per_episode_1": round(steps[1] / rates[1], 1),
+                "steps_per_episode_2": round(steps[2] / rates[2], 1),
+            }
+        )
+        print(json.dumps(per_seed[-1]), flush=True)
+
+    def mean(key):
+        return sum(r[key] for r in per_seed) / len(per_seed)
+
     row = {
         "goal": "throughput",
         "seconds": seconds,
-        "eps_1": rates[1],
-        "eps_2": rates[2],
-        "speedup": round(rates[2] / rates[1], 3),
-        "steps_1": steps[1],
-        "steps_2": steps[2],
-        "steps_speedup": round(steps[2] / steps[1], 3),
+        "seeds": per_seed,
+        "eps_1": round(mean("eps_1"), 3),
+        "eps_2": round(mean("eps_2"), 3),
+        "speedup": round(mean("eps_2") / mean("eps_1"), 3),
+        "steps_1": round(mean("steps_1"), 2),
+        "steps_2": round(mean("steps_2"), 2),
+        "steps_speedup": round(mean("steps_2") / mean("steps_1"), 3),
     }
     row["met"] = row["speedup"] >= 1.7
     print(json.dumps(row), flush=True)
@@ -128,7 +153,8 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         if r["goal"] == "throughput":
             lines.append(
-                f"| throughput | 100 | | {'met' if r['met'] else 'MISSED'} | n_envs 1: {r['eps_1']} ep/s | "
+                f"| throughput | {','.join(str(x['seed']) for x in r['seeds'])} | | {'met' if r['met'] else 'MISSED'} "
+                f"| n_envs 1: {r['eps_1']} ep/s | "
                 f"n_envs 2: {r['eps_2']} ep/s | speed-up {r['speedup']} x (env steps: {r['steps_speedup']} x) | |"
             )
             continue
@@ -161,7 +187,8 @@ def main(argv=None) -> int:
     rows = []
     for name in args.goals.split(","):
         if name == "throughput":
-            rows.append(throughput(args.keep))
+            seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else (100, 101, 102)
+            rows.append(throughput(args.keep, seeds))
         elif name in GOALS:
             seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else GOALS[name][2]
             rows += run_goal(name, seeds, args.keep, params)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -42,6 +42,11 @@ class Instruction:
         if self.matrix is not None:
             out["matrix"] = [[[z.real, z.imag] for z in row] for row in self.matrix]
         return out
+
+    def __deepcopy__(self, memo) -> Instruction:
+        # frozen: only a unitary's matrix can change under a copy's holder (an env's step infos are
+        # deep-copied by SB3's vector envs at every step: this keeps that copy cheap)
+        return self if self.matrix is None else replace(self, matrix=self.matrix.copy())
 
 
 def _fixed_gate(name: str):

@@ -32,6 +32,30 @@ def test_paper_defaults():
     assert paper_dqn_kwargs(40, 6)["n_steps"] == 6
 
 
+def test_adam_is_fused_unless_the_caller_chose_otherwise():
+    def make(**policy_kwargs):
+        kw = dict(SMALL, policy_kwargs=dict(net_arch=[32, 32], **policy_kwargs))
+        return MaskedDQN("MlpPolicy", _toy_vec(), learning_starts=10, seed=3, **kw)
+
+    assert isinstance(make(optimizer_class=th.optim.SGD).policy.optimizer, th.optim.SGD)
+    # the same update: both learn the same steps from the same seed, to float rounding
+    fused = make().learn(60)
+    plain = make(optimizer_kwargs=dict(fused=False)).learn(60)
+    assert fused.policy.optimizer.param_groups[0]["fused"] is True
+    assert not plain.policy.optimizer.param_groups[0]["fused"]
+    for a, b in zip(fused.policy.parameters(), plain.policy.parameters()):
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("gradient_steps, updates", [(1, 25), (-1, 50)])
+def test_gradient_steps_minus_one_keeps_one_update_per_transition(gradient_steps, updates):
+    model = MaskedDQN(
+        "MlpPolicy", _toy_vec(n_envs=2), learning_starts=10, gradient_steps=gradient_steps, seed=1, **SMALL
+    )
+    model.learn(60)  # 30 vector steps of 2 transitions; updates after the first 10 transitions
+    assert model.num_timesteps == 60 and model._n_updates == updates
+
+
 def test_epsilon_schedule_per_gradient_step():
     model = MaskedDQN(
         "MlpPolicy", _toy_vec(), learning_starts=50, exploration_decay=0.99, exploration_final_eps=0.3, seed=1, **SMALL

@@ -132,3 +132,16 @@ def test_bad_construction():
 
 def test_noise_changes_the_energy():
     assert abs(Simulator(_circuit(), _ham(), _noisy()).energy(P) - Simulator(_circuit(), _ham()).energy(P)) > 1e-3
+
+
+def test_deep_copies_of_circuits_are_independent():
+    import copy
+
+    u = np.array([[0, 1], [1, 0]], dtype=complex)
+    c = Circuit(2).ry(0).cx(0, 1).append("unitary", [1], matrix=u)
+    d = copy.deepcopy(c)
+    assert d.instructions == c.instructions and d.instructions is not c.instructions
+    d.rz(1, angle=0.3)
+    d.instructions[2].matrix[0, 0] = 5.0
+    assert len(c.instructions) == 3 and c.instructions[2].matrix[0, 0] == 0
+    assert d.instructions[0] is c.instructions[0]  # frozen instructions are shared, matrices are not
