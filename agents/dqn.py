@@ -124,7 +124,8 @@ def _fused_adam(policy_kwargs: dict | None) -> dict:
     """``policy_kwargs`` with Adam's fused kernel (``optimizer_kwargs["fused"] = True``) unless the
     caller chose another optimiser or set ``fused``: one kernel per step instead of a dozen tensor ops
     per parameter; on the cpu profile's LiH-4q network (1121 x 256 x 256 x 24) an Adam step takes
-    0.4 ms instead of 1.1 ms (bench/README.md, "Training step"). The update is Adam's either way."""
+    0.37 ms instead of 1.65 ms in a LiH-4q run (bench/README.md, "bench/bench_step.py"); the update
+    is Adam's either way."""
     kw = dict(policy_kwargs or {})
     if kw.get("optimizer_class", th.optim.Adam) is th.optim.Adam:
         kw["optimizer_kwargs"] = {"fused": True, **(kw.get("optimizer_kwargs") or {})}

@@ -3,6 +3,7 @@ thread) with wall-clock timers around the parts of a step, then a table of each 
 
     NUMBA_NUM_THREADS=1 python bench/bench_step.py --preset lih-4q --seconds 90
     NUMBA_NUM_THREADS=1 python bench/bench_step.py --preset lih-6q --seconds 300 --json step-6q.json
+    NUMBA_NUM_THREADS=1 python bench/bench_step.py --param 'policy_kwargs={"optimizer_kwargs": {"fused": false}}'
 
 Timers (``time.perf_counter`` around a method, about a microsecond each; no profiler, whose
 overhead would inflate the Python-heavy parts) sit on:
@@ -58,7 +59,7 @@ def install_timers() -> dict[str, list[float]]:
         module, _, path = target.partition(":")
         owner_name, method = path.split(".")
         owner = getattr(importlib.import_module(module), owner_name)
-        original = owner.__dict__[method]
+        original = getattr(owner, method)  # (inherited ones are timed on this class)
         acc = totals.setdefault(label, [0.0, 0])
         depth = [0]
 
@@ -107,13 +108,14 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default="lih-4q")
     p.add_argument("--seed", type=int, default=100)
     p.add_argument("--seconds", type=float, default=90, help="training time (default 90)")
+    p.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="[agent.params] override")
     p.add_argument("--json", metavar="OUT", help="write the rows to this file")
     args = p.parse_args(argv)
     from bench_train import run_one
 
     totals = install_timers()
     run_args = SimpleNamespace(
-        profile="cpu", eval_every=0, stop_on_success=0, max_seconds=args.seconds, episodes=1_000_000, param=[]
+        profile="cpu", eval_every=0, stop_on_success=0, max_seconds=args.seconds, episodes=1_000_000, param=args.param
     )
     with tempfile.TemporaryDirectory() as tmp:
         r = run_one(args.preset, args.seed, run_args, Path(tmp) / "run")
@@ -121,11 +123,12 @@ def main(argv=None) -> int:
     rows = breakdown(totals, wall)
     steps = r["timesteps"]
     print(f"{args.preset}, seed {args.seed}: {r['episodes']} episodes, {steps} env steps in {wall} s of training")
-    print("| part | s | calls | ms per env step | share |\n|---|---|---|---|---|")
+    print("| part | s | calls | ms per call | ms per env step | share |\n|---|---|---|---|---|---|")
     for row in rows:
         name = "&nbsp;&nbsp;" * row["level"] + row["part"]
-        calls = "" if row["calls"] is None else row["calls"]
-        print(f"| {name} | {row['seconds']:.1f} | {calls} | {1e3 * row['seconds'] / steps:.2f} | {row['share']:.1%} |")
+        calls, per_call = ("", "") if not row["calls"] else (row["calls"], f"{1e3 * row['seconds'] / row['calls']:.2f}")
+        per_step = 1e3 * row["seconds"] / steps
+        print(f"| {name} | {row['seconds']:.1f} | {calls} | {per_call} | {per_step:.2f} | {row['share']:.1%} |")
     if args.json:
         from crlqas.qnoise.fileio import atomic_write_json
 

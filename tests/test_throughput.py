@@ -282,3 +282,27 @@ def test_a_replay_buffer_pickles_its_filled_part(fill):
     y = back.sample(32)
     for p, q in zip(x, y):
         assert (p is None and q is None) or th.equal(p, q)  # (weights and indices: prioritised only)
+
+
+def test_bench_step_accounts_for_the_whole_training_time(tmp_path):
+    """``bench/bench_step.py`` (a tiny run): every timer fired, the parts are non-negative and the
+    top-level parts with the rest add up to the training wall time."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "bench" / "bench_step.py"
+    out = tmp_path / "step.json"
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1"}
+    cmd = [sys.executable, str(script), "--preset", "h2-2q", "--seconds", "2", "--json", str(out)]
+    subprocess.run(cmd, check=True, capture_output=True, env=env, timeout=300)
+    data = json.loads(out.read_text())
+    rows = {r["part"]: r for r in data["rows"]}
+    wall = rows["training (wall time)"]["seconds"]
+    assert rows["env step"]["calls"] == data["run"]["timesteps"]
+    assert rows["learner update"]["calls"] > 0 and rows["Adam step"]["calls"] == rows["learner update"]["calls"]
+    assert all(r["seconds"] >= 0 for r in data["rows"])
+    top = sum(r["seconds"] for r in data["rows"] if r["level"] == 1)
+    assert top == pytest.approx(wall, abs=0.01)
+    assert rows["inner optimisation"]["seconds"] <= rows["env step"]["seconds"]
